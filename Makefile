@@ -1,0 +1,11 @@
+.PHONY: demo test setup lint messages
+demo:        ## set up everything and serve the demo on 127.0.0.1:8000
+	bash scripts/demo.sh
+test:        ## run the whole test suite (SQLite, then PostgreSQL when reachable)
+	bash scripts/test.sh
+setup:       ## create .venv, install, compile translations
+	bash scripts/bootstrap.sh
+lint:
+	.venv/bin/ruff check .
+messages:    ## refresh the .po files after changing strings
+	.venv/bin/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --no-obsolete

@@ -1,0 +1,208 @@
+"""Admin building blocks shared by the four apps.
+
+``BackofficeAdmin`` is the one ModelAdmin base: unfold look, history, import/export with
+the safe forms, optimistic locking on the change form, and - for models with a state
+machine - one dialog button per transition, routed through ``apply_transition``.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.decorators import action
+
+from backoffice import workflow
+from backoffice.forms import ExportForm, SafeImportForm, TransitionForm
+from backoffice.models.base import ConcurrentEdit, VersionedModel
+
+VARIANTS = {"primary", "success", "info", "warning", "danger", "default"}
+
+
+def _has_state_machine(model) -> bool:
+    try:
+        workflow.state_field(model)
+    except LookupError:
+        return False
+    return True
+
+
+class VersionCheckedForm(forms.ModelForm):
+    """Carries the version the user saw; saving over a newer version is refused."""
+
+    _version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.get("_version")
+        if self.instance.pk and seen is not None and seen != self.instance.version:
+            raise ValidationError(
+                _("This record was changed by someone else after you opened it. "
+                  "Reload the page to see their changes, then make yours again."),
+                code="stale",
+            )
+        if self.instance.pk and seen is not None:
+            self.instance.version = seen
+        return cleaned
+
+
+def _make_transition_action(info: workflow.TransitionInfo):
+    """One unfold detail action (a dialog POST) for one FSM transition."""
+
+    variant = info.variant if info.variant in VARIANTS else "default"
+
+    @action(description=info.label, url_path=f"transition/{info.name}", icon=info.icon,
+            variant=variant,
+            dialog={"title": info.label, "form_class": info.form_class or TransitionForm,
+                    "form_submit_text": info.label})
+    def transition_action(model_admin, request, form, object_id):
+        obj = get_object_or_404(model_admin.get_queryset(request), pk=object_id)
+        try:
+            workflow.apply_transition(obj, info.name, actor=request.user,
+                                      note=form.cleaned_data.get("note", ""),
+                                      **form.transition_kwargs())
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+        else:
+            messages.success(request, _("Done: %(action)s.") % {"action": info.label})
+        url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change",
+                      args=[object_id])
+        return HttpResponse(headers={"HX-Redirect": url})
+
+    transition_action.__name__ = f"transition_{info.name}"
+    return transition_action
+
+
+class JournalInline(TabularInline):
+    """The document's workflow journal, read-only, newest first."""
+
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "actor", "action_label", "source_label", "target_label", "note"]
+    readonly_fields = fields
+    ordering = ["-created_at", "-id"]
+    verbose_name = _("journal entry")
+    verbose_name_plural = _("workflow journal")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=_("action"))
+    def action_label(self, entry):
+        return workflow.transition_label(self.parent_model, entry.action)
+
+    @admin.display(description=_("from state"))
+    def source_label(self, entry):
+        return workflow.state_label(self.parent_model, entry.source)
+
+    @admin.display(description=_("to state"))
+    def target_label(self, entry):
+        return workflow.state_label(self.parent_model, entry.target)
+
+
+class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
+    """The base ModelAdmin of every business model."""
+
+    import_form_class = SafeImportForm
+    export_form_class = ExportForm
+    list_per_page = 50
+    show_full_result_count = False
+    warn_unsaved_form = True
+    compressed_fields = True
+
+    def __init__(self, model, admin_site):
+        self._transitions = workflow.transitions_of(model) if _has_state_machine(model) else []
+        for info in self._transitions:
+            setattr(self, f"transition_{info.name}",
+                    _make_transition_action(info).__get__(self, type(self)))
+        self.actions_detail = [*self.actions_detail,
+                               *[f"transition_{info.name}" for info in self._transitions]]
+        super().__init__(model, admin_site)
+
+    # -- state machine -----------------------------------------------------------------
+    def get_actions_detail(self, request, object_id):
+        """Show only the buttons of transitions this user may run on this object now."""
+        actions = super().get_actions_detail(request, object_id)
+        if not self._transitions:
+            return actions
+        obj = self.get_object(request, object_id)
+        allowed = set(workflow.available_transitions(obj, request.user)) if obj else set()
+        prefix = f"{self.model._meta.app_label}_{self.model._meta.model_name}_transition_"
+        return [a for a in actions
+                if not a.action_name.startswith(prefix)
+                or a.action_name.removeprefix(prefix) in allowed]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if self._transitions:
+            name = workflow.state_field(self.model).name
+            if name not in readonly:
+                readonly.append(name)
+        return readonly
+
+    def get_inlines(self, request, obj):
+        inlines = list(super().get_inlines(request, obj))
+        if self._transitions and obj is not None:
+            inlines.append(self._journal_inline())
+        return inlines
+
+    def _journal_inline(self):
+        if not hasattr(self, "_journal_inline_class"):
+            events = self.model._meta.get_field("events").related_model
+            self._journal_inline_class = type(
+                f"{events.__name__}Inline", (JournalInline,), {"model": events})
+        return self._journal_inline_class
+
+    # -- optimistic locking ------------------------------------------------------------
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if issubclass(self.model, VersionedModel) and not issubclass(
+            kwargs.get("form", self.form), VersionCheckedForm
+        ):
+            kwargs["form"] = type("VersionChecked" + self.form.__name__,
+                                  (VersionCheckedForm, self.form), {})
+        return super().get_form(request, obj, change, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        try:
+            super().save_model(request, obj, form, change)
+        except ConcurrentEdit as exc:
+            # The version moved between the form check and the UPDATE: refuse, keep nothing.
+            raise PermissionDenied(str(exc)) from exc
+
+    # -- history -------------------------------------------------------------------------
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """Reverting from history would bypass workflows and locks: view only."""
+        if request.method == "POST":
+            messages.error(request, _("Restoring an old version is disabled. Change the record "
+                                      "or use its workflow buttons instead."))
+            return redirect(reverse(
+                f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_change",
+                args=[object_id]))
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ReadOnlyInline(TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,22 @@
+from backoffice.models.base import (  # noqa: F401
+    ConcurrentEdit,
+    DocumentSequence,
+    JournalEntry,
+    NumberedModel,
+    TimeStampedModel,
+    VersionedModel,
+    next_numbers,
+)
+from backoffice.models.desk import (  # noqa: F401
+    BusinessCalendar,
+    CalendarDay,
+    Contact,
+    Customer,
+    InstalledProduct,
+    Product,
+    ProductVersion,
+    SLAPolicy,
+    Ticket,
+    TicketEvent,
+    WorkingPeriod,
+)

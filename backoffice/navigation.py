@@ -1,0 +1,62 @@
+"""The unfold sidebar: one group per app, items from each app's ``dashboard.SIDEBAR_ITEMS``.
+
+Items are shown only to users who may view the model behind them.
+"""
+
+from importlib import import_module
+
+from django.apps import apps
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.roles import ROLE_APPS
+
+
+def _can_view(app_label, model_name):
+    def check(request):
+        return request.user.has_perm(f"{app_label}.view_{model_name}")
+
+    return check
+
+
+def _items(app_label, entries):
+    items = []
+    for entry in entries:
+        model_name, icon, *rest = entry
+        query = rest[0] if rest else ""
+        title = rest[1] if len(rest) > 1 else None
+        model = apps.get_model(app_label, model_name)
+        try:
+            link = reverse(f"admin:{app_label}_{model_name}_changelist")
+        except NoReverseMatch:
+            continue
+        items.append({
+            "title": title or model._meta.verbose_name_plural.capitalize(),
+            "icon": icon,
+            "link": link + query,
+            "permission": _can_view(app_label, model_name),
+        })
+    return items
+
+
+def sidebar(request):
+    groups = [{"title": _("Overview"), "separator": False, "items": [
+        {"title": _("Dashboard"), "icon": "dashboard", "link": reverse("admin:index")},
+    ]}]
+    for app_label in ROLE_APPS:
+        module = import_module(f"{app_label}.dashboard")
+        entries = module.SIDEBAR_ITEMS
+        groups.append({
+            "title": apps.get_app_config(app_label).verbose_name,
+            "separator": True,
+            "collapsible": app_label != "backoffice",
+            "items": _items(app_label, entries),
+        })
+    groups.append({"title": _("Users and roles"), "separator": True, "collapsible": True,
+                   "items": [
+                       {"title": _("Users"), "icon": "person", "link": reverse("admin:auth_user_changelist"),
+                        "permission": _can_view("auth", "user")},
+                       {"title": _("Roles"), "icon": "group", "link": reverse("admin:auth_group_changelist"),
+                        "permission": _can_view("auth", "group")},
+                   ]})
+    return groups

@@ -1,0 +1,149 @@
+"""The import/export base every resource of the four apps inherits.
+
+It bakes in the rules of STACK.md: state and stock are never imported, model
+validation runs on every row (so a bad row stops the whole file, with its row and column
+named in the preview), rows are written in bulk with one history row each, and exported
+text never starts a spreadsheet formula.
+"""
+
+import re
+
+import django_fsm as fsm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from import_export import resources, widgets
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from backoffice.models.base import NumberedModel
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$")
+
+
+def escape_formula(value):
+    """Prefix an apostrophe to text a spreadsheet would run as a formula; numbers pass."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and not _NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+class BackofficeResource(resources.ModelResource):
+    """ModelResource with the project's safety and bulk rules."""
+
+    #: model fields that no spreadsheet may write (on top of the FSM state field)
+    never_import: tuple[str, ...] = ("version", "created_at", "updated_at")
+
+    class Meta:
+        abstract = True
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+        use_bulk = True
+        batch_size = 1000
+        skip_diff = False
+        use_transactions = True
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        locked = set(self.never_import) | set(self._fsm_fields())
+        for field in self.fields.values():
+            if field.attribute in locked:
+                field.readonly = True
+
+    @classmethod
+    def _fsm_fields(cls):
+        model = cls._meta.model
+        if model is None:
+            return []
+        return [f.name for f in model._meta.fields if isinstance(f, fsm.FSMFieldMixin)]
+
+    def before_import(self, dataset, **kwargs):
+        self._import_user = kwargs.get("user")
+        super().before_import(dataset, **kwargs)
+
+    # -- validation ----------------------------------------------------------------
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = dict(import_validation_errors or {})
+        if self._meta.clean_model_instances:
+            exclude = set(errors) | set(self._fsm_fields()) | set(self.never_import)
+            if isinstance(instance, NumberedModel) and not instance.number:
+                exclude.add("number")
+            try:
+                instance.full_clean(exclude=exclude, validate_unique=validate_unique)
+            except ValidationError as exc:
+                errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    # -- bulk writes with history ----------------------------------------------------
+    def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None,
+                    result=None):
+        if self.create_instances and (using_transactions or not dry_run):
+            try:
+                model = self._meta.model
+                if issubclass(model, NumberedModel):
+                    self._assign_numbers(model, self.create_instances)
+                bulk_create_with_history(self.create_instances, model,
+                                         batch_size=batch_size, default_change_reason="import",
+                                         default_user=getattr(self, "_import_user", None))
+            except Exception as exc:  # reported against the batch by import-export
+                self.handle_import_error(result, exc, raise_errors)
+            finally:
+                self.create_instances.clear()
+
+    def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None,
+                    result=None):
+        if self.update_instances and (using_transactions or not dry_run):
+            try:
+                fields = [self.fields[name].attribute for name in self.get_bulk_update_fields()
+                          if not self.fields[name].readonly and self.fields[name].attribute]
+                bulk_update_with_history(self.update_instances, self._meta.model, fields,
+                                         batch_size=batch_size,
+                                         default_change_reason="import",
+                                         default_user=getattr(self, "_import_user", None))
+            except Exception as exc:
+                self.handle_import_error(result, exc, raise_errors)
+            finally:
+                self.update_instances.clear()
+
+    @staticmethod
+    def _assign_numbers(model, instances):
+        from backoffice.models.base import next_numbers
+
+        missing = [obj for obj in instances if not obj.number]
+        if missing:
+            for obj, number in zip(missing, next_numbers(model.number_prefix, len(missing)),
+                                   strict=True):
+                obj.number = number
+
+    # -- export ----------------------------------------------------------------------
+    def export_field(self, field, instance, **kwargs):
+        return escape_formula(super().export_field(field, instance, **kwargs))
+
+
+class ChoiceWidget(widgets.Widget):
+    """A choices column that accepts the stored value or its label in either language."""
+
+    def __init__(self, choices, **kwargs):
+        self.choices = choices
+        super().__init__(**kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        if value is None or str(value).strip() == "":
+            return None
+        text = str(value).strip()
+        if text in self.choices.values:
+            return text
+        from django.utils import translation
+
+        for lang in ("zh-hans", "en"):
+            with translation.override(lang):
+                for key, label in self.choices.choices:
+                    if str(label).lower() == text.lower():
+                        return key
+        allowed = ", ".join(str(v) for v in self.choices.values)
+        raise ValueError(_("“%(value)s” is not one of: %(allowed)s")
+                         % {"value": text, "allowed": allowed})
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else str(value)

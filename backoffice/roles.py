@@ -1,0 +1,142 @@
+"""The seven roles of the department as Django groups, and the one permission matrix.
+
+Each app declares in its ``roles.py`` which permissions each role holds there;
+:func:`permission_matrix` merges them, :func:`sync_roles` makes the groups match it
+exactly (idempotent: run after every migrate and by ``manage.py setup_roles``), and
+``manage.py setup_roles --markdown`` prints the matrix for the README.
+"""
+
+from importlib import import_module
+
+from django.utils.translation import gettext_lazy as _
+
+ROLE_APPS = ["backoffice", "inventory", "billing", "training"]
+
+#: role key -> (group name, description). Group names are stable identifiers.
+ROLES = {
+    "clerk": ("客服专员 Customer service clerk",
+              _("Takes calls, records tickets, forwards them, follows up, runs surveys")),
+    "engineer": ("技术支持工程师 Support engineer",
+                 _("Diagnoses and fixes, writes the service record, takes parts, files "
+                   "scrap requests and expense claims, writes articles")),
+    "manager": ("售后经理 After-sales manager",
+                _("Assigns and reviews work, handles complaints, approves scrap and claims, "
+                  "reviews articles, runs appraisals, owns the training plan")),
+    "business": ("商务经理 Business manager",
+                 _("Evaluates new-requirement tickets: change or not, charge or not, when")),
+    "warehouse": ("仓库管理员 Warehouse keeper",
+                  _("Receives and issues spare parts, runs stocktakes")),
+    "trainer": ("培训专员 Training specialist",
+                _("Collects training needs, plans and runs sessions, evaluates results")),
+    "finance": ("财务 / 公司领导 Finance / leadership",
+                _("Approves the annual budget and its adjustments, pays approved claims")),
+}
+
+
+def crud(model_label: str, *verbs: str) -> list[str]:
+    """``crud("backoffice.ticket", "view", "add")`` -> the model permission names."""
+    app, model = model_label.split(".")
+    return [f"{app}.{verb}_{model}" for verb in verbs]
+
+
+ALL = ("view", "add", "change", "delete")
+
+_desk_reference = [*crud("backoffice.product", "view"), *crud("backoffice.productversion", "view"),
+                   *crud("backoffice.slapolicy", "view"),
+                   *crud("backoffice.businesscalendar", "view")]
+
+PERMISSIONS: dict[str, list[str]] = {
+    "clerk": [
+        *crud("backoffice.customer", "view", "add", "change"),
+        *crud("backoffice.contact", *ALL), *crud("backoffice.installedproduct", *ALL),
+        *_desk_reference,
+        *crud("backoffice.ticket", "view", "add", "change"),
+        "backoffice.assign_ticket", "backoffice.confirm_ticket", "backoffice.close_ticket",
+        "backoffice.cancel_ticket", "backoffice.reopen_ticket",
+    ],
+    "engineer": [
+        *crud("backoffice.customer", "view"), *crud("backoffice.contact", "view", "add", "change"),
+        *crud("backoffice.installedproduct", "view", "add", "change"),
+        *_desk_reference,
+        *crud("backoffice.ticket", "view", "change"),
+        "backoffice.work_ticket", "backoffice.confirm_ticket", "backoffice.close_ticket",
+        "backoffice.reopen_ticket",
+    ],
+    "manager": [
+        *crud("backoffice.customer", *ALL), *crud("backoffice.contact", *ALL),
+        *crud("backoffice.installedproduct", *ALL), *crud("backoffice.product", *ALL),
+        *crud("backoffice.productversion", *ALL), *crud("backoffice.slapolicy", *ALL),
+        *crud("backoffice.businesscalendar", *ALL), *crud("backoffice.workingperiod", *ALL),
+        *crud("backoffice.calendarday", *ALL),
+        *crud("backoffice.ticket", "view", "add", "change"),
+        "backoffice.assign_ticket", "backoffice.work_ticket", "backoffice.supervise_ticket",
+        "backoffice.handle_complaint", "backoffice.confirm_ticket", "backoffice.close_ticket",
+        "backoffice.cancel_ticket", "backoffice.reopen_ticket",
+    ],
+    "business": [
+        *crud("backoffice.customer", "view"), *crud("backoffice.contact", "view"),
+        *crud("backoffice.installedproduct", "view"), *_desk_reference,
+        *crud("backoffice.ticket", "view"), "backoffice.evaluate_requirement",
+    ],
+    "warehouse": [
+        *crud("backoffice.customer", "view"), *crud("backoffice.product", "view"),
+        *crud("backoffice.ticket", "view"),
+    ],
+    "trainer": [
+        *crud("backoffice.customer", "view"), *crud("backoffice.contact", "view"),
+        *_desk_reference, *crud("backoffice.ticket", "view"),
+    ],
+    "finance": [
+        *crud("backoffice.customer", "view"), *crud("backoffice.ticket", "view"),
+    ],
+}
+
+
+def permission_matrix() -> dict[str, set[str]]:
+    """role key -> every "app_label.codename" the role holds, across the four apps."""
+    matrix: dict[str, set[str]] = {role: set() for role in ROLES}
+    for app in ROLE_APPS:
+        module = import_module(f"{app}.roles")
+        for role, perms in module.PERMISSIONS.items():
+            if role not in ROLES:
+                raise KeyError(f"{app}.roles names an unknown role {role!r}")
+            matrix[role].update(perms)
+    return matrix
+
+
+def group_name(role: str) -> str:
+    return ROLES[role][0]
+
+
+def sync_roles(stdout=None) -> None:
+    """Make the seven groups hold exactly the matrix's permissions."""
+    from django.contrib.auth.models import Group, Permission
+
+    by_name = {f"{p.content_type.app_label}.{p.codename}": p
+               for p in Permission.objects.select_related("content_type")}
+    for role, perms in permission_matrix().items():
+        missing = sorted(perms - by_name.keys())
+        if missing:
+            raise LookupError(f"Role {role} names unknown permissions: {', '.join(missing)}")
+        group, _created = Group.objects.get_or_create(name=group_name(role))
+        group.permissions.set([by_name[p] for p in perms])
+        if stdout:
+            stdout.write(f"{group.name}: {len(perms)} permissions")
+
+
+def sync_after_migrate(sender, app_config=None, using="default", **kwargs):
+    """post_migrate hook: once every app's permissions exist, align the groups."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+
+    if app_config is None or app_config.label != ROLE_APPS[-1]:
+        return
+    for config in apps.get_app_configs():
+        create_permissions(config, verbosity=0, using=using)
+    sync_roles()
+
+
+def users_in_role(role: str):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(groups__name=group_name(role), is_active=True)

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Creates .venv with Python 3.12 and installs the project (idempotent, quick when done).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+find_python() {
+  for candidate in "${PYTHON:-}" python3.12 /root/.pyenv/versions/3.12*/bin/python3.12 \
+                   "$HOME"/.pyenv/versions/3.12*/bin/python3.12 /usr/bin/python3.12 \
+                   /usr/local/bin/python3.12; do
+    [ -n "$candidate" ] || continue
+    if "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null; then
+      echo "$candidate"; return 0
+    fi
+  done
+  return 1
+}
+
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null; then
+  PY=$(find_python) || { echo "Python 3.12 is required (set PYTHON=/path/to/python3.12)" >&2; exit 1; }
+  rm -rf .venv
+  "$PY" -m venv .venv
+fi
+
+stamp=.venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)
+if [ ! -f "$stamp" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[dev]"
+  rm -f .venv/.installed-*; touch "$stamp"
+fi
+
+# Translations are compiled here, from the committed .po files.
+if ! command -v msgfmt >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null
+fi
+.venv/bin/python manage.py compilemessages -v0 --ignore=.venv

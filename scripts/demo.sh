@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# One command from a fresh clone to a running demo on http://127.0.0.1:8000/admin/
+# (SQLite under var/, demo data, one user per role). Running it again is harmless.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+.venv/bin/python manage.py migrate -v0
+.venv/bin/python manage.py load_demo
+echo "Admin: http://127.0.0.1:8000/admin/  (users: clerk, engineer, manager, business, warehouse, trainer, finance, admin; password Demo@2026)"
+exec .venv/bin/python manage.py runserver "${DEMO_ADDR:-127.0.0.1:8000}"

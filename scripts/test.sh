@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: on SQLite, then on PostgreSQL when one is reachable
+# (with CI set, a missing PostgreSQL or Chromium is a failure, not a skip).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+
+# Chromium for the browser tests (Debian package; Playwright's own download is not used).
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+.venv/bin/ruff check .
+.venv/bin/python manage.py makemigrations --check --dry-run -v0
+
+echo "== tests on SQLite"
+env -u DATABASE_URL .venv/bin/python -m pytest "$@"
+
+PG_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
+if .venv/bin/python - "$PG_URL" <<'PY'
+import sys, psycopg
+try:
+    psycopg.connect(sys.argv[1].replace("postgres://", "postgresql://"), connect_timeout=3).close()
+except Exception as exc:
+    print(f"PostgreSQL not reachable: {exc}", file=sys.stderr); sys.exit(1)
+PY
+then
+  echo "== tests on PostgreSQL"
+  DATABASE_URL=$PG_URL .venv/bin/python -m pytest "$@"
+elif [ -n "${CI:-}" ]; then
+  echo "PostgreSQL is required in CI" >&2; exit 1
+else
+  echo "== PostgreSQL not reachable: PostgreSQL run skipped (set TEST_POSTGRES_URL)"
+fi

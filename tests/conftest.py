@@ -1,0 +1,80 @@
+"""Shared fixtures: one user per role, and the service desk's reference data."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from backoffice import roles
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user("engineer", username="eng2") -> an active staff user in that role."""
+    counter = {"n": 0}
+
+    def make(role=None, username=None, **extra):
+        counter["n"] += 1
+        username = username or f"{role or 'user'}{counter['n']}"
+        user = get_user_model().objects.create_user(
+            username=username, password="pw", is_staff=True, **extra)
+        if role:
+            user.groups.add(Group.objects.get(name=roles.group_name(role)))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def clerk(make_user):
+    return make_user("clerk", "clerk")
+
+
+@pytest.fixture
+def engineer(make_user):
+    return make_user("engineer", "engineer")
+
+
+@pytest.fixture
+def manager(make_user):
+    return make_user("manager", "manager")
+
+
+@pytest.fixture
+def business(make_user):
+    return make_user("business", "business")
+
+
+@pytest.fixture
+def warehouse(make_user):
+    return make_user("warehouse", "warehouse")
+
+
+@pytest.fixture
+def trainer(make_user):
+    return make_user("trainer", "trainer")
+
+
+@pytest.fixture
+def finance(make_user):
+    return make_user("finance", "finance")
+
+
+@pytest.fixture
+def superuser(db):
+    return get_user_model().objects.create_superuser("root", "root@example.com", "pw")
+
+
+@pytest.fixture
+def calendar(db):
+    """Mon-Fri 09:00-12:00 + 13:30-18:00, with 2026's holidays and make-up days."""
+    from backoffice.demo import ensure_calendar
+
+    return ensure_calendar()
+
+
+def aware(*args):
+    from django.utils import timezone
+
+    return timezone.make_aware(dt.datetime(*args))

@@ -1,0 +1,3 @@
+"""What each role may do in the training app (merged into backoffice.roles.permission_matrix)."""
+
+PERMISSIONS: dict[str, list[str]] = {}
