@@ -24,7 +24,13 @@ fi
 stamp=.venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[dev]"
+  # Dependencies only: the apps run from the work tree (manage.py / pytest put it on the path).
+  .venv/bin/python - > .venv/requirements.txt <<'PY'
+import tomllib
+project = tomllib.load(open("pyproject.toml", "rb"))["project"]
+print("\n".join(project["dependencies"] + project["optional-dependencies"]["dev"]))
+PY
+  .venv/bin/python -m pip install -q -r .venv/requirements.txt
   rm -f .venv/.installed-*; touch "$stamp"
 fi
 

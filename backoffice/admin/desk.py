@@ -278,6 +278,7 @@ class TicketAdmin(BackofficeAdmin):
         "requirement_decision", "requirement_chargeable", "requirement_planned_for",
         "requirement_effort_days", "requirement_approach",
         "sla_policy", "response_due", "resolution_due", "first_response_at", "response_met",
+        "first_response_seconds",
         "resolved_at", "resolution_met", "closed_at", "paused_since",
     ]
     complaint_fields = ["complaint_investigation", "complaint_cause", "complaint_responsible",
@@ -300,6 +301,7 @@ class TicketAdmin(BackofficeAdmin):
                                               ("confirmed_by", "confirmed_at", "satisfaction")]}),
             (_("Response-time target"), {"classes": ["collapse"], "fields": [
                 "sla_policy", ("response_due", "first_response_at", "response_met"),
+                "first_response_seconds",
                 ("resolution_due", "resolved_at", "resolution_met"),
                 ("paused_since", "closed_at")]}),
         ]

@@ -321,6 +321,9 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
     resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     response_met = models.BooleanField(_("answered in time"), null=True, blank=True)
+    first_response_seconds = models.PositiveIntegerField(
+        _("first response (working seconds)"), null=True, blank=True,
+        help_text=_("Working time from arrival to first response, on the ticket's calendar."))
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolution_met = models.BooleanField(_("resolved in time"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -393,6 +396,8 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
             self.first_response_at = timezone.now()
             self.response_met = (self.response_due is None
                                  or self.first_response_at <= self.response_due)
+            waited = self._calendar().between(self.received_at, self.first_response_at)
+            self.first_response_seconds = max(0, int(waited) - self.paused_seconds)
 
     def save(self, *args, **kwargs):
         if self._state.adding and self.response_due is None:
