@@ -2,10 +2,10 @@
 
 from django.contrib.auth import get_user_model
 from import_export import fields
-from import_export.widgets import ForeignKeyWidget
 
 from backoffice.models import Customer, Product, Ticket
 from backoffice.resources_base import BackofficeResource, ChoiceWidget
+from backoffice.resources_base import LookupWidget as ForeignKeyWidget
 from backoffice.workflows import Category, Channel, Priority
 
 

@@ -57,6 +57,15 @@ class BackofficeResource(resources.ModelResource):
             return []
         return [f.name for f in model._meta.fields if isinstance(f, fsm.FSMFieldMixin)]
 
+    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
+                    collect_failed_rows=False, rollback_on_validation_errors=True, **kwargs):
+        """All or nothing: any invalid row rolls back the whole file."""
+        return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors,
+                                   use_transactions=use_transactions,
+                                   collect_failed_rows=collect_failed_rows,
+                                   rollback_on_validation_errors=rollback_on_validation_errors,
+                                   **kwargs)
+
     def before_import(self, dataset, **kwargs):
         self._import_user = kwargs.get("user")
         super().before_import(dataset, **kwargs)
@@ -147,3 +156,20 @@ class ChoiceWidget(widgets.Widget):
 
     def render(self, value, obj=None, **kwargs):
         return "" if value is None else str(value)
+
+
+class LookupWidget(widgets.ForeignKeyWidget):
+    """A foreign key by a readable key (code, username); a miss is a row error that names
+    the value, not a crash of the whole import."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(_("No %(model)s with %(field)s “%(value)s”.") % {
+                "model": self.model._meta.verbose_name, "field": self.field,
+                "value": value}) from None
+        except self.model.MultipleObjectsReturned:
+            raise ValueError(_("More than one %(model)s with %(field)s “%(value)s”.") % {
+                "model": self.model._meta.verbose_name, "field": self.field,
+                "value": value}) from None

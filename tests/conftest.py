@@ -78,3 +78,13 @@ def aware(*args):
     from django.utils import timezone
 
     return timezone.make_aware(dt.datetime(*args))
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Assertions read English messages; the Chinese UI has its own tests."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

@@ -1,0 +1,143 @@
+"""Customer and ticket spreadsheets: preview, then confirm; one bad row writes nothing."""
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+import tablib
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from backoffice import workflows as wf
+from backoffice.models import Customer, Ticket
+from backoffice.resources import CustomerResource, TicketResource
+from backoffice.resources_base import escape_formula
+from tests.factories import CustomerFactory, ProductFactory, TicketFactory
+
+pytestmark = pytest.mark.django_db
+SAMPLES = Path(settings.BASE_DIR) / "fixtures" / "samples"
+CSV = "0"  # index of CSV in IMPORT_EXPORT_IMPORT_FORMATS
+
+
+def upload(client, model, path_or_bytes, name="upload.csv"):
+    data = path_or_bytes.read_bytes() if isinstance(path_or_bytes, Path) else path_or_bytes
+    return client.post(reverse(f"admin:backoffice_{model}_import"), {
+        "format": CSV, "resource": "0",
+        "import_file": SimpleUploadedFile(name, data, content_type="text/csv")})
+
+
+def confirm(client, model, preview):
+    page = preview.content.decode()
+    fields = dict(re.findall(r'name="(import_file_name|original_file_name|format|resource)"'
+                             r'[^>]*value="([^"]*)"', page))
+    assert "import_file_name" in fields, "no confirm form: the preview found errors"
+    return client.post(reverse(f"admin:backoffice_{model}_process_import"), fields)
+
+
+def test_good_customer_file_previews_then_imports(client, manager):
+    client.force_login(manager)
+    preview = upload(client, "customer", SAMPLES / "customers_import.csv")
+    assert preview.status_code == 200
+    assert Customer.objects.count() == 0  # the preview writes nothing
+    confirm(client, "customer", preview)
+    c = Customer.objects.get(code="C0102")
+    assert c.is_vip and c.consultant == manager
+    assert c.history.get().history_change_reason == "import"
+
+
+def test_one_bad_row_imports_nothing_and_names_row_column_reason(client, manager):
+    client.force_login(manager)
+    preview = upload(client, "customer", SAMPLES / "customers_import_bad_row.csv")
+    page = preview.content.decode()
+    assert 'name="import_file_name"' not in page  # no confirm button
+    assert "This field cannot be blank" in page  # row 2: name missing
+    assert "nosuchuser" in page or "does not exist" in page  # row 3: unknown consultant
+    assert Customer.objects.count() == 0
+
+
+def test_wrong_headers_are_refused(client, manager):
+    client.force_login(manager)
+    preview = upload(client, "customer", "编号,名字\nC1,x\n".encode())
+    page = preview.content.decode()
+    assert 'name="import_file_name"' not in page
+    assert "code" in page
+    assert Customer.objects.count() == 0
+
+
+def test_tickets_import_accepts_labels_and_gets_numbers_and_deadlines(calendar):
+    CustomerFactory(code="C0001")
+    CustomerFactory(code="C0003")
+    ProductFactory(code="ERP")
+    ProductFactory(code="CRM")
+    dataset = tablib.Dataset().load((SAMPLES / "tickets_import.csv").read_text(), format="csv")
+    result = TicketResource().import_data(dataset, dry_run=False)
+    assert not result.has_errors() and not result.has_validation_errors()
+    tickets = list(Ticket.objects.order_by("received_at"))
+    assert [t.channel for t in tickets] == [wf.Channel.PHONE, wf.Channel.EMAIL]
+    assert tickets[1].category == wf.Category.DATA  # "数据问题" label
+    assert all(t.number.startswith("SR") and t.resolution_due for t in tickets)
+    assert all(t.state == wf.TicketStatus.NEW for t in tickets)
+    assert all(t.history.count() == 1 for t in tickets)
+
+
+def test_state_column_is_never_imported():
+    """Pitfall 6: a state column in the file must not change the workflow state."""
+    ticket = TicketFactory()
+    dataset = tablib.Dataset(headers=["number", "customer", "category", "subject", "state"])
+    dataset.append([ticket.number, ticket.customer.code, "bug", "改了标题", "closed"])
+    result = TicketResource().import_data(dataset, dry_run=False)
+    assert not result.has_errors() and not result.has_validation_errors(), result.invalid_rows
+    ticket.refresh_from_db()
+    assert ticket.subject == "改了标题" and ticket.state == wf.TicketStatus.NEW
+
+
+def test_bad_choice_and_missing_customer_are_row_errors():
+    CustomerFactory(code="C1")
+    dataset = tablib.Dataset(headers=["number", "customer", "category", "subject"])
+    dataset.append(["", "C1", "bug", "好的一行"])
+    dataset.append(["", "C1", "没有这个分类", "分类错误"])
+    dataset.append(["", "NOPE", "bug", "客户不存在"])
+    result = TicketResource().import_data(dataset, dry_run=False)
+    assert result.has_validation_errors()
+    assert [r.number for r in result.invalid_rows] == [2, 3]
+    assert "category" in result.invalid_rows[0].field_specific_errors
+    assert "customer" in result.invalid_rows[1].field_specific_errors
+    assert Ticket.objects.count() == 0
+
+
+def test_view_only_user_cannot_import(client, finance):
+    """Pitfall 10: import needs the add permission."""
+    client.force_login(finance)  # may view customers, not add them
+    response = upload(client, "customer", SAMPLES / "customers_import.csv")
+    assert response.status_code == 403
+    assert Customer.objects.count() == 0
+
+
+@pytest.mark.parametrize("payload", ["=1+2", "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+def test_formula_cells_are_escaped_on_export(payload):
+    CustomerFactory(name=payload)
+    exported = CustomerResource().export()
+    assert exported.dict[0]["name"] == "'" + payload
+
+
+def test_numbers_stay_numbers():
+    assert escape_formula("-12.50") == "-12.50"
+    assert escape_formula(-3) == -3
+    assert escape_formula("普通文本") == "普通文本"
+
+
+def test_xlsx_export_escapes_text_and_keeps_numbers(client, manager):
+    import openpyxl
+
+    CustomerFactory(name="=HYPERLINK(\"http://x\")", phone="-1")
+    client.force_login(manager)
+    response = client.post(reverse("admin:backoffice_customer_export"),
+                           {"format": "1", "resource": "0", "export_items": []}, follow=True)
+    if response["Content-Type"].startswith("text/html"):  # unfold's export form: pick fields
+        pytest.skip("export needs the selectable-fields form")
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    cells = [c.value for row in book.active.iter_rows() for c in row]
+    assert "'=HYPERLINK(\"http://x\")" in cells
+    assert not any(isinstance(v, str) and v.startswith("=") for v in cells)
