@@ -100,6 +100,12 @@ class JournalInline(TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_view_permission(self, request, obj=None):
+        """Whoever may see the document sees its journal."""
+        opts = self.parent_model._meta
+        return any(request.user.has_perm(f"{opts.app_label}.{verb}_{opts.model_name}")
+                   for verb in ("view", "change"))
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
 

@@ -141,6 +141,7 @@ STORAGES = {
 }
 
 LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 
 # --- Libraries ------------------------------------------------------------------------
 # Import/export follows model permissions: importing creates rows, so it needs "add".

@@ -1,28 +1,35 @@
 """Production settings: DEBUG off, secrets from the environment, HTTPS everywhere.
 
-Use with ``DJANGO_SETTINGS_MODULE=backoffice.settings.production``; it refuses to start
-without ``SECRET_KEY`` and ``ALLOWED_HOSTS``. ``manage.py check --deploy`` is clean.
+Use with ``DJANGO_SETTINGS_MODULE=backoffice.settings.production``. It refuses to start
+without ``SECRET_KEY`` and ``ALLOWED_HOSTS`` in the environment, whatever ``DEBUG``
+says; ``manage.py check --deploy`` is clean.
 """
 
 import os
 
-os.environ.setdefault("DEBUG", "0")
-if os.environ["DEBUG"].strip().lower() in {"1", "true", "yes", "on"}:
-    from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured
 
-    raise ImproperlyConfigured("DEBUG must be off with the production settings.")
+from backoffice.settings import *  # noqa: F403
+from backoffice.settings import STORAGES, env_bool, env_list
 
-from backoffice.settings import *  # noqa: E402,F403
-from backoffice.settings import env_bool, env_list  # noqa: E402
+DEBUG = False
 
-if not ALLOWED_HOSTS:  # noqa: F405
-    from django.core.exceptions import ImproperlyConfigured
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured("Set SECRET_KEY (50+ random characters) in the environment.")
 
-    raise ImproperlyConfigured("ALLOWED_HOSTS must be set in the environment in production.")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("Set ALLOWED_HOSTS in the environment (comma-separated).")
+
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-SECURE_REDIRECT_EXEMPT = env_list("SECURE_REDIRECT_EXEMPT", r"^healthz/$")
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
