@@ -11,7 +11,8 @@ KEY = "pN3x-8Qw_zR1vL7mK2sT9yB4cH6dJ0fG5aE-uY8iO3pW1qX7nM2bV4cZ6lK9jH0g"
 
 def manage(*args, **env):
     full_env = {k: v for k, v in os.environ.items()
-                if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}}
+                if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE",
+                              "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     full_env.update(env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=settings.BASE_DIR,
                           env=full_env, capture_output=True, text=True, timeout=120)
