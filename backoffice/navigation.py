@@ -4,6 +4,7 @@ Items are shown only to users who may view the model behind them.
 """
 
 from importlib import import_module
+from urllib.parse import parse_qsl
 
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
@@ -15,6 +16,21 @@ from backoffice.roles import ROLE_APPS
 def _can_view(app_label, model_name):
     def check(request):
         return request.user.has_perm(f"{app_label}.view_{model_name}")
+
+    return check
+
+
+def _is_active(link, query):
+    """Several entries share one changelist ("All", "My", "Overdue" tickets): the one
+    whose query string matches is highlighted."""
+    wanted = dict(parse_qsl(query.lstrip("?")))
+
+    def check(request):
+        if not request.path.startswith(link):
+            return False
+        if not wanted:
+            return not {"mine", "sla"} & request.GET.keys()
+        return all(request.GET.get(k) == v for k, v in wanted.items())
 
     return check
 
@@ -34,6 +50,7 @@ def _items(app_label, entries):
             "title": title or model._meta.verbose_name_plural.capitalize(),
             "icon": icon,
             "link": link + query,
+            "active": _is_active(link, query),
             "permission": _can_view(app_label, model_name),
         })
     return items
