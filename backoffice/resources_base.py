@@ -68,7 +68,34 @@ class BackofficeResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         self._import_user = kwargs.get("user")
+        self._duplicates = self._find_duplicate_keys(dataset)
         super().before_import(dataset, **kwargs)
+
+    def _find_duplicate_keys(self, dataset) -> dict[int, int]:
+        """row number -> the earlier row with the same key (rows count from 1)."""
+        columns = [self.fields[name].column_name for name in self.get_import_id_fields()
+                   if name in self.fields]
+        if not columns or not all(c in (dataset.headers or []) for c in columns):
+            return {}
+        first_seen, duplicates = {}, {}
+        for number, row in enumerate(dataset.dict, 1):
+            key = tuple(str(row.get(c) or "").strip().upper() for c in columns)
+            if not any(key):
+                continue
+            if key in first_seen:
+                duplicates[number] = first_seen[key]
+            else:
+                first_seen[key] = number
+        return duplicates
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        earlier = getattr(self, "_duplicates", {}).get(kwargs.get("row_number"))
+        if earlier:
+            name = self.get_import_id_fields()[0]
+            raise ValidationError({name: _("The same %(column)s already appears in row "
+                                           "%(row)s of this file.")
+                                   % {"column": self.fields[name].column_name, "row": earlier}})
 
     # -- validation ----------------------------------------------------------------
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):

@@ -13,11 +13,13 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
+from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action
 
-from backoffice import workflow
+from backoffice import formats, workflow
+from backoffice.formats import UnreadableFile
 from backoffice.forms import ExportForm, SafeImportForm, TransitionForm
 from backoffice.models.base import ConcurrentEdit, VersionedModel
 
@@ -190,6 +192,18 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
         except ConcurrentEdit as exc:
             # The version moved between the form check and the UPDATE: refuse, keep nothing.
             raise PermissionDenied(str(exc)) from exc
+
+    # -- import ------------------------------------------------------------------------
+    to_encoding = "utf-8-sig"  # CSV exports open correctly in Chinese Excel
+    import_formats = [formats.CSV, formats.XLSX]
+    export_formats = [base_formats.CSV, base_formats.XLSX]
+
+    def add_data_read_fail_error_to_form(self, form, exc):
+        """Say why a file was refused, in the user's language, instead of an exception name."""
+        if isinstance(exc, UnreadableFile):
+            form.add_error("import_file", str(exc))
+        else:
+            super().add_data_read_fail_error_to_form(form, exc)
 
     # -- history -------------------------------------------------------------------------
     def history_form_view(self, request, object_id, version_id, extra_context=None):

@@ -150,12 +150,13 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
-IMPORT_EXPORT_IMPORT_FORMATS = ["import_export.formats.base_formats.CSV",
-                                "import_export.formats.base_formats.XLSX"]
-IMPORT_EXPORT_EXPORT_FORMATS = IMPORT_EXPORT_IMPORT_FORMATS
+# Formats: CSV and XLSX (import through backoffice.formats: encodings, bombs, formulas).
+IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
 # Uploads larger than this are refused by the import form (see backoffice.imports).
 IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 200_000))
+IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES = int(os.environ.get("IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES",
+                                                        300 * 1024 * 1024))
 
 # Reverting a state-machine model from history would bypass its workflow; the button is
 # hidden here and the POST is refused in backoffice.admin.base.
