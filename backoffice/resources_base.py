@@ -68,8 +68,36 @@ class BackofficeResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         self._import_user = kwargs.get("user")
+        self._rename_headers(dataset)
         self._duplicates = self._find_duplicate_keys(dataset)
         super().before_import(dataset, **kwargs)
+
+    def header_aliases(self) -> dict[str, str]:
+        """Accepted header -> column name: the column name itself, or the field's label in
+        Chinese or English (clerks keep the headers their old spreadsheets had)."""
+        from django.utils import translation
+
+        model = self._meta.model
+        aliases = {}
+        for field in self.fields.values():
+            if not field.column_name:
+                continue
+            aliases[field.column_name.lower()] = field.column_name
+            try:
+                model_field = model._meta.get_field((field.attribute or "").split("__")[0])
+            except Exception:  # a computed column: no model field to take a label from
+                continue
+            for lang in ("zh-hans", "en"):
+                with translation.override(lang):
+                    aliases.setdefault(str(model_field.verbose_name).lower(), field.column_name)
+        return aliases
+
+    def _rename_headers(self, dataset):
+        if not dataset.headers:
+            return
+        aliases = self.header_aliases()
+        dataset.headers = [aliases.get(str(h or "").strip().lower(), str(h or "").strip())
+                           for h in dataset.headers]
 
     def _find_duplicate_keys(self, dataset) -> dict[int, int]:
         """row number -> the earlier row with the same key (rows count from 1)."""

@@ -141,3 +141,13 @@ def test_xlsx_export_escapes_text_and_keeps_numbers(client, manager):
     cells = [c.value for row in book.active.iter_rows() for c in row]
     assert "'=HYPERLINK(\"http://x\")" in cells
     assert not any(isinstance(v, str) and v.startswith("=") for v in cells)
+
+
+def test_chinese_headers_are_accepted():
+    """Old department spreadsheets have Chinese headers: 客户编号, 名称, VIP…"""
+    dataset = tablib.Dataset(headers=["客户编号", "名称", "VIP", "地区"])
+    dataset.append(["C0301", "南昌赣江软件有限公司", "1", "江西"])
+    result = CustomerResource().import_data(dataset, dry_run=False)
+    assert not result.has_errors() and not result.has_validation_errors()
+    customer = Customer.objects.get(code="C0301")
+    assert customer.is_vip and customer.region == "江西"
