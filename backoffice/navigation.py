@@ -75,5 +75,8 @@ def sidebar(request):
                         "permission": _can_view("auth", "user")},
                        {"title": _("Roles"), "icon": "group", "link": reverse("admin:auth_group_changelist"),
                         "permission": _can_view("auth", "group")},
+                       {"title": _("Locked-out logins"), "icon": "lock_person",
+                        "link": reverse("admin:axes_accessattempt_changelist"),
+                        "permission": _can_view("axes", "accessattempt")},
                    ]})
     return groups

@@ -1,1 +1,1 @@
-from backoffice.admin import desk  # noqa: F401  (registers the service-desk admins)
+from backoffice.admin import desk, security  # noqa: F401  (registers the admins)
