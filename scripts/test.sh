@@ -27,6 +27,8 @@ PY
 then
   echo "== tests on PostgreSQL"
   DATABASE_URL=$PG_URL .venv/bin/python -m pytest "$@"
+  echo "== production configuration (gunicorn, PostgreSQL, production settings)"
+  bash scripts/prod_smoke.sh "$PG_URL"
 elif [ -n "${CI:-}" ]; then
   echo "PostgreSQL is required in CI" >&2; exit 1
 else
