@@ -29,7 +29,10 @@ class SafeImportForm(ImportForm):
     """Import form that refuses oversized files before anything parses them."""
 
     def clean_import_file(self):
-        upload = self.cleaned_data["import_file"]
+        return self.check_upload(self.cleaned_data["import_file"])
+
+    @staticmethod
+    def check_upload(upload):
         limit = settings.IMPORT_MAX_UPLOAD_BYTES
         if upload.size > limit:
             raise forms.ValidationError(

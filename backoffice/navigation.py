@@ -59,6 +59,9 @@ def _items(app_label, entries):
 def sidebar(request):
     groups = [{"title": _("Overview"), "separator": False, "items": [
         {"title": _("Dashboard"), "icon": "dashboard", "link": reverse("admin:index")},
+        {"title": _("My import/export jobs"), "icon": "cloud_sync",
+         "link": reverse("admin:backoffice_datajob_changelist"),
+         "permission": _can_view("backoffice", "datajob")},
     ]}]
     for app_label in ROLE_APPS:
         module = import_module(f"{app_label}.dashboard")

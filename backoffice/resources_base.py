@@ -66,6 +66,16 @@ class BackofficeResource(resources.ModelResource):
                                    rollback_on_validation_errors=rollback_on_validation_errors,
                                    **kwargs)
 
+    #: called with the number of rows done, every PROGRESS_EVERY rows (background jobs)
+    progress_callback = None
+    progress_every = 500
+
+    def after_import_row(self, row, row_result, **kwargs):
+        super().after_import_row(row, row_result, **kwargs)
+        number = kwargs.get("row_number") or 0
+        if self.progress_callback and number % self.progress_every == 0:
+            self.progress_callback(number)
+
     def before_import(self, dataset, **kwargs):
         self._import_user = kwargs.get("user")
         self._rename_headers(dataset)

@@ -92,9 +92,14 @@ PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+#: what every role holds: their own background import/export jobs (the list is filtered to
+#: the owner's jobs)
+EVERY_ROLE = [*crud("backoffice.datajob", "view", "delete")]
+
+
 def permission_matrix() -> dict[str, set[str]]:
     """role key -> every "app_label.codename" the role holds, across the four apps."""
-    matrix: dict[str, set[str]] = {role: set() for role in ROLES}
+    matrix: dict[str, set[str]] = {role: set(EVERY_ROLE) for role in ROLES}
     for app in ROLE_APPS:
         module = import_module(f"{app}.roles")
         for role, perms in module.PERMISSIONS.items():

@@ -7,4 +7,8 @@ bash scripts/bootstrap.sh
 .venv/bin/python manage.py migrate -v0
 .venv/bin/python manage.py load_demo
 echo "Admin: http://127.0.0.1:8000/admin/  (users: clerk, engineer, manager, business, warehouse, trainer, finance, admin; password Demo@2026)"
-exec .venv/bin/python manage.py runserver "${DEMO_ADDR:-127.0.0.1:8000}"
+# The background-job worker (large imports/exports) runs beside the web server.
+.venv/bin/python manage.py db_worker > var/worker.log 2>&1 &
+WORKER=$!
+trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
+.venv/bin/python manage.py runserver "${DEMO_ADDR:-127.0.0.1:8000}"

@@ -1,1 +1,1 @@
-from backoffice.admin import desk, security  # noqa: F401  (registers the admins)
+from backoffice.admin import desk, jobs, security  # noqa: F401  (registers the admins)

@@ -141,7 +141,31 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
                     _make_transition_action(info).__get__(self, type(self)))
         self.actions_detail = [*self.actions_detail,
                                *[f"transition_{info.name}" for info in self._transitions]]
+        if self.resource_classes:
+            self.actions_list = [*self.actions_list, "background_import", "background_export"]
         super().__init__(model, admin_site)
+
+    # -- background import/export (large files) --------------------------------------------
+    @action(description=_("Import in background"), url_path="background-import",
+            icon="cloud_upload")
+    def background_import(self, request):
+        from backoffice.admin.jobs import background_import_view
+
+        return background_import_view(self, request)
+
+    @action(description=_("Export all in background"), url_path="background-export",
+            icon="cloud_download")
+    def background_export(self, request):
+        from backoffice.admin.jobs import background_export_view
+
+        return background_export_view(self, request)
+
+    def get_actions_list(self, request):
+        allowed = {"background_import": self.has_import_permission(request),
+                   "background_export": self.has_export_permission(request)}
+        return [a for a in super().get_actions_list(request)
+                if allowed.get(a.action_name.rsplit(f"{self.model._meta.model_name}_", 1)[-1],
+                               True)]
 
     # -- state machine -----------------------------------------------------------------
     def get_actions_detail(self, request, object_id):

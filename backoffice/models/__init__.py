@@ -20,3 +20,4 @@ from backoffice.models.desk import (  # noqa: F401
     TicketEvent,
     WorkingPeriod,
 )
+from backoffice.models.jobs import DataJob, JobStatus  # noqa: F401,E402

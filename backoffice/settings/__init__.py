@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "django_fsm",
     "backoffice",
     "inventory",
@@ -153,6 +155,21 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
+
+# --- Background jobs and cache --------------------------------------------------------
+# Long imports/exports run in a worker: `manage.py db_worker` (the queue is a table in
+# the same database, so it works with SQLite and with PostgreSQL across processes).
+TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND",
+                                               "django_tasks_db.DatabaseBackend")}}
+# Job progress is shared through the cache: files on this machine by default, Redis
+# when REDIS_URL is set (several application machines).
+if os.environ.get("REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["REDIS_URL"]}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache")}}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Libraries ------------------------------------------------------------------------
 # Import/export follows model permissions: importing creates rows, so it needs "add".
