@@ -1,0 +1,31 @@
+import time
+from importlib import import_module
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = ("Fill the database with a large synthetic data set (bulk inserts) for "
+            "benchmarks: customers and tickets with journals, plus each app's own volume.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--tickets", type=int, default=100_000)
+        parser.add_argument("--customers", type=int, default=None)
+        parser.add_argument("--years", type=int, default=4)
+        parser.add_argument("--seed", type=int, default=1)
+
+    def handle(self, *args, tickets, customers, years, seed, **options):
+        from backoffice import generate
+        from backoffice.roles import ROLE_APPS
+
+        started = time.perf_counter()
+        generate.generate(tickets=tickets, customers=customers, years=years, seed=seed,
+                          stdout=self.stdout)
+        for app in ROLE_APPS[1:]:
+            try:
+                module = import_module(f"{app}.generate")
+            except ModuleNotFoundError:
+                continue
+            module.generate(scale=tickets, seed=seed, stdout=self.stdout)
+        self.stdout.write(self.style.SUCCESS(
+            f"Generated in {time.perf_counter() - started:.1f} s"))
