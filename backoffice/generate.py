@@ -32,8 +32,9 @@ PROBLEMS = ["数据不一致", "系统报错", "无法打开", "速度很慢", "
 
 def _engineers(count):
     User = get_user_model()
-    from backoffice.roles import group_name
     from django.contrib.auth.models import Group
+
+    from backoffice.roles import group_name
 
     group = Group.objects.get(name=group_name("engineer"))
     users = []

@@ -22,6 +22,7 @@ from backoffice import formats, workflow
 from backoffice.formats import UnreadableFile
 from backoffice.forms import ExportForm, SafeImportForm, TransitionForm
 from backoffice.models.base import ConcurrentEdit, VersionedModel
+from backoffice.paginator import EstimatedCountPaginator
 
 VARIANTS = {"primary", "success", "info", "warning", "danger", "default"}
 
@@ -131,6 +132,7 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
     export_form_class = ExportForm
     list_per_page = 50
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     warn_unsaved_form = True
     compressed_fields = True
 

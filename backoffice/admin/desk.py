@@ -284,6 +284,22 @@ class TicketAdmin(BackofficeAdmin):
     complaint_fields = ["complaint_investigation", "complaint_cause", "complaint_responsible",
                         "complaint_plan", "complaint_compensation", "complaint_evaluation"]
 
+    def get_search_results(self, request, queryset, search_term):
+        """Number, subject (substring, Chinese included) or customer name/code.
+
+        Customers are looked up first (a small table, trigram-indexed on PostgreSQL) so
+        that the ticket query is an OR of two index scans rather than a join scanned
+        row by row.
+        """
+        for term in search_term.split()[:5]:
+            term = term.strip()
+            customer_ids = list(
+                Customer.objects.filter(Q(name__icontains=term) | Q(code__iexact=term))
+                .values_list("pk", flat=True)[:2000])
+            queryset = queryset.filter(Q(number__iexact=term) | Q(subject__icontains=term)
+                                       | Q(customer_id__in=customer_ids))
+        return queryset, False
+
     def get_fieldsets(self, request, obj=None):
         intake = (None, {"fields": [
             ("number", "state") if obj else "state",

@@ -106,3 +106,45 @@ def test_dashboard_renders(client, manager):
     TicketFactory()
     client.force_login(manager)
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_search_finds_number_subject_chinese_substring_and_customer(client, clerk):
+    from tests.factories import CustomerFactory as CF
+
+    a = TicketFactory(subject="月末结账报表数据不一致")
+    b = TicketFactory(customer=CF(name="上海东方物流集团", code="C0002"))
+    c = TicketFactory(subject="打印机卡纸")
+    client.force_login(clerk)
+    url = reverse("admin:backoffice_ticket_changelist")
+
+    def found(q):
+        return {t.pk for t in client.get(url, {"q": q}).context["cl"].result_list}
+
+    assert found("报表") == {a.pk}  # substring inside a Chinese sentence
+    assert found("东方物流") == {b.pk}
+    assert found("c0002") == {b.pk}
+    assert found(c.number) == {c.pk}
+    assert found("报表 不一致") == {a.pk}
+
+
+def test_date_hierarchy_lists_years_without_scanning(client, clerk):
+    from tests.conftest import aware
+
+    TicketFactory(received_at=aware(2024, 3, 1, 10, 0))
+    TicketFactory(received_at=aware(2026, 5, 1, 10, 0))
+    from backoffice.models import Ticket
+
+    years = [d.year for d in Ticket.objects.datetimes("received_at", "year")]
+    assert years == [2024, 2025, 2026]
+    months = Ticket.objects.filter(received_at__year=2026).datetimes("received_at", "month")
+    assert [d.month for d in months] == [5]
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_ticket_changelist_query_count_does_not_grow(client, clerk, rows,
+                                                     django_assert_max_num_queries):
+    for _ in range(rows):
+        TicketFactory(assignee=clerk)
+    client.force_login(clerk)
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("admin:backoffice_ticket_changelist")).status_code == 200

@@ -1,0 +1,71 @@
+"""Median and p95 server time of the main admin pages at the current database's size.
+
+    DATABASE_URL=postgres://.../bench .venv/bin/python manage.py generate_data --tickets 1000000
+    DATABASE_URL=postgres://.../bench .venv/bin/python benchmarks/admin_pages.py [--repeat 15]
+
+Requests go through the full Django stack in-process (middleware, admin, templates),
+as a superuser, so the figures are server time without the network.
+"""
+
+import argparse
+
+from _harness import row, setup, timed
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    setup()
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+
+    from backoffice.models import Ticket
+
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench_admin", defaults={"is_staff": True, "is_superuser": True})
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    ticket = Ticket.objects.order_by("-id").only("pk").first()
+    deep_page = max(1, min(200, Ticket.objects.count() // 50))
+    engineer = Ticket.objects.exclude(assignee=None).values_list("assignee", flat=True).first()
+    pages = [
+        ("tickets: changelist", "/admin/backoffice/ticket/"),
+        ("tickets: filter state=in_progress", "/admin/backoffice/ticket/?state__exact=in_progress"),
+        ("tickets: filter engineer + open", f"/admin/backoffice/ticket/?assignee__id__exact={engineer}&status=open"),
+        ("tickets: overdue", "/admin/backoffice/ticket/?sla=overdue"),
+        ("tickets: search 报表 (Chinese substring)", "/admin/backoffice/ticket/?q=报表"),
+        ("tickets: search customer name 上海", "/admin/backoffice/ticket/?q=上海"),
+        (f"tickets: page {deep_page}", f"/admin/backoffice/ticket/?p={deep_page}"),
+        ("ticket: change form", f"/admin/backoffice/ticket/{ticket.pk}/change/"),
+        ("customers: changelist", "/admin/backoffice/customer/"),
+        ("dashboard (admin index)", "/admin/"),
+    ]
+    pages += extra_pages()
+    print(f"database: {connection.vendor}, tickets: {Ticket.objects.count():,}")
+    for label, url in pages:
+        def get(url=url):
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+        row(label, *timed(get, args.repeat))
+
+
+def extra_pages():
+    """Pages of the other apps, when they are installed and have data."""
+    from django.urls import NoReverseMatch, reverse
+
+    out = []
+    for label, name in [("stock ledger: changelist", "admin:inventory_stockmovement_changelist"),
+                        ("stock ledger: changelist", "admin:inventory_ledgerline_changelist"),
+                        ("expense claims: changelist", "admin:billing_expenseclaim_changelist"),
+                        ("appraisals: changelist", "admin:training_appraisal_changelist")]:
+        try:
+            out.append((label, reverse(name)))
+        except NoReverseMatch:
+            continue
+    return out
+
+
+if __name__ == "__main__":
+    main()
