@@ -12,6 +12,7 @@ import django_fsm as fsm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
+from import_export.instance_loaders import CachedInstanceLoader
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from backoffice.models.base import NumberedModel
@@ -25,6 +26,35 @@ def escape_formula(value):
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and not _NUMBER.match(value):
         return "'" + value
     return value
+
+
+class ChunkedInstanceLoader(CachedInstanceLoader):
+    """Loads the rows a file updates in a few queries (chunks of 5,000 keys: SQLite caps
+    the number of query parameters), instead of one query per row."""
+
+    chunk = 5_000
+
+    def __init__(self, resource, dataset=None):
+        self.resource, self.dataset = resource, dataset
+        pk_field_name = resource.get_import_id_fields()[0]
+        self.pk_field = resource.fields[pk_field_name]
+        self.all_instances = {}
+        rows = dataset.dict if dataset is not None else []
+        if rows and self.pk_field.column_name in rows[0]:
+            ids = sorted({v for v in (self._clean(row) for row in rows) if v not in (None, "")})
+            for start in range(0, len(ids), self.chunk):
+                qs = self.get_queryset().filter(
+                    **{f"{self.pk_field.attribute}__in": ids[start:start + self.chunk]})
+                self.all_instances.update({self.pk_field.get_value(obj): obj for obj in qs})
+
+    def _clean(self, row):
+        try:
+            return self.pk_field.clean(row)
+        except ValueError:
+            return None  # reported against the row when it is imported
+
+    def get_instance(self, row):
+        return self.all_instances.get(self._clean(row))
 
 
 class BackofficeResource(resources.ModelResource):
@@ -42,6 +72,7 @@ class BackofficeResource(resources.ModelResource):
         batch_size = 1000
         skip_diff = False
         use_transactions = True
+        instance_loader_class = ChunkedInstanceLoader
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -49,6 +80,21 @@ class BackofficeResource(resources.ModelResource):
         for field in self.fields.values():
             if field.attribute in locked:
                 field.readonly = True
+        self._check_unique = self._has_unique_rules_beyond_the_key()
+
+    def _has_unique_rules_beyond_the_key(self) -> bool:
+        """Whether full_clean's per-row uniqueness queries are needed: not when the only
+        unique field is the import key (matching rows are updates, and duplicates within
+        the file are caught in one pass) or a generated document number."""
+        model = self._meta.model
+        if model is None:
+            return False
+        keys = {self.fields[n].attribute for n in self.get_import_id_fields() if n in self.fields}
+        unique = {f.name for f in model._meta.fields if f.unique and not f.primary_key}
+        unique -= keys | {"number"}
+        return bool(unique or model._meta.unique_together or any(
+            getattr(c, "fields", None) for c in model._meta.constraints
+            if c.__class__.__name__ == "UniqueConstraint"))
 
     @classmethod
     def _fsm_fields(cls):
@@ -57,9 +103,18 @@ class BackofficeResource(resources.ModelResource):
             return []
         return [f.name for f in model._meta.fields if isinstance(f, fsm.FSMFieldMixin)]
 
+    #: above this many rows the preview carries no per-field diff (it would cost more than
+    #: the import itself and no one reads 20,000 diffs); errors are always listed
+    diff_rows_limit = 1000
+
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
                     collect_failed_rows=False, rollback_on_validation_errors=True, **kwargs):
         """All or nothing: any invalid row rolls back the whole file."""
+        if dataset.height > self.diff_rows_limit and not self._meta.skip_diff:
+            from copy import copy
+
+            self._meta = copy(self._meta)
+            self._meta.skip_diff = True
         return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors,
                                    use_transactions=use_transactions,
                                    collect_failed_rows=collect_failed_rows,
@@ -78,6 +133,9 @@ class BackofficeResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         self._import_user = kwargs.get("user")
+        for field in self.fields.values():
+            if isinstance(field.widget, LookupWidget):
+                field.widget.reset()
         self._rename_headers(dataset)
         self._duplicates = self._find_duplicate_keys(dataset)
         super().before_import(dataset, **kwargs)
@@ -143,7 +201,8 @@ class BackofficeResource(resources.ModelResource):
             if isinstance(instance, NumberedModel) and not instance.number:
                 exclude.add("number")
             try:
-                instance.full_clean(exclude=exclude, validate_unique=validate_unique)
+                instance.full_clean(exclude=exclude,
+                                    validate_unique=validate_unique and self._check_unique)
             except ValidationError as exc:
                 errors = exc.update_error_dict(errors)
         if errors:
@@ -152,7 +211,12 @@ class BackofficeResource(resources.ModelResource):
     # -- bulk writes with history ----------------------------------------------------
     def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None,
                     result=None):
-        if self.create_instances and (using_transactions or not dry_run):
+        if dry_run:
+            # The preview validates every row (model validation, lookups, duplicates) but
+            # writes nothing: the confirm step does the writing, in one transaction.
+            self.create_instances.clear()
+            return
+        if self.create_instances:
             try:
                 model = self._meta.model
                 if issubclass(model, NumberedModel):
@@ -167,7 +231,10 @@ class BackofficeResource(resources.ModelResource):
 
     def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None,
                     result=None):
-        if self.update_instances and (using_transactions or not dry_run):
+        if dry_run:
+            self.update_instances.clear()
+            return
+        if self.update_instances:
             try:
                 fields = [self.fields[name].attribute for name in self.get_bulk_update_fields()
                           if not self.fields[name].readonly and self.fields[name].attribute]
@@ -225,16 +292,33 @@ class ChoiceWidget(widgets.Widget):
 
 class LookupWidget(widgets.ForeignKeyWidget):
     """A foreign key by a readable key (code, username); a miss is a row error that names
-    the value, not a crash of the whole import."""
+    the value, not a crash of the whole import. Each distinct value is looked up once per
+    import."""
+
+    def reset(self):
+        self._cache = {}
 
     def clean(self, value, row=None, **kwargs):
+        if value in (None, ""):
+            return None
+        cache = getattr(self, "_cache", None)
+        if cache is None:
+            cache = self._cache = {}
+        key = str(value).strip()
+        if key not in cache:
+            cache[key] = self._lookup(key, row, **kwargs)
+        if isinstance(cache[key], ValueError):
+            raise cache[key]
+        return cache[key]
+
+    def _lookup(self, value, row, **kwargs):
         try:
             return super().clean(value, row, **kwargs)
         except self.model.DoesNotExist:
-            raise ValueError(_("No %(model)s with %(field)s “%(value)s”.") % {
+            return ValueError(_("No %(model)s with %(field)s “%(value)s”.") % {
                 "model": self.model._meta.verbose_name, "field": self.field,
-                "value": value}) from None
+                "value": value})
         except self.model.MultipleObjectsReturned:
-            raise ValueError(_("More than one %(model)s with %(field)s “%(value)s”.") % {
+            return ValueError(_("More than one %(model)s with %(field)s “%(value)s”.") % {
                 "model": self.model._meta.verbose_name, "field": self.field,
-                "value": value}) from None
+                "value": value})

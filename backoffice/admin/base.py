@@ -224,6 +224,20 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
     import_formats = [formats.CSV, formats.XLSX]
     export_formats = [base_formats.CSV, base_formats.XLSX]
 
+    preview_rows = 200
+
+    def import_action(self, request, **kwargs):
+        """The preview lists every invalid row but only the first rows of a big valid file:
+        the browser should not have to draw 100,000 table rows to offer "Confirm"."""
+        response = super().import_action(request, **kwargs)
+        result = getattr(response, "context_data", {}).get("result")
+        if result is not None and len(result.rows) > self.preview_rows:
+            total = len(result.rows)
+            result.rows = result.rows[:self.preview_rows]
+            messages.info(request, _("%(total)d rows checked; the first %(shown)d are shown "
+                                     "below.") % {"total": total, "shown": self.preview_rows})
+        return response
+
     def add_data_read_fail_error_to_form(self, form, exc):
         """Say why a file was refused, in the user's language, instead of an exception name."""
         if isinstance(exc, UnreadableFile):

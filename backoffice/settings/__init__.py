@@ -180,7 +180,7 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 # Formats: CSV and XLSX (import through backoffice.formats: encodings, bombs, formulas).
 IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
 # Uploads larger than this are refused by the import form (see backoffice.imports).
-IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
+IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 200_000))
 IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES = int(os.environ.get("IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES",
                                                         300 * 1024 * 1024))
