@@ -11,6 +11,21 @@ class ConcurrentEdit(Exception):
     """The row changed in the database since this copy was read."""
 
 
+class StateGuardedQuerySet(models.QuerySet):
+    """``update(state=...)`` would skip the workflow, its permission check, the journal and
+    history (STACK.md pitfall 7): refused for every FSM field of the model."""
+
+    def update(self, **kwargs):
+        from django_fsm import FSMFieldMixin
+
+        guarded = {f.name for f in self.model._meta.fields if isinstance(f, FSMFieldMixin)}
+        guarded |= {f"{name}_id" for name in guarded}
+        if guarded & kwargs.keys():
+            raise TypeError(f"{self.model.__name__} state changes go through "
+                            "backoffice.workflow.apply_transition, not QuerySet.update().")
+        return super().update(**kwargs)
+
+
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

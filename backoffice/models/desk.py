@@ -11,7 +11,13 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from backoffice import workflows as wf
-from backoffice.models.base import JournalEntry, NumberedModel, TimeStampedModel, VersionedModel
+from backoffice.models.base import (
+    JournalEntry,
+    NumberedModel,
+    StateGuardedQuerySet,
+    TimeStampedModel,
+    VersionedModel,
+)
 from backoffice.workflows import (
     Category,
     Channel,
@@ -226,7 +232,7 @@ class SLAPolicy(TimeStampedModel):
 
 
 # -- tickets ----------------------------------------------------------------------------
-class TicketQuerySet(models.QuerySet):
+class TicketQuerySet(StateGuardedQuerySet):
     def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
         """Years and months for the admin's date hierarchy from MIN/MAX (two index probes)
         instead of a DISTINCT over every ticket; days still come from the rows."""

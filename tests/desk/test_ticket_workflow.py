@@ -209,3 +209,21 @@ def test_numbers_are_human_readable_and_unique():
     a, b = TicketFactory(), TicketFactory()
     assert a.number.startswith("SR") and a.number != b.number
     assert a.number[:8] == b.number[:8]
+
+
+def test_queryset_update_cannot_change_the_state():
+    """Pitfall 7: a bulk update would bypass permission, journal and history."""
+    ticket = TicketFactory()
+    with pytest.raises(TypeError, match="apply_transition"):
+        Ticket.objects.filter(pk=ticket.pk).update(state=S.CLOSED)
+    assert Ticket.objects.get(pk=ticket.pk).state == S.NEW
+    Ticket.objects.filter(pk=ticket.pk).update(subject="其他字段照常")  # other fields: fine
+
+
+def test_refresh_from_db_works_on_the_protected_state(clerk, engineer):
+    """Pitfall 4: refresh_from_db must reload a protected FSM field."""
+    ticket = TicketFactory()
+    other = Ticket.objects.get(pk=ticket.pk)
+    apply_transition(other, "assign", actor=clerk, assignee=engineer)
+    ticket.refresh_from_db()
+    assert ticket.state == S.ASSIGNED
