@@ -5,24 +5,35 @@ from django.db import connections
 from django.utils.functional import cached_property
 
 EXACT_BELOW = 100_000
+#: a filtered or searched list is counted up to this many rows ("10,000" then means
+#: "at least"; nobody pages further than that - they refine the filter)
+COUNT_CAP = 10_000
 
 
 class EstimatedCountPaginator(Paginator):
-    """On PostgreSQL, an unfiltered list uses the planner's row estimate when the table
-    is large (an exact ``COUNT(*)`` over 1 M tickets costs ~100 ms); filtered lists and
-    small tables are counted exactly."""
+    """Counts that stay cheap on big tables.
+
+    - unfiltered on PostgreSQL: the planner's row estimate when the table is large (an
+      exact ``COUNT(*)`` over 1 M tickets costs ~100 ms);
+    - filtered or searched: counted up to ``COUNT_CAP`` rows (``COUNT`` over a ``LIMIT``
+      subquery), so a broad search stops counting early.
+    """
 
     @cached_property
     def count(self):
         qs = self.object_list
         query = getattr(qs, "query", None)
-        if query is not None and not query.where and not query.combinator:
-            connection = connections[qs.db]
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                                   [qs.model._meta.db_table])
-                    row = cursor.fetchone()
-                if row and row[0] and row[0] >= EXACT_BELOW:
-                    return int(row[0])
+        if query is None or query.combinator:
+            return super().count
+        connection = connections[qs.db]
+        if not query.where and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                               [qs.model._meta.db_table])
+                row = cursor.fetchone()
+            if row and row[0] and row[0] >= EXACT_BELOW:
+                return int(row[0])
+            return super().count
+        if query.where:
+            return qs.order_by()[:COUNT_CAP].count()
         return super().count

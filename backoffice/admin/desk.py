@@ -296,7 +296,7 @@ class TicketAdmin(BackofficeAdmin):
             customer_ids = list(
                 Customer.objects.filter(Q(name__icontains=term) | Q(code__iexact=term))
                 .values_list("pk", flat=True)[:2000])
-            queryset = queryset.filter(Q(number__iexact=term) | Q(subject__icontains=term)
+            queryset = queryset.filter(Q(number=term.upper()) | Q(subject__icontains=term)
                                        | Q(customer_id__in=customer_ids))
         return queryset, False
 

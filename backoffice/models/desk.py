@@ -233,25 +233,6 @@ class SLAPolicy(TimeStampedModel):
 
 # -- tickets ----------------------------------------------------------------------------
 class TicketQuerySet(StateGuardedQuerySet):
-    def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
-        """Years and months for the admin's date hierarchy from MIN/MAX (two index probes)
-        instead of a DISTINCT over every ticket; days still come from the rows."""
-        if kind not in {"year", "month"}:
-            return super().datetimes(field_name, kind, order, tzinfo)
-        bounds = self.aggregate(first=models.Min(field_name), last=models.Max(field_name))
-        if not bounds["first"]:
-            return []
-        tz = tzinfo or timezone.get_current_timezone()
-        first, last = timezone.localtime(bounds["first"], tz), timezone.localtime(bounds["last"], tz)
-        out, year, month = [], first.year, first.month if kind == "month" else 1
-        while (year, month) <= (last.year, last.month if kind == "month" else 1):
-            out.append(timezone.make_aware(dt.datetime(year, month, 1), tz))
-            if kind == "year":
-                year += 1
-            else:
-                year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        return out if order == "ASC" else out[::-1]
-
     def open(self):
         return self.filter(state__in=wf.OPEN_STATES)
 
