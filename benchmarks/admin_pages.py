@@ -19,13 +19,11 @@ def main():
     args = parser.parse_args()
     setup()
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
     from django.db import connection
     from django.test import Client
 
     from backoffice.models import Ticket
-
-    from django.contrib.auth.models import Group
-
     from backoffice.roles import group_name
 
     user, _ = get_user_model().objects.get_or_create(username="bench_manager",
