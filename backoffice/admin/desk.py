@@ -161,7 +161,7 @@ class ProductVersionAdmin(BackofficeAdmin):
 @admin.register(InstalledProduct)
 class InstalledProductAdmin(BackofficeAdmin):
     list_display = ["customer", "product", "version", "installed_on", "licences"]
-    list_select_related = ["customer", "product", "version"]
+    list_select_related = ["customer", "product", "version__product"]
     search_fields = ["customer__name", "customer__code", "product__name"]
     autocomplete_fields = ["customer", "product", "version"]
 
