@@ -161,6 +161,11 @@ class BudgetAdmin(BackofficeAdmin):
     def has_import_permission(self, request):
         return False  # lines are imported on their own page
 
+    def get_inlines(self, request, obj):
+        if obj is None:  # a new budget: only its lines; controls are created with it
+            return [BudgetLineInline]
+        return super().get_inlines(request, obj)
+
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return [(None, {"fields": ["year", "title", "notes"]})]

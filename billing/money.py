@@ -8,7 +8,6 @@ charges carry their own currency field because quotes may be priced otherwise.
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.utils.formats import number_format
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -28,6 +27,6 @@ def to_money(value) -> Decimal:
 
 
 def format_money(value, code: str | None = None) -> str:
-    """``CNY 12,345.00`` (grouped, two decimals, the currency code first)."""
-    amount = to_money(value)
-    return f"{code or currency()} {number_format(amount, 2, force_grouping=True)}"
+    """``CNY 12,345.00``: thousands grouped with commas as on Chinese financial documents,
+    whatever the UI language."""
+    return f"{code or currency()} {to_money(value):,.2f}"

@@ -7,6 +7,7 @@ from django.utils import translation
 @pytest.fixture(autouse=True)
 def billing_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
 
