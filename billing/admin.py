@@ -80,6 +80,7 @@ def _link(obj, text=None):
 # -- budgets ---------------------------------------------------------------------------------
 class BudgetLineInline(TabularInline):
     model = BudgetLine
+    show_title = False
     extra = 0
     fields = ["category", "period", "amount", "note"]
     verbose_name_plural = _("budget lines (original amounts)")
@@ -99,6 +100,7 @@ class BudgetLineInline(TabularInline):
 
 class BudgetControlInline(TabularInline):
     model = BudgetControl
+    show_title = False
     extra = 0
     max_num = 6
     can_delete = False
@@ -117,6 +119,7 @@ class BudgetControlInline(TabularInline):
 
 class BudgetAdjustmentInline(ReadOnlyInline):
     model = BudgetAdjustment
+    show_title = False
     fields = ["number_link", "kind", "from_category", "category", "amount", "state",
               "requested_by", "decided_at"]
     readonly_fields = fields
@@ -132,6 +135,7 @@ class BudgetAdjustmentInline(ReadOnlyInline):
 
 class OverrunConfirmationInline(ReadOnlyInline):
     model = OverrunConfirmation
+    show_title = False
     fields = ["created_at", "category", "amount", "remaining", "reference", "actor"]
     readonly_fields = fields
     verbose_name_plural = _("confirmed overruns")
@@ -153,7 +157,8 @@ class BudgetAdmin(BackofficeAdmin):
     ordering = ["-year"]
     inlines = [BudgetLineInline, BudgetControlInline, BudgetAdjustmentInline,
                OverrunConfirmationInline]
-    readonly_fields = ["figures", "prepared_by", "submitted_by", "submitted_at", "approved_by",
+    change_form_before_template = "billing/budget_change_before.html"
+    readonly_fields = ["prepared_by", "submitted_by", "submitted_at", "approved_by",
                        "approved_at", "return_reason"]
     actions_list = ["report_action"]
     actions_detail = ["report_detail_action", "lines_action"]
@@ -171,7 +176,6 @@ class BudgetAdmin(BackofficeAdmin):
             return [(None, {"fields": ["year", "title", "notes"]})]
         return [
             (None, {"fields": [("year", "state"), "title", "notes"]}),
-            (_("Figures"), {"fields": ["figures"]}),
             (_("Approval"), {"fields": [("prepared_by", "submitted_by", "submitted_at"),
                                         ("approved_by", "approved_at"), "return_reason"]}),
         ]
@@ -226,9 +230,15 @@ class BudgetAdmin(BackofficeAdmin):
     def display_current(self, obj):
         return format_money(obj.original_total + obj.adjustment_total)
 
-    @display(description=_("Original, adjustments, current, committed, actual, remaining"))
-    def figures(self, obj):
-        return figures_table(obj) if obj and obj.pk else "-"
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        budget = self.get_object(request, object_id)
+        extra_context = {**(extra_context or {}),
+                         "budget_figures": figures_table(budget) if budget else ""}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or obj.state == BudgetStatus.DRAFT)
 
     @action(description=_("Budget vs actual"), icon="monitoring", url_path="report-link")
     def report_action(self, request):
@@ -392,6 +402,7 @@ class OverrunConfirmationAdmin(ExportOnlyMixin, BackofficeAdmin):
 # -- expense claims ----------------------------------------------------------------------------
 class ExpenseLineInline(TabularInline):
     model = ExpenseLine
+    show_title = False
     extra = 0
     fields = ["date", "category", "description", "amount", "receipt", "ticket", "customer"]
     autocomplete_fields = ["ticket", "customer"]
@@ -452,7 +463,8 @@ class ExpenseClaimAdmin(BackofficeAdmin):
     inlines = [ExpenseLineInline]
     readonly_fields = ["number", "claimant", "display_total", "submitted_at", "approved_by",
                        "approved_at", "budget_note", "rejection_reason", "paid_by", "paid_on",
-                       "payment_reference", "budget_position"]
+                       "payment_reference"]
+    change_form_before_template = "billing/claim_change_before.html"
 
     def get_list_filter(self, request):
         filters = [ClaimAwaitingFilter, ("state", ChoicesDropdownFilter),
@@ -470,9 +482,6 @@ class ExpenseClaimAdmin(BackofficeAdmin):
             return [(None, {"fields": ["title", "notes"]})]
         sets = [(None, {"fields": [("number", "state"), ("claimant", "display_total"),
                                    "title", "notes"]})]
-        if obj.state == ClaimStatus.SUBMITTED and request.user.has_perm(
-                "billing.approve_expenseclaim"):
-            sets.append((_("Budget"), {"fields": ["budget_position"]}))
         sets.append((_("Decision"), {"fields": [("submitted_at", "approved_by", "approved_at"),
                                                 "budget_note", "rejection_reason"]}))
         if obj.state == ClaimStatus.PAID:
@@ -507,14 +516,15 @@ class ExpenseClaimAdmin(BackofficeAdmin):
     def display_total(self, obj):
         return format_money(obj.total)
 
-    @display(description=_("Budget position"))
-    def budget_position(self, obj):
-        from django.template.loader import render_to_string
-
-        if not obj or not obj.pk:
-            return "-"
-        return render_to_string("billing/claim_budget.html",
-                                {"rows": claim_budget_rows(obj), "claim": obj})
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Whoever decides on a submitted claim sees the budget it would use."""
+        claim = self.get_object(request, object_id)
+        rows = []
+        if claim and claim.state == ClaimStatus.SUBMITTED and request.user.has_perm(
+                "billing.approve_expenseclaim"):
+            rows = claim_budget_rows(claim)
+        extra_context = {**(extra_context or {}), "claim_budget_rows": rows}
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(ExpenseLine)

@@ -68,6 +68,14 @@ class BudgetLineResource(BackofficeResource):
         row["year"] = year
         if not _text(row, "period"):
             row["period"] = BudgetPeriod.YEAR
+        # category and period are part of the row's key: check them here so that a bad
+        # value is a row error naming its column, not a failure of the lookup
+        for column in ("category", "period"):
+            try:
+                if self.fields[column].widget.clean(row.get(column)) is None:
+                    raise ValueError(_("This field is required."))
+            except ValueError as exc:
+                raise ValidationError({column: str(exc)}) from None
 
 
 class BudgetResource(BackofficeResource):

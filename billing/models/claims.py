@@ -24,7 +24,7 @@ from backoffice.models import (
     VersionedModel,
 )
 from billing import workflows as wf
-from billing.money import ZERO
+from billing.money import ZERO, to_money
 from billing.receipts import ReceiptValidator, receipt_path, receipt_storage
 from billing.workflows import ClaimStatus, ExpenseCategory
 
@@ -100,7 +100,7 @@ class ExpenseClaim(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
         return self.state in wf.CLAIM_EDITABLE
 
     def compute_total(self) -> Decimal:
-        return self.lines.aggregate(t=Sum("amount"))["t"] or ZERO
+        return to_money(self.lines.aggregate(t=Sum("amount"))["t"])
 
     def spend_by_year_category(self):
         """[(year, category, amount, last date)]: what this claim asks of each budget."""
