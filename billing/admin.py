@@ -345,6 +345,15 @@ class BudgetAdjustmentAdmin(ExportOnlyMixin, BackofficeAdmin):
             obj.requested_by = request.user
         super().save_model(request, obj, form, change)
 
+    change_form_before_template = "billing/budget_change_before.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The budget's figures above the adjustment, for whoever requests or decides."""
+        adjustment = self.get_object(request, object_id)
+        figures = figures_table(adjustment.budget) if adjustment else ""
+        extra_context = {**(extra_context or {}), "budget_figures": figures}
+        return super().change_view(request, object_id, form_url, extra_context)
+
 
     @display(description=_("kind"), ordering="kind")
     def display_kind(self, obj):

@@ -159,8 +159,10 @@ def category_position(year: int, category: str, *, budget=None, exclude=None
     return figures
 
 
-def budget_position(budget_or_year) -> list[CategoryFigures]:
-    """Per category: original, adjustments, current, actual, committed, remaining."""
+def budget_position(budget_or_year, *, spent=None) -> list[CategoryFigures]:
+    """Per category: original, adjustments, current, actual, committed, remaining.
+
+    ``spent`` is a ``consumption(year)`` result the caller already has."""
     budget = _as_budget(budget_or_year)
     year = budget.year if budget else int(budget_or_year)
     rows = {c: CategoryFigures(category=c) for c in ExpenseCategory.values}
@@ -173,7 +175,8 @@ def budget_position(budget_or_year) -> list[CategoryFigures]:
                 rows[c].adjustments = total
         for c, policy in policies(budget).items():
             rows[c].policy = policy
-    for (c, _month), (actual, committed) in consumption(year).items():
+    for (c, _month), (actual, committed) in (spent if spent is not None
+                                             else consumption(year)).items():
         if c in rows:
             rows[c].actual += actual
             rows[c].committed += committed
@@ -203,7 +206,8 @@ def budget_vs_actual(year: int, granularity: str = "month") -> dict:
     """
     n = 12 if granularity == "month" else 4
     budget = approved_budget(year)
-    figures = {f.category: f for f in budget_position(budget or year)}
+    spent = consumption(year)
+    figures = {f.category: f for f in budget_position(budget or year, spent=spent)}
     rows = {c: ReportRow(figures=figures[c], cells=[PeriodCell() for _ in range(n)])
             for c in ExpenseCategory.values}
 
@@ -218,7 +222,7 @@ def budget_vs_actual(year: int, granularity: str = "month") -> dict:
                 continue
             cell = rows[category].cells[bucket(period_months(period)[0])]
             cell.budget = (cell.budget or ZERO) + amount
-    for (category, month), (actual, committed) in consumption(year).items():
+    for (category, month), (actual, committed) in spent.items():
         if category in rows:
             cell = rows[category].cells[bucket(month)]
             cell.actual += actual

@@ -8,6 +8,8 @@ from django.utils import translation
 def billing_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.LANGUAGE_CODE = "en"
+    # users are created in almost every test: the production hasher costs ~0.3 s each
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with translation.override("en"):
         yield
 

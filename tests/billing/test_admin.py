@@ -288,3 +288,22 @@ def test_charge_created_by_business_takes_the_ticket_customer(client, business):
 def test_engineer_cannot_open_budgets(client, engineer, budget):
     client.force_login(engineer)
     assert client.get(url("budget_changelist")).status_code == 403
+
+
+def test_adjustment_page_shows_the_budget_figures(client, manager, finance, budget):
+    from billing import services
+
+    adjustment = services.adjustment_create(budget=budget, actor=manager, kind="decrease",
+                                            category=C.OFFICE, amount="100", reason="x")
+    services.adjustment_submit(adjustment=adjustment, actor=manager)
+    client.force_login(finance)
+    page = client.get(url("budgetadjustment_change", adjustment.pk)).content.decode()
+    assert "Remaining" in page and "CNY 500.00" in page
+    assert "transition/approve" in page and "transition/reject" in page
+
+
+def test_only_draft_budgets_can_be_deleted(client, manager, budget):
+    client.force_login(manager)
+    assert client.get(url("budget_delete", budget.pk)).status_code == 403
+    draft = Budget.objects.create(year=2050, prepared_by=manager)
+    assert client.get(url("budget_delete", draft.pk)).status_code == 200
