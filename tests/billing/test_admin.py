@@ -307,3 +307,107 @@ def test_only_draft_budgets_can_be_deleted(client, manager, budget):
     assert client.get(url("budget_delete", budget.pk)).status_code == 403
     draft = Budget.objects.create(year=2050, prepared_by=manager)
     assert client.get(url("budget_delete", draft.pk)).status_code == 200
+
+
+def _form_data(html):
+    """Every named input/select/textarea of the page's main form, as a browser would post."""
+    from html.parser import HTMLParser
+
+    class Parser(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.data, self.select, self.textarea = {}, None, None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "input" and a.get("name") and a.get("type") not in ("submit", "file"):
+                if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                    return
+                self.data[a["name"]] = a.get("value", "on" if a.get("type") == "checkbox"
+                                                else "")
+            elif tag == "select" and a.get("name"):
+                self.select = a["name"]
+                self.data.setdefault(self.select, "")
+            elif tag == "option" and self.select and "selected" in a:
+                self.data[self.select] = a.get("value", "")
+            elif tag == "textarea" and a.get("name"):
+                self.textarea = a["name"]
+                self.data[self.textarea] = ""
+
+        def handle_endtag(self, tag):
+            if tag == "select":
+                self.select = None
+            if tag == "textarea":
+                self.textarea = None
+
+        def handle_data(self, data):
+            if self.textarea:
+                self.data[self.textarea] += data
+
+    parser = Parser()
+    parser.feed(html)
+    return parser.data
+
+
+def test_leadership_changes_a_policy_on_an_approved_budget(client, finance, manager, budget):
+    client.force_login(finance)
+    page = client.get(url("budget_change", budget.pk)).content.decode()
+    data = _form_data(page)
+    travel = budget.controls.get(category=C.TRAVEL)
+    prefix = next(k for k, v in data.items()
+                  if k.startswith("controls-") and k.endswith("-id") and v == str(travel.pk))
+    data[prefix.removesuffix("-id") + "-overrun_policy"] = "stop"
+    response = client.post(url("budget_change", budget.pk), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert budget.controls.get(category=C.TRAVEL).overrun_policy == "stop"
+    history = budget.controls.get(category=C.TRAVEL).history.first()
+    assert history.history_user == finance
+
+    client.force_login(manager)  # the preparer may not loosen it after approval
+    page = client.get(url("budget_change", budget.pk)).content.decode()
+    assert not any(k.endswith("-overrun_policy") for k in _form_data(page))
+
+
+def test_claimant_edits_a_rejected_claim_and_total_follows(client, engineer, manager, budget):
+    from billing import services
+
+    claim = submitted_claim(engineer, (C.TRAVEL, "100"))
+    services.claim_reject(claim=claim, actor=manager, reason="金额有误")
+    client.force_login(engineer)
+    page = client.get(url("expenseclaim_change", claim.pk)).content.decode()
+    data = _form_data(page)
+    amount = next(k for k in data if k.startswith("lines-0-amount"))
+    data[amount] = "80.00"
+    response = client.post(url("expenseclaim_change", claim.pk), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    claim.refresh_from_db()
+    assert claim.total == Decimal("80.00") and claim.lines.get().receipt
+
+
+def test_xlsx_budget_lines_import(client, manager):
+    import io
+
+    import openpyxl
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    budget = Budget.objects.create(year=2042, prepared_by=manager)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["year", "category", "period", "amount", "note"])
+    sheet.append([2042, "travel", "m01", 1234.56, "一月差旅"])
+    sheet.append([2042, "Office", "Whole year", 800, None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    client.force_login(manager)
+    preview = client.post(url("budgetline_import"), {
+        "format": "1", "resource": "0",
+        "import_file": SimpleUploadedFile("lines.xlsx", buffer.getvalue())})
+    import re
+
+    page = preview.content.decode()
+    fields = dict(re.findall(r'name="(import_file_name|original_file_name|format|resource)"'
+                             r'[^>]*value="([^"]*)"', page))
+    assert "import_file_name" in fields, page[:3000]
+    client.post(url("budgetline_process_import"), fields)
+    assert budget.lines.get(period="m01").amount == Decimal("1234.56")
+    assert budget.lines.get(category=C.OFFICE).amount == Decimal("800.00")
