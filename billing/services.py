@@ -47,8 +47,10 @@ def _year_of(on_date) -> int:
 
 
 def no_budget_policy() -> str:
-    """What spending in a year without an approved budget meets (setting, "warn" by default)."""
-    return getattr(settings, "BILLING_NO_BUDGET_POLICY", OverrunPolicy.WARN)
+    """What spending in a year without an approved budget meets: ``BILLING_NO_BUDGET_POLICY``,
+    "ignore" by default - until leadership approves the year's budget there is nothing to
+    check against (as with no guard at all); set "warn" or "stop" to be stricter."""
+    return getattr(settings, "BILLING_NO_BUDGET_POLICY", OverrunPolicy.IGNORE)
 
 
 def _lock_control(budget, category):

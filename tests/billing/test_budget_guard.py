@@ -115,21 +115,24 @@ def test_an_increase_makes_room(manager, finance, engineer):
     assert claim.state == S.APPROVED
 
 
-def test_no_approved_budget_warns_by_default(manager, engineer, settings):
+def test_no_approved_budget_is_not_checked_by_default(manager, engineer):
     claim = submitted_claim(engineer, (C.TRAVEL, "10"))
-    with pytest.raises(BudgetWarning, match="no approved"):
-        services.claim_approve(claim=claim, actor=manager)
-    services.claim_approve(claim=claim, actor=manager, confirm_overrun=True)
-    assert OverrunConfirmation.objects.get().budget is None
+    services.claim_approve(claim=claim, actor=manager)
+    assert claim.state == S.APPROVED and not OverrunConfirmation.objects.exists()
 
 
 def test_no_budget_policy_is_a_setting(manager, engineer, settings):
     settings.BILLING_NO_BUDGET_POLICY = "stop"
     claim = submitted_claim(engineer, (C.TRAVEL, "10"))
-    with pytest.raises(BudgetOverrun):
+    with pytest.raises(BudgetOverrun, match="no approved"):
         services.claim_approve(claim=claim, actor=manager)
-    settings.BILLING_NO_BUDGET_POLICY = "ignore"
-    services.claim_approve(claim=ExpenseClaim.objects.get(pk=claim.pk), actor=manager)
+    settings.BILLING_NO_BUDGET_POLICY = "warn"
+    claim = ExpenseClaim.objects.get(pk=claim.pk)
+    with pytest.raises(BudgetWarning, match="no approved"):
+        services.claim_approve(claim=claim, actor=manager)
+    claim = ExpenseClaim.objects.get(pk=claim.pk)
+    services.claim_approve(claim=claim, actor=manager, confirm_overrun=True)
+    assert OverrunConfirmation.objects.get().budget is None
 
 
 def test_claim_spanning_two_years_is_checked_against_each_budget(manager, finance, engineer):
