@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields
+from import_export.instance_loaders import ModelInstanceLoader
 from import_export.widgets import DateWidget, DecimalWidget, ForeignKeyWidget
 
 from backoffice.models import Customer, Ticket
@@ -52,6 +53,8 @@ class BudgetLineResource(BackofficeResource):
         fields = ("year", "category", "period", "amount", "note")
         export_order = fields
         import_id_fields = ("year", "category", "period")
+        # a composite key: looked up row by row (a budget has a few dozen lines)
+        instance_loader_class = ModelInstanceLoader
 
     def before_import_row(self, row, **kwargs):
         year = _year(row.get("year"))
