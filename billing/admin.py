@@ -24,6 +24,7 @@ from unfold.decorators import action, display
 
 from backoffice.admin.base import BackofficeAdmin, ReadOnlyInline
 from billing import receipts, services
+from billing import workflows as wf
 from billing.admin_views import BudgetReportView, claim_budget_rows, figures_table
 from billing.models import (
     Budget,
@@ -543,7 +544,7 @@ class ExpenseLineAdmin(BackofficeAdmin):
     resource_classes = [ExpenseLineResource]
     list_display = ["display_claim", "claimant_name", "date", "category", "description",
                     "display_amount", "ticket", "customer", "display_state", "has_receipt"]
-    list_display_links = None
+    list_display_links = ["date", "description"]
     list_select_related = ["claim", "claim__claimant", "ticket", "customer"]
     list_filter = [("category", ChoicesDropdownFilter),
                    ("claim__state", ChoicesDropdownFilter), ("date", RangeDateFilter)]
@@ -555,14 +556,39 @@ class ExpenseLineAdmin(BackofficeAdmin):
         return super().get_queryset(request).filter(
             claim__in=ExpenseClaim.objects.visible_to(request.user))
 
-    def has_add_permission(self, request):
-        return False  # lines are added on the claim page or by import
+    fields = ["claim", "date", "category", "description", "amount", "receipt", "ticket",
+              "customer"]
+    autocomplete_fields = ["ticket", "customer"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "claim":  # a line goes into one of the user's own open claims
+            kwargs["queryset"] = ExpenseClaim.objects.filter(
+                claimant=request.user, state__in=list(wf.CLAIM_EDITABLE))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _own_open_line(self, request, obj):
+        return obj is None or (obj.claim.is_editable and obj.claim.claimant_id == request.user.pk)
 
     def has_change_permission(self, request, obj=None):
-        return False
+        return super().has_change_permission(request, obj) and self._own_open_line(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return False
+        return super().has_delete_permission(request, obj) and self._own_open_line(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.claim_recompute_total(obj.claim)
+
+    def delete_model(self, request, obj):
+        claim = obj.claim
+        super().delete_model(request, obj)
+        services.claim_recompute_total(claim)
+
+    def delete_queryset(self, request, queryset):
+        claims = list(ExpenseClaim.objects.filter(pk__in=queryset.values("claim_id")))
+        super().delete_queryset(request, queryset)
+        for claim in claims:
+            services.claim_recompute_total(claim)
 
     def get_urls(self):
         receipt = self.admin_site.admin_view(self.receipt_view)

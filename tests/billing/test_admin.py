@@ -411,3 +411,50 @@ def test_xlsx_budget_lines_import(client, manager):
     client.post(url("budgetline_process_import"), fields)
     assert budget.lines.get(period="m01").amount == Decimal("1234.56")
     assert budget.lines.get(category=C.OFFICE).amount == Decimal("800.00")
+
+
+def test_a_line_is_added_to_an_own_open_claim_from_the_lines_page(client, engineer, make_user):
+    mine = ExpenseClaimFactory(claimant=engineer)
+    theirs = ExpenseClaimFactory(claimant=make_user("clerk"))
+    client.force_login(engineer)
+    page = client.get(url("expenseline_add")).content.decode()
+    assert mine.number in page and theirs.number not in page
+    data = {"claim": mine.pk, "date": a_day().isoformat(), "category": C.TRAVEL,
+            "description": "地铁", "amount": "6.00", "receipt": receipt()}
+    assert client.post(url("expenseline_add"), data).status_code == 302
+    mine.refresh_from_db()
+    assert mine.total == Decimal("6.00")
+    response = client.post(url("expenseline_add"), {**data, "claim": theirs.pk,
+                                                    "receipt": receipt()})
+    assert response.status_code == 200 and not theirs.lines.exists()
+
+
+def test_others_lines_cannot_be_changed_or_bulk_deleted(client, manager, engineer, budget):
+    line = ExpenseLineFactory(claim__claimant=engineer)
+    client.force_login(manager)  # sees every line, changes none of them
+    page = client.get(url("expenseline_change", line.pk)).content.decode()
+    assert 'name="amount"' not in page
+    response = client.post(url("expenseline_changelist"),
+                           {"action": "delete_selected", "_selected_action": [line.pk],
+                            "post": "yes"})
+    assert response.status_code in (200, 403)
+    assert line.__class__.objects.filter(pk=line.pk).exists()
+
+
+def test_deleting_own_lines_keeps_the_total_right(client, engineer):
+    claim = ExpenseClaimFactory(claimant=engineer)
+    keep = ExpenseLineFactory(claim=claim, amount=Decimal("5"))
+    drop = ExpenseLineFactory(claim=claim, amount=Decimal("7"))
+    client.force_login(engineer)
+    client.post(url("expenseline_changelist"),
+                {"action": "delete_selected", "_selected_action": [drop.pk], "post": "yes"})
+    claim.refresh_from_db()
+    assert list(claim.lines.all()) == [keep] and claim.total == Decimal("5.00")
+
+
+def test_manager_cannot_bulk_delete_someone_elses_claim(client, manager, engineer):
+    claim = ExpenseClaimFactory(claimant=engineer)
+    client.force_login(manager)
+    client.post(url("expenseclaim_changelist"),
+                {"action": "delete_selected", "_selected_action": [claim.pk], "post": "yes"})
+    assert ExpenseClaim.objects.filter(pk=claim.pk).exists()
