@@ -21,7 +21,7 @@ from django.db.models.functions import ExtractMonth
 
 from backoffice import budget as seam
 from billing.models import Budget, BudgetAdjustment, BudgetControl, BudgetLine, ExpenseLine
-from billing.money import ZERO
+from billing.money import ZERO, to_money
 from billing.workflows import (
     AdjustmentKind,
     AdjustmentStatus,
@@ -88,7 +88,8 @@ def original_by_category(budget, category: str | None = None) -> dict[str, Decim
     lines = BudgetLine.objects.filter(budget=budget)
     if category:
         lines = lines.filter(category=category)
-    return {c: s for c, s in lines.values_list("category").annotate(s=Sum("amount")).order_by()}
+    return {c: to_money(s)
+            for c, s in lines.values_list("category").annotate(s=Sum("amount")).order_by()}
 
 
 def adjustments_by_category(budget, category: str | None = None) -> dict[str, Decimal]:
@@ -99,6 +100,7 @@ def adjustments_by_category(budget, category: str | None = None) -> dict[str, De
     net: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for kind, to, frm, total in (adjustments.values_list("kind", "category", "from_category")
                                  .annotate(s=Sum("amount")).order_by()):
+        total = to_money(total)
         if kind == AdjustmentKind.DECREASE:
             net[to] -= total
         else:
@@ -127,7 +129,7 @@ def claim_consumption(year: int, *, category: str | None = None, exclude=None):
     for cat, month, state, total in (lines.annotate(month=ExtractMonth("date"))
                                      .values_list("category", "month", "claim__state")
                                      .annotate(s=Sum("amount")).order_by()):
-        out[(cat, month)][0 if state == ClaimStatus.PAID else 1] += total
+        out[(cat, month)][0 if state == ClaimStatus.PAID else 1] += to_money(total)
     return out
 
 
@@ -138,8 +140,8 @@ def consumption(year: int, *, category: str | None = None, exclude=None):
         if category and spend.category != category:
             continue
         cell = out[(spend.category, int(spend.month))]
-        cell[0] += Decimal(spend.actual)
-        cell[1] += Decimal(spend.committed)
+        cell[0] += to_money(spend.actual)  # sources report Decimals; a float is refused
+        cell[1] += to_money(spend.committed)
     return out
 
 
