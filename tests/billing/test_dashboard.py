@@ -69,8 +69,8 @@ def test_budget_usage_per_category(manager, finance, engineer, django_assert_max
     assert (travel["budget"], travel["actual"], travel["committed"]) == (
         Decimal("1000"), Decimal("100"), Decimal("200"))
     assert isinstance(travel["budget"], Decimal)
-    assert all(str(travel[k]).endswith((".00",)) or len(str(travel[k]).split(".")[1]) == 2
-               for k in ("budget", "actual", "committed"))  # cents, on every database
+    for key in ("budget", "actual", "committed"):  # cents, on every database
+        assert travel[key].as_tuple().exponent == -2, travel[key]
     assert travel["link"] == reverse("admin:billing_budget_report") + f"?year={this_year()}"
     assert usage["Office"]["committed"] == Decimal("50")
     assert budget_usage(engineer, this_year()) == []
