@@ -68,9 +68,8 @@ def main():
         manager, finance = user("manager", "m"), user("finance", "f")
         staff = [user("engineer", f"e{i}") for i in range(20)]
         year = dt.date.today().year
-        services.budget_create(year=year, actor=manager, lines=[
+        budget = services.budget_create(year=year, actor=manager, lines=[
             (c, "year", "10000000") for c in ExpenseCategory.values])
-        budget = selectors.Budget.objects.get(year=year)
         services.budget_submit(budget=budget, actor=manager)
         services.budget_approve(budget=budget, actor=finance)
 
