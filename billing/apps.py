@@ -6,3 +6,10 @@ class BillingConfig(AppConfig):
     name = "billing"
     verbose_name = _("Budgets and expenses")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        """Become the budget owner: every spender's approval now asks our guard."""
+        from backoffice import budget
+        from billing.services import budget_guard
+
+        budget.register_guard(budget_guard)

@@ -1,3 +1,41 @@
-"""What each role may do in the billing app (merged into backoffice.roles.permission_matrix)."""
+"""What each role may do in the billing app (merged into backoffice.roles.permission_matrix).
 
-PERMISSIONS: dict[str, list[str]] = {}
+Everybody files their own expense claims (the admin shows each person only their own
+claims unless they approve, pay or audit claims). The after-sales manager prepares the
+budget, requests adjustments and approves claims; finance / leadership approves budgets and
+adjustments and pays claims; the business manager owns the quotes charged to customers.
+"""
+
+from backoffice.roles import ALL, crud
+
+_OWN_CLAIMS = [*crud("billing.expenseclaim", *ALL), *crud("billing.expenseline", *ALL)]
+_SEE_BUDGET = [*crud("billing.budget", "view"), *crud("billing.budgetline", "view"),
+               *crud("billing.budgetcontrol", "view"),
+               *crud("billing.budgetadjustment", "view"),
+               *crud("billing.overrunconfirmation", "view")]
+
+PERMISSIONS: dict[str, list[str]] = {
+    "clerk": [*_OWN_CLAIMS, *crud("billing.customercharge", "view")],
+    "engineer": [*_OWN_CLAIMS],
+    "warehouse": [*_OWN_CLAIMS],
+    "trainer": [*_OWN_CLAIMS],
+    "business": [*_OWN_CLAIMS, *crud("billing.customercharge", *ALL),
+                 "billing.manage_customercharge"],
+    "manager": [
+        *_OWN_CLAIMS, *_SEE_BUDGET,
+        "billing.approve_expenseclaim",
+        *crud("billing.budget", "add", "change", "delete"), "billing.submit_budget",
+        *crud("billing.budgetline", "add", "change", "delete"),
+        *crud("billing.budgetcontrol", "change"),
+        *crud("billing.budgetadjustment", "add", "change", "delete"),
+        *crud("billing.customercharge", "view"),
+    ],
+    "finance": [
+        *_OWN_CLAIMS, *_SEE_BUDGET,
+        "billing.pay_expenseclaim", "billing.audit_expenseclaim",
+        *crud("billing.budget", "change"), "billing.approve_budget",
+        *crud("billing.budgetcontrol", "change"),
+        *crud("billing.budgetadjustment", "add", "change"), "billing.approve_budgetadjustment",
+        *crud("billing.customercharge", "view"),
+    ],
+}

@@ -1,0 +1,239 @@
+"""Writes of the billing app: the budget guard, totals, and the workflow entry points.
+
+Every state change goes through ``backoffice.workflow.apply_transition``; the functions
+here name the common ones for demo data, commands and tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backoffice.budget import BudgetOverrun, BudgetWarning
+from backoffice.workflow import apply_transition
+from billing import selectors
+from billing.models import (
+    Budget,
+    BudgetAdjustment,
+    BudgetControl,
+    BudgetLine,
+    ExpenseClaim,
+    OverrunConfirmation,
+)
+from billing.money import format_money, to_money
+from billing.workflows import ExpenseCategory, OverrunPolicy
+
+LABELS = dict(ExpenseCategory.choices)
+
+
+def _label(category):
+    return str(LABELS.get(category, category))
+
+
+def _year_of(on_date) -> int:
+    if isinstance(on_date, dt.datetime):
+        if timezone.is_aware(on_date):
+            on_date = timezone.localtime(on_date)
+        return on_date.year
+    if isinstance(on_date, dt.date):
+        return on_date.year
+    return timezone.localdate().year
+
+
+def no_budget_policy() -> str:
+    """What spending in a year without an approved budget meets: ``BILLING_NO_BUDGET_POLICY``,
+    "ignore" by default - until leadership approves the year's budget there is nothing to
+    check against (as with no guard at all); set "warn" or "stop" to be stricter."""
+    return getattr(settings, "BILLING_NO_BUDGET_POLICY", OverrunPolicy.IGNORE)
+
+
+def _lock_control(budget, category):
+    """Lock the category's control row until the caller's transaction ends, so that two
+    approvals racing for the same remaining money are checked one after the other
+    (PostgreSQL: row lock; SQLite: the IMMEDIATE transaction already serialises writers)."""
+    control = BudgetControl.objects.select_for_update().filter(
+        budget=budget, category=category).first()
+    if control is None:
+        budget.ensure_controls()
+        control = BudgetControl.objects.select_for_update().get(budget=budget, category=category)
+    return control
+
+
+def budget_guard(*, category, amount, on_date, actor, confirmed=False, reference="",
+                 exclude=None):
+    """The guard behind ``backoffice.budget.check_spend`` (registered in BillingConfig).
+
+    Raises ``BudgetOverrun`` ("stop") or ``BudgetWarning`` ("warn", not confirmed); when a
+    warning was confirmed it records an ``OverrunConfirmation`` and returns a text for
+    the journal. Must run inside the approval's transaction: the lock lasts until it ends.
+    """
+    amount = to_money(amount)
+    year = _year_of(on_date)
+    with transaction.atomic():
+        budget = selectors.approved_budget(year)
+        if budget is None:
+            policy = no_budget_policy()
+            if policy == OverrunPolicy.IGNORE:
+                return None
+            figures = selectors.category_position(year, category, budget=None, exclude=exclude)
+        else:
+            policy = _lock_control(budget, category).overrun_policy
+            if policy == OverrunPolicy.IGNORE:
+                return None
+            figures = selectors.category_position(year, category, budget=budget,
+                                                  exclude=exclude)
+        remaining = figures.remaining
+        if amount <= remaining:
+            return None
+        params = {"category": _label(category), "year": year,
+                  "amount": format_money(amount), "remaining": format_money(remaining),
+                  "over": format_money(amount - max(remaining, Decimal(0)))}
+        if budget is None:
+            message = _("There is no approved %(year)s budget for %(category)s; this spends "
+                        "%(amount)s without one.") % params
+        else:
+            message = _("%(category)s %(year)s: this needs %(amount)s but only %(remaining)s "
+                        "is left (over by %(over)s).") % params
+        if policy == OverrunPolicy.STOP:
+            raise BudgetOverrun(message + " " + _("The category's policy is to stop: ask "
+                                                  "for a budget adjustment first."),
+                                code="budget_overrun")
+        if not confirmed:
+            raise BudgetWarning(message + " " + _("Tick “confirm budget overrun” to approve "
+                                                  "anyway."), code="budget_warning")
+        OverrunConfirmation.objects.create(
+            budget=budget, year=year, category=category, amount=amount, remaining=remaining,
+            reference=str(reference)[:100], actor=actor)
+        return _("Budget overrun confirmed by %(user)s: %(message)s") % {
+            "user": actor.get_full_name() or actor.get_username(), "message": message}
+
+
+def check_adjustment_leaves_enough(adjustment: BudgetAdjustment) -> None:
+    """A decrease or transfer may not take a category below what is already spent or
+    committed; the affected control rows are locked like for a spend."""
+    budget = adjustment.budget
+    for category, delta in sorted(adjustment.deltas().items()):
+        if delta >= 0:
+            continue
+        _lock_control(budget, category)
+        figures = selectors.category_position(budget.year, category, budget=budget)
+        if figures.remaining + delta < 0:
+            raise ValidationError(
+                _("%(category)s has only %(remaining)s left that is neither spent nor "
+                  "committed; it cannot give %(amount)s.")
+                % {"category": _label(category), "remaining": format_money(figures.remaining),
+                   "amount": format_money(-delta)})
+
+
+# -- budgets -------------------------------------------------------------------------------
+@transaction.atomic
+def budget_create(*, year: int, actor, title: str = "", lines=(), policies=None) -> Budget:
+    """A draft budget with its lines: ``lines`` = [(category, period, amount), ...]."""
+    budget = Budget(year=year, title=title, prepared_by=actor)
+    budget._history_user = actor
+    budget.full_clean(exclude=["state"])
+    budget.save()
+    for category, period, amount in lines:
+        line = BudgetLine(budget=budget, category=category, period=period,
+                          amount=to_money(amount))
+        line.full_clean()
+        line.save()
+    for category, policy in (policies or {}).items():
+        control = budget.controls.get(category=category)
+        control.overrun_policy = policy
+        control.save()
+    return budget
+
+
+def budget_submit(*, budget, actor, note=""):
+    return apply_transition(budget, "submit", actor=actor, note=note)
+
+
+def budget_approve(*, budget, actor, note=""):
+    return apply_transition(budget, "approve", actor=actor, note=note)
+
+
+def budget_return(*, budget, actor, reason):
+    return apply_transition(budget, "return_for_revision", actor=actor, note=reason,
+                            reason=reason)
+
+
+@transaction.atomic
+def adjustment_create(*, budget, actor, kind, category, amount, reason, from_category=""):
+    adjustment = BudgetAdjustment(budget=budget, kind=kind, category=category,
+                                  from_category=from_category, amount=to_money(amount),
+                                  reason=reason, requested_by=actor)
+    adjustment._history_user = actor
+    adjustment.full_clean(exclude=["state", "number"])
+    adjustment.save()
+    return adjustment
+
+
+def adjustment_submit(*, adjustment, actor, note=""):
+    return apply_transition(adjustment, "submit", actor=actor, note=note)
+
+
+def adjustment_approve(*, adjustment, actor, note=""):
+    return apply_transition(adjustment, "approve", actor=actor, note=note)
+
+
+def adjustment_reject(*, adjustment, actor, reason):
+    return apply_transition(adjustment, "reject", actor=actor, note=reason, reason=reason)
+
+
+# -- expense claims ------------------------------------------------------------------------
+def claim_recompute_total(claim: ExpenseClaim) -> Decimal:
+    """Store the sum of the lines on the claim (called whenever lines change)."""
+    total = claim.compute_total()
+    if claim.total != total:
+        claim.total = total
+        claim._change_reason = "total"
+        claim.save(update_fields=["total", "updated_at"])
+    return total
+
+
+@transaction.atomic
+def claim_create(*, claimant, title, lines=(), notes="") -> ExpenseClaim:
+    """A draft claim; ``lines`` = [dict(date=, category=, description=, amount=,
+    receipt=, ticket=, customer=), ...]."""
+    from billing.models import ExpenseLine
+
+    claim = ExpenseClaim(claimant=claimant, title=title, notes=notes)
+    claim._history_user = claimant
+    claim.full_clean(exclude=["number", "state"])
+    claim.save()
+    for data in lines:
+        line = ExpenseLine(claim=claim, **{**data, "amount": to_money(data["amount"])})
+        line.full_clean()
+        line.save()
+    claim_recompute_total(claim)
+    return claim
+
+
+def claim_submit(*, claim, actor, note=""):
+    claim_recompute_total(claim)
+    return apply_transition(claim, "submit", actor=actor, note=note)
+
+
+def claim_withdraw(*, claim, actor, note=""):
+    return apply_transition(claim, "withdraw", actor=actor, note=note)
+
+
+def claim_approve(*, claim, actor, confirm_overrun=False, note=""):
+    return apply_transition(claim, "approve", actor=actor, note=note,
+                            confirm_overrun=confirm_overrun)
+
+
+def claim_reject(*, claim, actor, reason):
+    return apply_transition(claim, "reject", actor=actor, note=reason, reason=reason)
+
+
+def claim_pay(*, claim, actor, payment_reference, paid_on=None, note=""):
+    return apply_transition(claim, "pay", actor=actor, note=note,
+                            payment_reference=payment_reference, paid_on=paid_on)
