@@ -81,6 +81,12 @@ def aware(*args):
 
 
 @pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Test users need a password, not a slow hash."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def english(settings):
     """Assertions read English messages; the Chinese UI has its own tests."""
     from django.utils import translation
