@@ -7,11 +7,13 @@ figures come from ``training.selectors``.
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import (
@@ -157,7 +159,7 @@ class TrainingNeedAdmin(StaffChoiceMixin, BackofficeAdmin):
         if not items:
             return "-"
         return format_html_join(
-            format_html("<br>"), '<a class="text-primary-600" href="{}">{} · {}</a>',
+            mark_safe("<br>"), '<a class="text-primary-600" href="{}">{} · {}</a>',
             ((reverse("admin:training_trainingplanitem_change", args=[i.pk]), i.plan.number,
               i) for i in items))
 
@@ -390,6 +392,7 @@ class TrainingSessionAdmin(StaffChoiceMixin, BackofficeAdmin):
     date_hierarchy = "starts_at"
     inlines = [AttendeeInline]
     readonly_fields = ["number", "held_at", "display_results"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
         return selectors.session_with_results(super().get_queryset(request))

@@ -123,6 +123,20 @@ class StrictManyToManyWidget(widgets.ManyToManyWidget):
         return found
 
 
+class BlankChoiceWidget(ChoiceWidget):
+    """A choices column of a model field stored as "" when empty (not NULL)."""
+
+    def clean(self, value, row=None, **kwargs):
+        return super().clean(value, row, **kwargs) or ""
+
+
+class OrderedManyToManyWidget(StrictManyToManyWidget):
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return self.separator.join(sorted(str(getattr(o, self.field)) for o in value.all()))
+
+
 class PlanItemWidget(widgets.ForeignKeyWidget):
     """A plan item by the plan's number (column ``plan``) and the item's no."""
 
@@ -217,8 +231,8 @@ class TrainingResource(BackofficeResource):
     def get_instance(self, instance_loader, row):
         try:
             return super().get_instance(instance_loader, row)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
+        except ValueError:
+            return None  # the same lookup fails again in import_instance, on its column
 
     def before_save_instance(self, instance, row, **kwargs):
         user = getattr(self, "_import_user", None)
@@ -315,8 +329,8 @@ class TrainingPlanItemResource(TrainingResource):
     external_trainer = fields.Field(attribute="external_trainer", column_name="external_trainer",
                                     widget=TextWidget())
     needs = fields.Field(attribute="needs", column_name="needs",
-                         widget=StrictManyToManyWidget(TrainingNeed, separator=";",
-                                                       field="number"))
+                         widget=OrderedManyToManyWidget(TrainingNeed, separator=";",
+                                                        field="number"))
 
     class Meta:
         model = TrainingPlanItem
@@ -404,7 +418,7 @@ class AttendanceResource(TrainingResource):
     name = fields.Field(attribute="name", column_name="name", readonly=True)
     attended = fields.Field(attribute="attended", column_name="attended", widget=YesNoWidget())
     practical_result = fields.Field(attribute="practical_result", column_name="practical_result",
-                                    widget=ChoiceWidget(PracticalResult))
+                                    widget=BlankChoiceWidget(PracticalResult))
     outcome = fields.Field(column_name="outcome", readonly=True)
 
     class Meta:
@@ -437,8 +451,6 @@ class AttendanceResource(TrainingResource):
     def before_import_row(self, row, **kwargs):
         for name in ("staff", "contact", "customer"):
             row.setdefault(name, "")
-        if row.get("practical_result") is None:
-            row["practical_result"] = ""
         super().before_import_row(row, **kwargs)
 
     def row_errors(self, instance, row):
@@ -463,7 +475,7 @@ class AppraisalResource(TrainingResource):
     period = fields.Field(attribute="period", column_name="month", widget=MonthWidget())
     employee = fields.Field(attribute="employee", column_name="employee", widget=user_widget())
     employee_name = fields.Field(column_name="name", readonly=True)
-    outcome = fields.Field(attribute="outcome", column_name="outcome", widget=ChoiceWidget(Outcome))
+    outcome = fields.Field(attribute="outcome", column_name="outcome", widget=BlankChoiceWidget(Outcome))
     reviewed_by = fields.Field(attribute="reviewed_by", column_name="reviewed_by",
                                widget=user_widget(), readonly=True)
 
