@@ -201,6 +201,7 @@ class TrainingPlanAdmin(BackofficeAdmin):
     list_filter = [("state", ChoicesDropdownFilter), "year"]
     search_fields = ["=number", "title"]
     inlines = [PlanItemInline]
+    actions_detail = ["copy_action"]
     readonly_fields = ["number", "prepared_by", "submitted_by", "submitted_at", "approved_by",
                        "approved_at", "budget_remark", "closed_at", "display_total_budget",
                        "effectiveness"]
@@ -236,6 +237,26 @@ class TrainingPlanAdmin(BackofficeAdmin):
         if not change:
             obj.prepared_by = request.user
         super().save_model(request, obj, form, change)
+
+    def has_copy_permission(self, request, object_id=None):
+        return request.user.has_perm("training.add_trainingplan")
+
+    @action(description=_("Copy as next year's draft"), url_path="copy", icon="content_copy",
+            permissions=["copy"],
+            dialog={"title": _("Copy as next year's draft"), "form_class": ConfirmDialogForm,
+                    "form_submit_text": _("Copy"),
+                    "description": _("Creates a draft plan for the following year with the "
+                                     "same items, dates moved by a year. Needs are not "
+                                     "carried over.")})
+    def copy_action(self, request, form, object_id):
+        plan = get_object_or_404(self.get_queryset(request), pk=object_id)
+        try:
+            copy = services.plan_copy(plan=plan, actor=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+            return _redirect(plan)
+        messages.success(request, _("Draft %(number)s created.") % {"number": copy.number})
+        return _redirect(copy)
 
     @display(description=_("state"), ordering="state", label=PLAN_COLOURS)
     def display_state(self, obj):
@@ -322,6 +343,14 @@ class TrainingPlanItemAdmin(StaffChoiceMixin, BackofficeAdmin):
             kwargs["queryset"] = TrainingPlan.objects.filter(
                 state__in=[wf.TrainingPlanStatus.DRAFT, wf.TrainingPlanStatus.APPROVED])
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_search_results(self, request, queryset, search_term):
+        """Sessions are only planned for items of plans that are not closed."""
+        queryset, may_have_duplicates = super().get_search_results(request, queryset,
+                                                                   search_term)
+        if request.GET.get("model_name") == "trainingsession":
+            queryset = queryset.exclude(plan__state=wf.TrainingPlanStatus.CLOSED)
+        return queryset, may_have_duplicates
 
     @display(description=_("trainer"))
     def display_trainer(self, obj):

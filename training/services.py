@@ -158,3 +158,38 @@ def appraisal_recompute(*, appraisal: Appraisal, actor) -> Appraisal:
         raise ValidationError(_("Only draft appraisals are recomputed; this one is “%(state)s”.")
                               % {"state": appraisal.get_state_display()})
     return result.updated[0]
+
+
+def _shift_year(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+@transaction.atomic
+def plan_copy(*, plan, actor, year: int | None = None):
+    """A new draft plan for ``year`` (default: the next one) with the items of ``plan``,
+    dates moved to that year; the needs are not carried over (collect them again)."""
+    from training.models import TrainingPlan, TrainingPlanItem
+
+    if actor is None or not actor.has_perm("training.add_trainingplan"):
+        raise PermissionDenied(_("You may not create training plans."))
+    year = year or plan.year + 1
+    copy = TrainingPlan(year=year, title=plan.title.replace(str(plan.year), str(year)),
+                        goals=plan.goals, prepared_by=actor)
+    copy._history_user = actor
+    copy._change_reason = f"copied from {plan.number}"
+    copy.save()
+    shift = year - plan.year
+    items = [TrainingPlanItem(
+        plan=copy, seq=item.seq, title=item.title, content=item.content,
+        audience=item.audience, method=item.method, product_id=item.product_id,
+        planned_start=_shift_year(item.planned_start, shift),
+        planned_end=_shift_year(item.planned_end, shift), trainer_kind=item.trainer_kind,
+        trainer_id=item.trainer_id, external_trainer=item.external_trainer,
+        budget_estimate=item.budget_estimate, pass_mark=item.pass_mark)
+        for item in plan.items.order_by("seq")]
+    bulk_create_with_history(items, TrainingPlanItem, default_user=actor,
+                             default_change_reason=f"copied from {plan.number}")
+    return copy

@@ -257,3 +257,26 @@ def test_manager_adds_an_appraisal_and_it_is_computed(client, manager, make_user
     assert response.status_code == 302
     appraisal = Appraisal.objects.get(employee=clerk)
     assert appraisal.tickets_received == 1 and appraisal.computed_at is not None
+
+
+def test_session_item_autocomplete_leaves_out_closed_plans(client, trainer, manager):
+    open_item = TrainingPlanItemFactory(title="开放课程")
+    closed = TrainingPlanFactory(prepared_by=trainer)
+    TrainingPlanItemFactory(plan=closed, title="已关闭课程")
+    apply_transition(closed, "submit", actor=trainer)
+    apply_transition(closed, "approve", actor=manager)
+    apply_transition(closed, "close", actor=manager)
+    client.force_login(trainer)
+    response = client.get(reverse("admin:autocomplete"), {
+        "app_label": "training", "model_name": "trainingsession", "field_name": "plan_item",
+        "term": "课程"})
+    ids = [r["id"] for r in response.json()["results"]]
+    assert ids == [str(open_item.pk)]
+
+
+def test_copy_button(client, trainer, data):
+    client.force_login(trainer)
+    response = client.post(url("trainingplan", "copy_action", data.pk), {"_form_submitted": "on"})
+    copy = TrainingPlan.objects.exclude(pk=data.pk).get()
+    assert response.headers["HX-Redirect"].endswith(f"/{copy.pk}/change/")
+    assert copy.items.count() == 20

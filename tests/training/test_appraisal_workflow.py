@@ -164,3 +164,19 @@ def test_generate_needs_the_manager(engineer):
 def test_period_is_stored_as_the_first_of_the_month():
     period = AppraisalPeriod.objects.create(month=dt.date(2026, 5, 17))
     assert period.month == dt.date(2026, 5, 1) and str(period) == "2026-05"
+
+
+def test_compute_appraisals_command(engineer, manager):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    TicketFactory(assignee=engineer, received_at=aware(2026, 3, 3, 10))
+    out = StringIO()
+    call_command("compute_appraisals", "2026-03", "--as", "manager", stdout=out)
+    assert "2026-03: 1 created" in out.getvalue()
+    assert Appraisal.objects.get(employee=engineer).tickets_received == 1
+    with pytest.raises(CommandError, match="after-sales manager"):
+        call_command("compute_appraisals", "2026-03", "--as", "engineer")
+    with pytest.raises(CommandError, match="2026-03"):
+        call_command("compute_appraisals", "March", "--as", "manager")

@@ -345,3 +345,23 @@ def test_plan_state_not_editable_by_import(plan, trainer, manager):
     assert not result.has_validation_errors(), errors_of(result)
     plan.refresh_from_db()
     assert plan.title == "改名" and plan.state == TrainingPlanStatus.DRAFT
+
+
+def test_appraisals_from_an_xlsx_with_date_and_number_cells(client, manager, engineer):
+    """The old spreadsheet: months typed as dates, figures as numbers."""
+    data = tablib.Dataset(headers=["month", "employee", "tickets_received", "resolution_rate",
+                                   "satisfaction_mean", "manager_score", "outcome"])
+    data.append([dt.datetime(2025, 9, 1), "engineer", 40, 92.5, 4.4, 86, "Reward"])
+    data.append([dt.date(2025, 10, 1), "engineer", 41.0, 88, 4.1, "", ""])
+    content = data.export("xlsx")
+    client.force_login(manager)
+    preview = client.post(reverse("admin:training_appraisal_import"), {
+        "format": "1", "resource": "0",
+        "import_file": SimpleUploadedFile("旧考核表.xlsx", content)})
+    assert preview.status_code == 200
+    assert not Appraisal.objects.exists()
+    confirm(client, "appraisal", preview)
+    september, october = Appraisal.objects.order_by("period__month")
+    assert str(september.period) == "2025-09" and september.outcome == Outcome.REWARD
+    assert september.resolution_rate == Decimal("92.5") and september.tickets_received == 40
+    assert october.manager_score is None and october.outcome == ""

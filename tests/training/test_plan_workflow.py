@@ -202,3 +202,41 @@ def test_failed_approval_rolls_back_planned_needs(plan, trainer, manager, monkey
 def test_state_cannot_be_assigned(plan):
     with pytest.raises(AttributeError):
         plan.state = P.APPROVED
+
+
+def test_changes_after_approval_keep_history(plan, trainer, manager):
+    run(plan, "submit", trainer)
+    run(plan, "approve", manager)
+    item = plan.items.first()
+    item.budget_estimate = Decimal("3500.00")
+    item._history_user = trainer
+    item.save()
+    old, new = item.history.order_by("history_id")[:2]
+    delta = new.diff_against(old)
+    assert [c.field for c in delta.changes] == ["budget_estimate"]
+    assert new.history_user == trainer
+
+
+def test_no_new_session_on_a_closed_plan(plan, trainer, manager):
+    run(plan, "submit", trainer)
+    run(plan, "approve", manager)
+    run(plan, "close", manager)
+    session = TrainingSessionFactory.build(plan_item=plan.items.first())
+    with pytest.raises(ValidationError) as err:
+        session.full_clean(exclude=["number", "state"])
+    assert "plan_item" in err.value.message_dict
+
+
+def test_copy_plan_to_next_year(plan, trainer, manager):
+    from training import services
+
+    plan.items.first().needs.add(TrainingNeedFactory())
+    with pytest.raises(PermissionDenied):
+        services.plan_copy(plan=plan, actor=manager)
+    copy = services.plan_copy(plan=plan, actor=trainer)
+    assert copy.state == P.DRAFT and copy.year == 2027 and copy.prepared_by == trainer
+    assert copy.title == plan.title.replace("2026", "2027")
+    items = list(copy.items.order_by("seq"))
+    assert len(items) == 2 and items[0].planned_start.year == 2027
+    assert not items[0].needs.exists()
+    assert items[0].history.get().history_change_reason == f"copied from {plan.number}"

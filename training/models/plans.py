@@ -342,10 +342,16 @@ class TrainingSession(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
         return f"{self.number} {self.title}"
 
     def clean(self):
+        errors = {}
         if self.ends_at and self.starts_at and self.ends_at < self.starts_at:
-            raise ValidationError({"ends_at": _("The session ends before it starts.")})
+            errors["ends_at"] = _("The session ends before it starts.")
         if self.method == Method.ONLINE and not (self.link or self.place):
-            raise ValidationError({"link": _("Give the link of an online session.")})
+            errors["link"] = _("Give the link of an online session.")
+        if (self._state.adding and self.plan_item_id
+                and self.plan_item.plan.state == TrainingPlanStatus.CLOSED):
+            errors["plan_item"] = _("The plan of this item is closed.")
+        if errors:
+            raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
         if self._state.adding and self.plan_item_id:
