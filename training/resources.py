@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
+from import_export.instance_loaders import ModelInstanceLoader
 
 from backoffice.models import Contact, Customer, Product
 from backoffice.resources_base import BackofficeResource, ChoiceWidget
@@ -244,14 +245,44 @@ class TrainingResource(BackofficeResource):
         """Business rules of a row that the model's own validation cannot see."""
         return {}
 
+    def duplicate_key(self, row):
+        """What two rows of one file may not share; ``None`` for a row without one (a new
+        document). Default: the import key columns, when all are filled."""
+        columns = [self.fields[name].column_name for name in self.get_import_id_fields()]
+        key = tuple(str(row.get(c) or "").strip().upper() for c in columns)
+        return key if all(key) else None
+
+    def _find_duplicate_keys(self, dataset):
+        """The foundation's newer key check compares raw import-key cells; these
+        resources have composite or optional keys, so :meth:`duplicate_key` decides."""
+        return {}
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        first_seen, self._duplicate_rows = {}, {}
+        for number, row in enumerate(dataset.dict, 1):
+            key = self.duplicate_key(row)
+            if key is None:
+                continue
+            if key in first_seen:
+                self._duplicate_rows[number] = first_seen[key]
+            else:
+                first_seen[key] = number
+
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         errors = dict(import_validation_errors or {})
         for name, message in self.row_errors(instance, getattr(self, "_current_row", {})).items():
             errors.setdefault(name, ValidationError(message))
+        earlier = getattr(self, "_duplicate_rows", {}).get(getattr(self, "_row_number", None))
+        if earlier:
+            name = self.fields[self.get_import_id_fields()[0]].attribute
+            errors.setdefault(name, ValidationError(
+                _("Row %(row)s of this file already has this key.") % {"row": earlier}))
         super().validate_instance(instance, errors, validate_unique)
 
     def before_import_row(self, row, **kwargs):
         self._current_row = row
+        self._row_number = kwargs.get("row_number")
         super().before_import_row(row, **kwargs)
 
 
@@ -339,6 +370,7 @@ class TrainingPlanItemResource(TrainingResource):
                   "budget_estimate", "pass_mark", "needs")
         export_order = fields
         import_id_fields = ("plan", "seq")
+        instance_loader_class = ModelInstanceLoader  # a composite key
         use_bulk = False  # the needs are a many-to-many: saved row by row, with history
 
     def get_instance(self, instance_loader, row):
@@ -428,6 +460,14 @@ class AttendanceResource(TrainingResource):
                   "coaching_note", "outcome")
         export_order = fields
         import_id_fields = ("session",)
+        instance_loader_class = ModelInstanceLoader  # get_instance below decides
+
+    def duplicate_key(self, row):
+        person = (str(row.get("staff") or "").strip().lower(),
+                  str(row.get("customer") or "").strip().upper(),
+                  str(row.get("contact") or "").strip())
+        session = str(row.get("session") or "").strip().upper()
+        return (session, *person) if session and any(person) else None
 
     def get_instance(self, instance_loader, row):
         """The attendee row of this session for this staff member or contact, if any."""
@@ -487,7 +527,16 @@ class AppraisalResource(TrainingResource):
                   "employee_comment")
         export_order = fields
         import_id_fields = ("period", "employee")
+        instance_loader_class = ModelInstanceLoader  # a composite key
         use_bulk = False  # a few rows per month; saved one by one, each with its history
+
+    def duplicate_key(self, row):
+        try:
+            month = MonthWidget().parse(row.get("month"))
+        except ValueError:
+            return None
+        employee = str(row.get("employee") or "").strip().lower()
+        return (month, employee) if employee else None
 
     def dehydrate_employee_name(self, appraisal):
         return appraisal.employee.get_full_name()
@@ -501,7 +550,6 @@ class AppraisalResource(TrainingResource):
     def before_import(self, dataset, **kwargs):
         """Create the months the file names (inside the import's transaction)."""
         super().before_import(dataset, **kwargs)
-        self._seen = set()
         if "month" not in (dataset.headers or []):
             return
         widget = MonthWidget()
@@ -523,12 +571,6 @@ class AppraisalResource(TrainingResource):
                                    "and cannot be overwritten.") % {
                 "who": instance.employee.username, "month": instance.period,
                 "state": instance.get_state_display()}
-        key = (instance.period_id, instance.employee_id)
-        if instance.period_id and instance.employee_id:
-            if key in self._seen:
-                errors["employee"] = _("%(who)s appears twice for %(month)s in this file.") % {
-                    "who": instance.employee.username, "month": instance.period}
-            self._seen.add(key)
         return errors
 
     def before_save_instance(self, instance, row, **kwargs):

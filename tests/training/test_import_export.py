@@ -225,6 +225,7 @@ def test_attendance_bad_row_writes_nothing(items):
     errors = errors_of(result)
     assert set(errors) == {2, 3, 4, 5}, errors
     assert "attended" in errors[2] and "contact" in errors[3] and "attended" in errors[4]
+    assert "Row 1 of this file" in str(errors[2]["session"])  # the same person twice
     assert "session" in errors[5]
     assert not session.attendees.exists()
 
@@ -286,7 +287,7 @@ def test_duplicate_rows_in_one_file_are_refused(manager, engineer):
     data.append(["2025-10", "engineer", "90"])
     data.append(["2025年10月", "engineer", "91"])
     result = AppraisalResource().import_data(data)
-    assert "twice" in str(errors_of(result)[2]["employee"])
+    assert "Row 1 of this file" in str(errors_of(result)[2]["period"])
     assert not Appraisal.objects.exists()
 
 
