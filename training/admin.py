@@ -4,6 +4,7 @@ Configuration only: rules live in the models' workflows and in ``training.servic
 figures come from ``training.selectors``.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -92,8 +93,37 @@ class StaffChoiceMixin:
                 "last_name", "first_name", "username")
             field = super().formfield_for_foreignkey(db_field, request, **kwargs)
             field.label_from_instance = _person
+            # evaluated once per page, not once per inline row
+            field.choices = list(field.choices)
             return field
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class PersonText(forms.Widget):
+    """Shows who an existing attendee row is about, without a query per row."""
+
+    def __init__(self, text="", attrs=None):
+        self.text = text
+        super().__init__(attrs)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return format_html('<span class="block py-2">{}</span>', self.text or "-")
+
+
+class AttendeeForm(forms.ModelForm):
+    """Once on the list, an attendee row stays about the same person (delete the row to
+    replace them); results and attendance stay editable."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for name in ("contact", "staff"):
+                if name in self.fields:
+                    person = getattr(self.instance, name)
+                    self.fields[name].disabled = True
+                    self.fields[name].widget = PersonText(
+                        _person(person) if name == "staff" and person else (
+                            str(person) if person else ""))
 
 
 # -- needs ---------------------------------------------------------------------------------
@@ -364,6 +394,7 @@ class TrainingPlanItemAdmin(StaffChoiceMixin, BackofficeAdmin):
 # -- sessions ---------------------------------------------------------------------------------
 class AttendeeInline(StaffChoiceMixin, TabularInline):
     model = SessionAttendee
+    form = AttendeeForm
     extra = 0
     user_fields = ("staff",)
     fields = ["contact", "staff", "attended", "exam_score", "practical_result", "survey_rating",
@@ -569,7 +600,7 @@ class PeriodAppraisalInline(TabularInline):
     verbose_name_plural = _("appraisals of this month")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("employee")
+        return super().get_queryset(request).select_related("employee", "period")
 
     def has_add_permission(self, request, obj=None):
         return False

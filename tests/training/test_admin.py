@@ -77,7 +77,7 @@ def test_change_pages_render(client, superuser, data, django_assert_max_num_quer
              url("appraisal", "change", Appraisal.objects.first().pk),
              url("appraisalperiod", "change", AppraisalPeriod.objects.get().pk)]
     for page in pages:
-        with django_assert_max_num_queries(60):
+        with django_assert_max_num_queries(20):
             response = client.get(page)
         assert response.status_code == 200, page
 
@@ -280,3 +280,52 @@ def test_copy_button(client, trainer, data):
     copy = TrainingPlan.objects.exclude(pk=data.pk).get()
     assert response.headers["HX-Redirect"].endswith(f"/{copy.pk}/change/")
     assert copy.items.count() == 20
+
+
+def _count(client, page):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(page).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_change_page_queries_do_not_grow_with_inline_rows(client, superuser, trainer):
+    client.force_login(superuser)
+    plan = TrainingPlanFactory(prepared_by=trainer)
+    item = TrainingPlanItemFactory(plan=plan, trainer_kind="internal", trainer=trainer)
+    session = TrainingSessionFactory(plan_item=item)
+    StaffAttendeeFactory(session=session)
+    ContactAttendeeFactory(session=session)
+    plan_page, session_page = (url("trainingplan", "change", plan.pk),
+                               url("trainingsession", "change", session.pk))
+    few = _count(client, plan_page), _count(client, session_page)
+    for _ in range(15):
+        TrainingPlanItemFactory(plan=plan, trainer_kind="internal", trainer=trainer)
+        StaffAttendeeFactory(session=session)
+        ContactAttendeeFactory(session=session)
+    assert (_count(client, plan_page), _count(client, session_page)) == few
+
+
+def test_results_are_entered_on_the_session_page(client, trainer):
+    session = TrainingSessionFactory(starts_at=aware(2026, 3, 10, 9, 30))
+    attendee = StaffAttendeeFactory(session=session)
+    client.force_login(trainer)
+    page = url("trainingsession", "change", session.pk)
+    response = client.post(page, {
+        "_version": session.version, "title": session.title,
+        "starts_at_0": "2026-03-10", "starts_at_1": "09:30:00",
+        "method": session.method, "place": session.place, "capacity": "",
+        "actual_cost": "1200.00", "notes": "",
+        "attendees-TOTAL_FORMS": 2, "attendees-INITIAL_FORMS": 1,
+        "attendees-0-id": attendee.pk, "attendees-0-session": session.pk,
+        "attendees-0-attended": "true", "attendees-0-exam_score": "72.5",
+        "attendees-0-practical_result": "passed", "attendees-0-survey_rating": "4",
+        "attendees-0-staff": trainer.pk,  # ignored: the person of a row does not change
+        "attendees-1-session": session.pk, "attendees-1-staff": trainer.pk,
+        "attendees-1-attended": "false"})
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    attendee.refresh_from_db()
+    assert attendee.exam_score == Decimal("72.5") and attendee.staff != trainer
+    assert session.attendees.get(staff=trainer).attended is False
