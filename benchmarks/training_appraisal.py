@@ -107,7 +107,11 @@ def main():
         connections.close_all()
         if pg and not args.keep:
             drop_postgres(*pg)
-        if args.keep:
+        if not args.keep:
+            import shutil
+
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
             print(f"kept: {os.environ['DATABASE_URL']}")
 
 
