@@ -1,0 +1,165 @@
+"""Appraisal KPIs on a hand-built March 2026, with every expected figure worked out here."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from backoffice import workflows as dwf
+from tests.conftest import aware
+from tests.factories import TicketFactory
+from training import selectors, services
+from training.models import Appraisal, AppraisalPeriod, KpiTarget
+from training.workflows import AppraisalSource, AppraisalStatus
+
+pytestmark = pytest.mark.django_db
+S = dwf.TicketStatus
+MARCH = dt.date(2026, 3, 1)
+
+FULL_RECORD = {"diagnosis": "日志定位", "process": "远程修复", "solution": "更新补丁",
+               "customer_feedback": "满意", "confirmed_by": "王建国"}
+
+
+def ticket(assignee, received, **fields):
+    return TicketFactory(assignee=assignee, received_at=received, **fields)
+
+
+@pytest.fixture
+def march(engineer, make_user, clerk):
+    """Engineer A (``engineer``) gets ten tickets around March; engineer B one; the clerk
+    one; engineer D none. Comments give what each ticket counts for in March."""
+    a = engineer
+    b = make_user("engineer", "engineer_b")
+    d = make_user("engineer", "engineer_d")
+    # 1 received, resolved, rated 5, closed with a complete record; 0.5 h, in time
+    ticket(a, aware(2026, 3, 2, 10), state=S.CLOSED, resolved_at=aware(2026, 3, 3, 11),
+           closed_at=aware(2026, 3, 5, 9), confirmed_at=aware(2026, 3, 4, 9), satisfaction=5,
+           first_response_seconds=1800, response_met=True, **FULL_RECORD)
+    # 2 received, resolved, rated 3, closed without customer feedback; 2 h, late
+    ticket(a, aware(2026, 3, 10, 14), state=S.CLOSED, resolved_at=aware(2026, 3, 11, 10),
+           closed_at=aware(2026, 3, 12, 10), confirmed_at=aware(2026, 3, 12, 9), satisfaction=3,
+           first_response_seconds=7200, response_met=False,
+           **{**FULL_RECORD, "customer_feedback": ""})
+    # 3 received, still in progress; 1 h, in time
+    ticket(a, aware(2026, 3, 20, 9), state=S.IN_PROGRESS, first_response_seconds=3600,
+           response_met=True)
+    # 4 received in February, resolved 1 March 09:00, rated 4; its response is February's
+    ticket(a, aware(2026, 2, 25, 9), state=S.RESOLVED, resolved_at=aware(2026, 3, 1, 9),
+           satisfaction=4, first_response_seconds=99999, response_met=False)
+    # 5 received in March but cancelled: counts for nothing (closed_at is not a closing)
+    ticket(a, aware(2026, 3, 15, 9), state=S.CANCELLED, closed_at=aware(2026, 3, 16, 9))
+    # 6 received, not answered yet
+    ticket(a, aware(2026, 3, 28, 9), state=S.NEW)
+    # 7 received on the last evening of the month (local time)
+    ticket(a, aware(2026, 3, 31, 23, 30), state=S.ASSIGNED)
+    # 8 received at the first instant of April: not March
+    ticket(a, aware(2026, 4, 1, 0, 0), state=S.ASSIGNED, first_response_seconds=60,
+           response_met=True)
+    # 9 received in March, answered in 1.5 h (in time), resolved in April
+    ticket(a, aware(2026, 3, 5, 9), state=S.RESOLVED, resolved_at=aware(2026, 4, 2, 9),
+           satisfaction=1, first_response_seconds=5400, response_met=True)
+    # 10 received in January, resolved in February (rated 2 then), closed 2 March with a
+    #    diagnosis of blanks: counts as closed, incomplete
+    ticket(a, aware(2026, 1, 20, 9), state=S.CLOSED, resolved_at=aware(2026, 2, 27, 9),
+           closed_at=aware(2026, 3, 2, 9), confirmed_at=aware(2026, 2, 28, 9), satisfaction=2,
+           **{**FULL_RECORD, "diagnosis": "   "})
+    # B: one perfect ticket, answered in 10 minutes
+    ticket(b, aware(2026, 3, 9, 10), state=S.CLOSED, resolved_at=aware(2026, 3, 9, 15),
+           closed_at=aware(2026, 3, 10, 9), confirmed_at=aware(2026, 3, 10, 8), satisfaction=5,
+           first_response_seconds=600, response_met=True, **FULL_RECORD)
+    # the clerk had one ticket assigned (not an engineer, still appraised)
+    ticket(clerk, aware(2026, 3, 3, 10), state=S.ASSIGNED)
+    # nobody's ticket
+    TicketFactory(received_at=aware(2026, 3, 3, 10))
+    return {"a": a, "b": b, "d": d, "clerk": clerk}
+
+
+def test_engineer_a_figures(march):
+    counts = selectors.ticket_kpis(MARCH)[march["a"].pk]
+    # received: 1 2 3 6 7 9 (5 cancelled, 4 February, 8 April, 10 January)
+    assert counts.received == 6
+    # resolved in March: 1 (3 Mar), 2 (11 Mar), 4 (1 Mar); 9 is April's, 10 February's
+    assert counts.resolved == 3
+    # rated among those: 5, 3, 4 -> mean 12 / 3 = 4.00; satisfied (>= 4): 2 of 3
+    assert (counts.rated, counts.satisfied, counts.satisfaction_sum) == (3, 2, 12)
+    # answered among the received: 1800 + 7200 + 3600 + 5400 = 18000 s over 4 tickets
+    assert (counts.responded, counts.response_seconds) == (4, 18000)
+    # response targets among the received: 1 yes, 2 no, 3 yes, 9 yes
+    assert (counts.response_measured, counts.answered_in_time) == (4, 3)
+    # closed in March: 1, 2, 10; complete: only 1
+    assert (counts.closed, counts.records_complete) == (3, 1)
+    assert counts.figures == {
+        "satisfaction_mean": Decimal("4.00"),
+        "satisfied_share": Decimal("66.67"),     # 2 / 3
+        "resolution_rate": Decimal("50.00"),     # 3 / 6
+        "avg_response_hours": Decimal("1.25"),   # 18000 / 4 / 3600
+        "response_in_time_share": Decimal("75.00"),  # 3 / 4
+        "record_completeness": Decimal("33.33"),  # 1 / 3
+    }
+
+
+def test_engineer_b_and_the_clerk(march):
+    kpis = selectors.ticket_kpis(MARCH)
+    b = kpis[march["b"].pk].figures
+    assert b["resolution_rate"] == Decimal("100.00")
+    assert b["satisfaction_mean"] == Decimal("5.00")
+    assert b["avg_response_hours"] == Decimal("0.17")  # 600 s = 0.1667 h
+    assert b["record_completeness"] == Decimal("100.00")
+    clerk = kpis[march["clerk"].pk]
+    assert clerk.received == 1 and clerk.resolved == 0
+    assert clerk.figures["resolution_rate"] == Decimal("0.00")
+    assert clerk.figures["satisfaction_mean"] is None  # nothing rated: not judged
+    assert march["d"].pk not in kpis
+    assert set(kpis) == {march["a"].pk, march["b"].pk, march["clerk"].pk}
+
+
+def test_the_whole_month_is_one_query(march, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        selectors.ticket_kpis(MARCH)
+
+
+def test_generate_creates_one_draft_per_staff_member(march, manager, django_assert_max_num_queries):
+    period = AppraisalPeriod.objects.create(month=MARCH)
+    with django_assert_max_num_queries(14):
+        result = services.appraisals_generate(period=period, actor=manager)
+    # engineers A, B, D (no tickets) and the clerk (had a ticket); not the manager
+    assert {a.employee for a in result.created} == {march["a"], march["b"], march["d"],
+                                                     march["clerk"]}
+    a = Appraisal.objects.get(period=period, employee=march["a"])
+    assert a.state == AppraisalStatus.DRAFT and a.source == AppraisalSource.COMPUTED
+    assert (a.tickets_received, a.tickets_resolved, a.tickets_closed) == (6, 3, 3)
+    assert a.resolution_rate == Decimal("50.00") and a.avg_response_hours == Decimal("1.25")
+    assert a.targets["response_in_time_share"] == "95.00"
+    assert a.history.get().history_change_reason == "computed"
+    assert a.history.get().history_user == manager
+    d = Appraisal.objects.get(period=period, employee=march["d"])
+    assert d.tickets_received == 0 and d.resolution_rate is None
+    # A misses the in-time target (75 < 95) and the completeness one; meets mean 4.00
+    results = {kpi: met for kpi, _label, _v, _t, met in a.kpi_results()}
+    assert results["satisfaction_mean"] is True
+    assert results["response_in_time_share"] is False
+    assert results["avg_response_hours"] is True  # 1.25 h <= 4 h
+    assert KpiTarget.objects.count() == 6  # the defaults were written for the manager
+
+
+def test_generation_query_count_does_not_grow_with_staff(manager, make_user,
+                                                         django_assert_max_num_queries):
+    for i in range(15):
+        engineer = make_user("engineer", f"eng{i}")
+        TicketFactory(assignee=engineer, received_at=aware(2026, 3, 3, 10))
+    period = AppraisalPeriod.objects.create(month=MARCH)
+    with django_assert_max_num_queries(14):
+        services.appraisals_generate(period=period, actor=manager)
+    assert Appraisal.objects.count() == 15
+
+
+def test_targets_are_configurable_and_copied(march, manager):
+    KpiTarget.objects.create(kpi="resolution_rate", target=Decimal("40"))
+    period = AppraisalPeriod.objects.create(month=MARCH)
+    services.appraisals_generate(period=period, actor=manager)
+    a = Appraisal.objects.get(period=period, employee=march["a"])
+    assert a.targets["resolution_rate"] == "40.00"
+    KpiTarget.objects.filter(kpi="resolution_rate").update(target=Decimal("60"))
+    a.refresh_from_db()
+    met = {kpi: m for kpi, _l, _v, _t, m in a.kpi_results()}
+    assert met["resolution_rate"] is True  # judged by the targets of its computation

@@ -1,0 +1,215 @@
+"""Monthly appraisals (考核): periods, KPI targets and one appraisal per staff member."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from simple_history.models import HistoricalRecords
+
+from backoffice.models.base import JournalEntry, TimeStampedModel, VersionedModel
+from training import workflows as wf
+from training.workflows import AppraisalSource, AppraisalStatus, Kpi, Outcome
+
+PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
+
+
+class KpiTarget(TimeStampedModel):
+    """The target of one KPI; appraisals keep a copy of the targets they were judged by."""
+
+    kpi = models.CharField(_("KPI"), max_length=32, choices=Kpi.choices, unique=True)
+    target = models.DecimalField(_("target"), max_digits=8, decimal_places=2,
+                                 validators=NON_NEGATIVE)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("KPI target")
+        verbose_name_plural = _("KPI targets")
+        ordering = ["kpi"]
+
+    def __str__(self):
+        sign = "≤" if self.kpi in wf.LOWER_IS_BETTER else "≥"
+        return f"{self.get_kpi_display()} {sign} {self.target}"
+
+    def clean(self):
+        if self.kpi == Kpi.SATISFACTION_MEAN and self.target is not None and self.target > 5:
+            raise ValidationError({"target": _("Satisfaction is rated from 1 to 5.")})
+        if (self.kpi not in {Kpi.SATISFACTION_MEAN, Kpi.AVG_RESPONSE_HOURS}
+                and self.target is not None and self.target > 100):
+            raise ValidationError({"target": _("A percentage cannot exceed 100.")})
+
+
+class AppraisalPeriod(VersionedModel):
+    """A calendar month that is appraised (考核周期)."""
+
+    month = models.DateField(_("month"), unique=True,
+                             help_text=_("Any day of the month; stored as its first day."))
+    notes = models.TextField(_("notes"), blank=True)
+    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+
+    class Meta:
+        verbose_name = _("appraisal period")
+        verbose_name_plural = _("appraisal periods")
+        ordering = ["-month"]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m}" if self.month else "-"
+
+    def save(self, *args, **kwargs):
+        if self.month:
+            self.month = self.month.replace(day=1)
+        super().save(*args, **kwargs)
+
+
+class Appraisal(ConcurrentTransitionMixin, VersionedModel):
+    """One staff member's appraisal for one month.
+
+    The ticket counts and the KPI figures derived from them are written by
+    ``training.services`` (computed) or by an import of the old spreadsheet (imported);
+    the manager's spot check, score and outcome are entered while the appraisal is a
+    draft; the state only moves through the workflow buttons.
+    """
+
+    state = FSMField(_("state"), max_length=16, choices=AppraisalStatus.choices,
+                     default=AppraisalStatus.DRAFT, protected=True, db_index=True)
+    period = models.ForeignKey(AppraisalPeriod, models.PROTECT, related_name="appraisals",
+                               verbose_name=_("period"))
+    employee = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT,
+                                 related_name="appraisals", verbose_name=_("employee"))
+    source = models.CharField(_("figures from"), max_length=16, choices=AppraisalSource.choices,
+                              default=AppraisalSource.COMPUTED)
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+
+    # ticket counts behind the figures (see training.selectors.ticket_kpis)
+    tickets_received = models.PositiveIntegerField(_("tickets received"), null=True, blank=True)
+    tickets_resolved = models.PositiveIntegerField(_("tickets resolved"), null=True, blank=True)
+    tickets_rated = models.PositiveIntegerField(_("tickets rated"), null=True, blank=True)
+    tickets_satisfied = models.PositiveIntegerField(_("rated 4 or 5"), null=True, blank=True)
+    tickets_responded = models.PositiveIntegerField(_("tickets answered"), null=True, blank=True)
+    tickets_response_measured = models.PositiveIntegerField(
+        _("tickets with a response target"), null=True, blank=True)
+    tickets_answered_in_time = models.PositiveIntegerField(_("answered in time"), null=True,
+                                                           blank=True)
+    tickets_closed = models.PositiveIntegerField(_("tickets closed"), null=True, blank=True)
+    records_complete = models.PositiveIntegerField(_("complete service records"), null=True,
+                                                   blank=True)
+
+    # KPI figures
+    satisfaction_mean = models.DecimalField(
+        _("mean satisfaction"), max_digits=3, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("5"))])
+    satisfied_share = models.DecimalField(_("satisfied (%)"), max_digits=5, decimal_places=2,
+                                          null=True, blank=True, validators=PERCENT)
+    resolution_rate = models.DecimalField(_("resolution rate (%)"), max_digits=7,
+                                          decimal_places=2, null=True, blank=True,
+                                          validators=NON_NEGATIVE)
+    avg_response_hours = models.DecimalField(_("average first response (working hours)"),
+                                             max_digits=8, decimal_places=2, null=True,
+                                             blank=True, validators=NON_NEGATIVE)
+    response_in_time_share = models.DecimalField(_("answered within target (%)"), max_digits=5,
+                                                 decimal_places=2, null=True, blank=True,
+                                                 validators=PERCENT)
+    record_completeness = models.DecimalField(_("service-record completeness (%)"),
+                                              max_digits=5, decimal_places=2, null=True,
+                                              blank=True, validators=PERCENT)
+    targets = models.JSONField(_("targets applied"), default=dict, blank=True)
+
+    # the manager's review
+    spot_check_notes = models.TextField(
+        _("spot-check notes"), blank=True,
+        help_text=_("Service records and call recordings checked, and what was found."))
+    manager_score = models.PositiveSmallIntegerField(
+        _("manager's score (0-100)"), null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)])
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
+    outcome_amount = models.DecimalField(
+        _("bonus or deduction amount"), max_digits=12, decimal_places=2, null=True, blank=True,
+        validators=NON_NEGATIVE)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True,
+                                    blank=True, related_name="+", verbose_name=_("reviewed by"))
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    employee_comment = models.TextField(_("employee's comment"), blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+
+    class Meta:
+        verbose_name = _("appraisal")
+        verbose_name_plural = _("appraisals")
+        ordering = ["-period__month", "employee__username"]
+        permissions = [("review_appraisal", _("Can compute and review appraisals"))]
+        constraints = [models.UniqueConstraint(fields=["period", "employee"],
+                                               name="uniq_appraisal_period_employee")]
+
+    def __str__(self):
+        who = (self.employee.get_full_name() or self.employee.username) if self.employee_id else "-"
+        return f"{self.period} {who}"
+
+    #: the figure fields, in KPI order
+    KPI_FIELDS = [k.value for k in Kpi]
+    COUNT_FIELDS = ["tickets_received", "tickets_resolved", "tickets_rated",
+                    "tickets_satisfied", "tickets_responded", "tickets_response_measured",
+                    "tickets_answered_in_time", "tickets_closed", "records_complete"]
+
+    def kpi_results(self):
+        """[(kpi, label, value, target, met)] with met None when there is nothing to judge."""
+        rows = []
+        for kpi, label in Kpi.choices:
+            value = getattr(self, kpi)
+            target = self.targets.get(kpi)
+            target = Decimal(str(target)) if target not in (None, "") else None
+            met = None
+            if value is not None and target is not None:
+                met = value <= target if kpi in wf.LOWER_IS_BETTER else value >= target
+            rows.append((kpi, label, value, target, met))
+        return rows
+
+    def targets_met(self):
+        results = [met for *_ignored, met in self.kpi_results() if met is not None]
+        return sum(results), len(results)
+
+    @transition(field=state, source=AppraisalStatus.DRAFT, target=AppraisalStatus.REVIEWED,
+                permission=wf.can_review_appraisal,
+                conditions=[wf.appraisal_has_figures, wf.appraisal_scored,
+                            wf.appraisal_outcome_chosen],
+                custom={"label": _("Complete review"), "icon": "rate_review",
+                        "variant": "primary"})
+    def review(self, actor):
+        self.reviewed_by = actor
+        self.reviewed_at = timezone.now()
+
+    @transition(field=state, source=AppraisalStatus.REVIEWED, target=AppraisalStatus.DRAFT,
+                permission=wf.can_review_appraisal,
+                custom={"label": _("Reopen review"), "icon": "replay", "variant": "warning",
+                        "form": "backoffice.forms.NoteRequiredTransitionForm"})
+    def reopen(self):
+        self.reviewed_at = None
+
+    @transition(field=state, source=AppraisalStatus.REVIEWED, target=AppraisalStatus.DRAFT,
+                permission=wf.is_appraised_employee,
+                custom={"label": _("Object"), "icon": "feedback", "variant": "danger",
+                        "form": "backoffice.forms.NoteRequiredTransitionForm"})
+    def dispute(self):
+        self.reviewed_at = None
+
+    @transition(field=state, source=AppraisalStatus.REVIEWED, target=AppraisalStatus.ACKNOWLEDGED,
+                permission=wf.is_appraised_employee,
+                custom={"label": _("Acknowledge"), "icon": "how_to_reg", "variant": "success",
+                        "form": "training.forms.AcknowledgeForm"})
+    def acknowledge(self, employee_comment=""):
+        self.employee_comment = employee_comment
+        self.acknowledged_at = timezone.now()
+
+
+class AppraisalEvent(JournalEntry):
+    appraisal = models.ForeignKey(Appraisal, models.CASCADE, related_name="events",
+                                  verbose_name=_("appraisal"))
+
+    class Meta(JournalEntry.Meta):
+        verbose_name = _("appraisal journal entry")
+        verbose_name_plural = _("appraisal journal")

@@ -1,0 +1,338 @@
+"""Reads of the training app: appraisal KPIs from the tickets, session results, summaries.
+
+Everything here is a database aggregate: the KPIs of a whole month are one grouped query
+over the ticket table (not one per person, never a Python loop over tickets), session
+figures are annotations, and the plan summary is two grouped queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Length, Trim
+from django.db.models.lookups import GreaterThan
+from django.utils import timezone
+
+from backoffice import roles
+from backoffice.models import Ticket
+from backoffice.workflows import TicketStatus
+from training.workflows import (
+    DEFAULT_TARGETS,
+    AppraisalStatus,
+    Kpi,
+    PracticalResult,
+    TrainingPlanStatus,
+    TrainingSessionStatus,
+)
+
+TWO_PLACES = Decimal("0.01")
+
+#: service-record fields that must all be filled for a closed ticket's record to be complete
+RECORD_FIELDS = ("diagnosis", "process", "solution", "customer_feedback", "confirmed_by")
+
+
+# -- periods --------------------------------------------------------------------------------
+def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[first instant of the month, first instant of the next) in the local time zone."""
+    first = month.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    tz = timezone.get_current_timezone()
+    return (timezone.make_aware(dt.datetime.combine(first, dt.time.min), tz),
+            timezone.make_aware(dt.datetime.combine(following, dt.time.min), tz))
+
+
+# -- appraisal KPIs -------------------------------------------------------------------------
+@dataclass
+class KpiCounts:
+    """The counts behind one person's KPIs for one month (see :func:`ticket_kpis`)."""
+
+    received: int = 0
+    resolved: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    satisfaction_sum: int = 0
+    responded: int = 0
+    response_seconds: int = 0
+    response_measured: int = 0
+    answered_in_time: int = 0
+    closed: int = 0
+    records_complete: int = 0
+    figures: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.figures = derive_figures(self)
+
+
+def _share(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(TWO_PLACES, ROUND_HALF_UP)
+
+
+def derive_figures(c: KpiCounts) -> dict[str, Decimal | None]:
+    """The six KPI figures from the counts; ``None`` where there is nothing to measure."""
+    mean = None
+    if c.rated:
+        mean = (Decimal(c.satisfaction_sum) / Decimal(c.rated)).quantize(TWO_PLACES,
+                                                                          ROUND_HALF_UP)
+    hours = None
+    if c.responded:
+        hours = (Decimal(c.response_seconds) / Decimal(c.responded) / 3600).quantize(
+            TWO_PLACES, ROUND_HALF_UP)
+    return {
+        Kpi.SATISFACTION_MEAN.value: mean,
+        Kpi.SATISFIED_SHARE.value: _share(c.satisfied, c.rated),
+        Kpi.RESOLUTION_RATE.value: _share(c.resolved, c.received),
+        Kpi.AVG_RESPONSE_HOURS.value: hours,
+        Kpi.RESPONSE_IN_TIME_SHARE.value: _share(c.answered_in_time, c.response_measured),
+        Kpi.RECORD_COMPLETENESS.value: _share(c.records_complete, c.closed),
+    }
+
+
+def _filled(name):
+    return GreaterThan(Length(Trim(name)), 0)
+
+
+def ticket_kpis(month: dt.date, employee_ids=None) -> dict[int, KpiCounts]:
+    """Per assignee, the ticket counts of the month, in ONE grouped aggregate query.
+
+    Which tickets count (P = the month, local time; "assignee" is the ticket's current
+    engineer; tickets without one count for nobody):
+
+    - **received** (denominator of the resolution rate): ``received_at`` in P, not
+      cancelled. The response KPIs use the same tickets:
+      - **responded / response_seconds**: those with ``first_response_seconds`` (working
+        seconds from arrival to first response, stamped by the ticket); the average
+        first-response time is ``response_seconds / responded / 3600`` working hours;
+      - **response_measured / answered_in_time**: those with ``response_met`` set (a
+        response target applied) and those with ``response_met`` true.
+    - **resolved**: ``resolved_at`` in P, whatever the arrival date (a reopened ticket
+      loses its ``resolved_at`` and counts again when it is resolved again). The
+      resolution rate is resolved / received and can exceed 100 % when a backlog is
+      cleared.
+    - **rated / satisfied / satisfaction_sum**: among the resolved ones, those with a
+      ``satisfaction`` rating, those rated 4 or 5, and the sum of ratings (mean = sum /
+      rated).
+    - **closed / records_complete**: state "closed" with ``closed_at`` in P (cancelled
+      tickets also get ``closed_at`` and are left out), and among them those whose
+      service record has diagnosis, process, solution, customer feedback and the
+      customer's confirmation (``confirmed_by`` and ``confirmed_at``) all filled.
+    """
+    start, end = month_bounds(month)
+    received = (Q(received_at__gte=start, received_at__lt=end)
+                & ~Q(state=TicketStatus.CANCELLED))
+    resolved = Q(resolved_at__gte=start, resolved_at__lt=end)
+    closed = Q(state=TicketStatus.CLOSED, closed_at__gte=start, closed_at__lt=end)
+    complete = Q(confirmed_at__isnull=False)
+    for name in RECORD_FIELDS:
+        complete &= Q(_filled(name))
+
+    tickets = Ticket.objects.filter(assignee__isnull=False).filter(
+        Q(received_at__gte=start, received_at__lt=end) | resolved | closed)
+    if employee_ids is not None:
+        tickets = tickets.filter(assignee_id__in=list(employee_ids))
+    rows = (tickets.order_by().values("assignee_id").annotate(
+        received=Count("id", filter=received),
+        resolved=Count("id", filter=resolved),
+        rated=Count("id", filter=resolved & Q(satisfaction__isnull=False)),
+        satisfied=Count("id", filter=resolved & Q(satisfaction__gte=4)),
+        satisfaction_sum=Sum("satisfaction", filter=resolved, default=0),
+        responded=Count("id", filter=received & Q(first_response_seconds__isnull=False)),
+        response_seconds=Sum("first_response_seconds", filter=received, default=0),
+        response_measured=Count("id", filter=received & Q(response_met__isnull=False)),
+        answered_in_time=Count("id", filter=received & Q(response_met=True)),
+        closed=Count("id", filter=closed),
+        records_complete=Count("id", filter=closed & complete),
+    ))
+    return {row.pop("assignee_id"): KpiCounts(**row) for row in rows}
+
+
+def support_staff_ids(month: dt.date, kpis: dict[int, KpiCounts]) -> set[int]:
+    """Who is appraised: active users in the engineer role, plus anyone who had tickets."""
+    engineers = set(roles.users_in_role("engineer").values_list("pk", flat=True))
+    return engineers | set(kpis)
+
+
+def kpi_targets() -> dict[str, str]:
+    """KPI -> target as text (JSON-friendly), the configured ones over the defaults."""
+    from training.models import KpiTarget
+
+    targets = {str(k): v for k, v in DEFAULT_TARGETS.items()}
+    targets.update({kpi: str(target) for kpi, target
+                    in KpiTarget.objects.values_list("kpi", "target")})
+    return targets
+
+
+# -- sessions and results -------------------------------------------------------------------
+def _evaluated(prefix=""):
+    p = prefix
+    return (Q(**{f"{p}attended": True})
+            & (Q(**{f"{p}exam_score__isnull": False})
+               | Q(**{f"{p}practical_result__in": [PracticalResult.PASSED,
+                                                   PracticalResult.FAILED]})))
+
+
+def _passed(prefix="", pass_mark="session__plan_item__pass_mark"):
+    p = prefix
+    return (_evaluated(prefix)
+            & (Q(**{f"{p}exam_score__isnull": True})
+               | Q(**{f"{p}exam_score__gte": F(pass_mark)}))
+            & ~Q(**{f"{p}practical_result": PracticalResult.FAILED}))
+
+
+def attendee_with_outcome(queryset):
+    """Annotate ``evaluated``, ``passed`` and ``needs_coaching`` on attendees.
+
+    An attendee is *evaluated* when present and given an exam score or a practical
+    result; *passed* when evaluated, the exam score (if any) reaches the plan item's pass
+    mark and the practical test (if any) was not failed; below the pass mark otherwise,
+    which flags them for follow-up coaching until ``coached_on`` is filled.
+    """
+    evaluated, passed = _evaluated(), _passed()
+    return queryset.annotate(
+        evaluated=ExpressionWrapper(evaluated, output_field=BooleanField()),
+        passed=ExpressionWrapper(passed, output_field=BooleanField()),
+        needs_coaching=Case(When(evaluated & ~passed & Q(coached_on__isnull=True),
+                                 then=Value(True)),
+                            default=Value(False), output_field=BooleanField()),
+    )
+
+
+def coaching_pending_q():
+    """Attendees below the pass mark whose follow-up coaching has not happened."""
+    return _evaluated() & ~_passed() & Q(coached_on__isnull=True)
+
+
+def session_with_results(queryset):
+    """Annotate per-session attendance, averages and pass rate (one grouped query)."""
+    a = "attendees__"
+    present = Q(attendees__attended=True)
+    evaluated = _evaluated(a)
+    passed = _passed(a, pass_mark="plan_item__pass_mark")
+    return queryset.annotate(
+        attendee_count=Count("attendees"),
+        attended_count=Count("attendees", filter=present),
+        evaluated_count=Count("attendees", filter=evaluated),
+        passed_count=Count("attendees", filter=passed),
+        coaching_count=Count("attendees", filter=evaluated & ~passed
+                             & Q(attendees__coached_on__isnull=True)),
+        avg_exam=Avg("attendees__exam_score", filter=present),
+        avg_survey=Avg("attendees__survey_rating", filter=present),
+    ).annotate(
+        pass_rate=Case(
+            When(evaluated_count__gt=0,
+                 then=Cast(F("passed_count"), FloatField()) * 100.0
+                 / Cast(F("evaluated_count"), FloatField())),
+            default=None, output_field=FloatField()),
+    )
+
+
+@dataclass
+class ItemSummary:
+    item: object
+    sessions_planned: int = 0
+    sessions_held: int = 0
+    sessions_cancelled: int = 0
+    actual_cost: Decimal = Decimal("0.00")
+    invited: int = 0
+    attended: int = 0
+    evaluated: int = 0
+    passed: int = 0
+    coaching: int = 0
+    avg_exam: float | None = None
+    avg_survey: float | None = None
+
+    @property
+    def pass_rate(self):
+        return self.passed * 100.0 / self.evaluated if self.evaluated else None
+
+
+def plan_effectiveness(plan) -> tuple[list[ItemSummary], ItemSummary]:
+    """Per plan item and in total: sessions, attendance, results, cost against budget.
+
+    Two grouped queries (sessions by item and state; attendees by item), whatever the
+    size of the plan.
+    """
+    from training.models import SessionAttendee, TrainingSession
+
+    items = list(plan.items.select_related("trainer").order_by("seq"))
+    summaries = {item.pk: ItemSummary(item=item) for item in items}
+    sessions = (TrainingSession.objects.filter(plan_item__plan=plan).order_by()
+                .values("plan_item_id", "state")
+                .annotate(n=Count("id"), cost=Sum("actual_cost")))
+    for row in sessions:
+        s = summaries[row["plan_item_id"]]
+        setattr(s, f"sessions_{row['state']}", row["n"])
+        if row["state"] == TrainingSessionStatus.HELD:
+            s.actual_cost += row["cost"] or Decimal("0.00")
+    held = Q(session__state=TrainingSessionStatus.HELD)
+    present = held & Q(attended=True)
+    attendees = (SessionAttendee.objects.filter(session__plan_item__plan=plan).order_by()
+                 .values("session__plan_item_id")
+                 .annotate(n_invited=Count("id", filter=held),
+                           n_attended=Count("id", filter=present),
+                           n_evaluated=Count("id", filter=held & _evaluated()),
+                           n_passed=Count("id", filter=held & _passed()),
+                           n_coaching=Count("id", filter=held & coaching_pending_q()),
+                           avg_exam=Avg("exam_score", filter=present),
+                           avg_survey=Avg("survey_rating", filter=present),
+                           exam_sum=Sum("exam_score", filter=present),
+                           exam_n=Count("exam_score", filter=present),
+                           survey_sum=Sum("survey_rating", filter=present),
+                           survey_n=Count("survey_rating", filter=present)))
+    total = ItemSummary(item=None)
+    sums = {"exam_sum": Decimal(0), "exam_n": 0, "survey_sum": 0, "survey_n": 0}
+    for row in attendees:
+        s = summaries[row["session__plan_item_id"]]
+        for name in ("invited", "attended", "evaluated", "passed", "coaching"):
+            setattr(s, name, row[f"n_{name}"])
+        s.avg_exam = float(row["avg_exam"]) if row["avg_exam"] is not None else None
+        s.avg_survey = float(row["avg_survey"]) if row["avg_survey"] is not None else None
+        for name in sums:
+            sums[name] += row[name] or 0
+    for s in summaries.values():
+        for name in ("sessions_planned", "sessions_held", "sessions_cancelled", "invited",
+                     "attended", "evaluated", "passed", "coaching"):
+            setattr(total, name, getattr(total, name) + getattr(s, name))
+        total.actual_cost += s.actual_cost
+    total.avg_exam = float(sums["exam_sum"]) / sums["exam_n"] if sums["exam_n"] else None
+    total.avg_survey = sums["survey_sum"] / sums["survey_n"] if sums["survey_n"] else None
+    return [summaries[item.pk] for item in items], total
+
+
+# -- what waits for whom --------------------------------------------------------------------
+def pending_counts(user) -> dict[str, int]:
+    """Plans awaiting this user's approval; appraisals awaiting their review or
+    acknowledgement. Two aggregate queries."""
+    from training.models import Appraisal, TrainingPlan
+
+    counts = {"plans_to_approve": 0, "appraisals_to_review": 0, "appraisals_to_acknowledge": 0}
+    if not (user and user.is_authenticated and user.is_active):
+        return counts
+    if user.has_perm("training.approve_trainingplan"):
+        counts["plans_to_approve"] = (
+            TrainingPlan.objects.filter(state=TrainingPlanStatus.SUBMITTED)
+            .exclude(prepared_by=user).exclude(submitted_by=user).count())
+    may_review = user.has_perm("training.review_appraisal")
+    figures = Appraisal.objects.aggregate(
+        to_review=Count("id", filter=Q(state=AppraisalStatus.DRAFT) & ~Q(employee=user)),
+        to_acknowledge=Count("id", filter=Q(state=AppraisalStatus.REVIEWED, employee=user)),
+    )
+    counts["appraisals_to_review"] = figures["to_review"] if may_review else 0
+    counts["appraisals_to_acknowledge"] = figures["to_acknowledge"]
+    return counts

@@ -1,0 +1,201 @@
+"""Training and appraisal workflows: states, choices, conditions and permission rules.
+
+Never imports models (STYLE.md): conditions and permissions receive the document.
+"""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.workflow import condition
+
+
+# -- states -----------------------------------------------------------------------------
+class TrainingNeedStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    PLANNED = "planned", _("Planned")
+    DROPPED = "dropped", _("Dropped")
+
+
+class TrainingPlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted for approval")
+    APPROVED = "approved", _("Approved")
+    CLOSED = "closed", _("Closed")
+
+
+class TrainingSessionStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    HELD = "held", _("Held")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class AppraisalStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft (computed)")
+    REVIEWED = "reviewed", _("Reviewed by manager")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged by employee")
+
+
+# -- choices ----------------------------------------------------------------------------
+class Audience(models.TextChoices):
+    CUSTOMERS = "customers", _("Customers")
+    STAFF = "staff", _("Staff")
+
+
+class RequesterKind(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    STAFF = "staff", _("Staff")
+
+
+class NeedSource(models.TextChoices):
+    SURVEY = "survey", _("Survey")
+    TICKET = "ticket", _("Ticket")
+    MANAGER = "manager", _("Manager")
+
+
+class Urgency(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class Method(models.TextChoices):
+    ON_SITE = "on_site", _("On site")
+    ONLINE = "online", _("Online")
+    VIDEO = "video", _("Video")
+
+
+class TrainerKind(models.TextChoices):
+    INTERNAL = "internal", _("Internal expert")
+    EXTERNAL = "external", _("External lecturer")
+
+
+class PracticalResult(models.TextChoices):
+    PASSED = "passed", _("Passed")
+    FAILED = "failed", _("Failed")
+
+
+class Outcome(models.TextChoices):
+    REWARD = "reward", _("Reward")
+    NONE = "none", _("No action")
+    DEDUCTION = "deduction", _("Performance deduction")
+    WARNING = "warning", _("Warning")
+    TRANSFER = "transfer", _("Transfer")
+
+
+class AppraisalSource(models.TextChoices):
+    COMPUTED = "computed", _("Computed from tickets")
+    IMPORTED = "imported", _("Imported from spreadsheet")
+
+
+class Kpi(models.TextChoices):
+    """The appraisal's key figures; each has a configurable target (``KpiTarget``)."""
+
+    SATISFACTION_MEAN = "satisfaction_mean", _("Mean satisfaction (1-5)")
+    SATISFIED_SHARE = "satisfied_share", _("Satisfied customers (%)")
+    RESOLUTION_RATE = "resolution_rate", _("Resolution rate (%)")
+    AVG_RESPONSE_HOURS = "avg_response_hours", _("Average first response (working hours)")
+    RESPONSE_IN_TIME_SHARE = "response_in_time_share", _("Answered within target (%)")
+    RECORD_COMPLETENESS = "record_completeness", _("Service-record completeness (%)")
+
+
+#: KPIs where a smaller value is better (the target is a ceiling, not a floor)
+LOWER_IS_BETTER = {Kpi.AVG_RESPONSE_HOURS}
+
+#: targets used until the manager configures their own (DOMAIN.md: 95 % answered in time)
+DEFAULT_TARGETS = {
+    Kpi.SATISFACTION_MEAN: "4.00",
+    Kpi.SATISFIED_SHARE: "90.00",
+    Kpi.RESOLUTION_RATE: "90.00",
+    Kpi.AVG_RESPONSE_HOURS: "4.00",
+    Kpi.RESPONSE_IN_TIME_SHARE: "95.00",
+    Kpi.RECORD_COMPLETENESS: "95.00",
+}
+
+
+# -- permissions (django-fsm calls these with (document, user)) -------------------------
+def _perm(user, codename):
+    return bool(user and user.is_active and user.has_perm(f"training.{codename}"))
+
+
+def can_manage_need(need, user):
+    return _perm(user, "change_trainingneed") or _perm(user, "approve_trainingplan")
+
+
+def can_submit_plan(plan, user):
+    return _perm(user, "submit_trainingplan")
+
+
+def can_approve_plan(plan, user):
+    """Four-eyes rule: whoever prepared or submitted the plan does not approve it."""
+    return (_perm(user, "approve_trainingplan")
+            and user.pk not in {plan.prepared_by_id, plan.submitted_by_id})
+
+
+def can_close_plan(plan, user):
+    return _perm(user, "close_trainingplan")
+
+
+def can_run_session(session, user):
+    return _perm(user, "run_trainingsession")
+
+
+def can_review_appraisal(appraisal, user):
+    """The manager reviews everybody's appraisal except their own."""
+    return _perm(user, "review_appraisal") and appraisal.employee_id != user.pk
+
+
+def is_appraised_employee(appraisal, user):
+    return bool(user and user.is_active and appraisal.employee_id == user.pk)
+
+
+# -- conditions -------------------------------------------------------------------------
+@condition(_("the need is not answered by any plan item"))
+def need_in_a_plan(need):
+    return need.pk is not None and need.plan_items.exists()
+
+
+@condition(_("the plan has no items"))
+def plan_has_items(plan):
+    return plan.pk is not None and plan.items.exists()
+
+
+@condition(_("the plan has no goals"))
+def plan_has_goals(plan):
+    return bool((plan.goals or "").strip())
+
+
+@condition(_("some sessions of the plan are still planned: hold or cancel them first"))
+def plan_sessions_settled(plan):
+    return not plan.items.filter(sessions__state=TrainingSessionStatus.PLANNED).exists()
+
+
+@condition(_("the training plan is not approved yet"))
+def session_plan_approved(session):
+    return session.plan_item.plan.state == TrainingPlanStatus.APPROVED
+
+
+@condition(_("the session has not started yet"))
+def session_started(session):
+    return session.starts_at is not None and session.starts_at <= timezone.now()
+
+
+@condition(_("no attendee is marked as present"))
+def session_has_attendance(session):
+    return session.pk is not None and session.attendees.filter(attended=True).exists()
+
+
+@condition(_("the manager's score is missing"))
+def appraisal_scored(appraisal):
+    return appraisal.manager_score is not None
+
+
+@condition(_("no outcome is chosen"))
+def appraisal_outcome_chosen(appraisal):
+    return bool(appraisal.outcome)
+
+
+@condition(_("the figures have not been computed or imported"))
+def appraisal_has_figures(appraisal):
+    return appraisal.computed_at is not None or appraisal.source == AppraisalSource.IMPORTED
