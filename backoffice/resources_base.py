@@ -12,7 +12,7 @@ import django_fsm as fsm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
-from import_export.instance_loaders import CachedInstanceLoader
+from import_export.instance_loaders import ModelInstanceLoader
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from backoffice.models.base import NumberedModel
@@ -28,20 +28,25 @@ def escape_formula(value):
     return value
 
 
-class ChunkedInstanceLoader(CachedInstanceLoader):
+class ChunkedInstanceLoader(ModelInstanceLoader):
     """Loads the rows a file updates in a few queries (chunks of 5,000 keys: SQLite caps
-    the number of query parameters), instead of one query per row."""
+    the number of query parameters) instead of one query per row. Composite keys fall
+    back to one query per row."""
 
     chunk = 5_000
 
     def __init__(self, resource, dataset=None):
-        self.resource, self.dataset = resource, dataset
-        pk_field_name = resource.get_import_id_fields()[0]
-        self.pk_field = resource.fields[pk_field_name]
+        super().__init__(resource, dataset)
+        key_fields = resource.get_import_id_fields()
+        self.cached = len(key_fields) == 1 and key_fields[0] in resource.fields
         self.all_instances = {}
+        if not self.cached:
+            return
+        self.pk_field = resource.fields[key_fields[0]]
         rows = dataset.dict if dataset is not None else []
         if rows and self.pk_field.column_name in rows[0]:
-            ids = sorted({v for v in (self._clean(row) for row in rows) if v not in (None, "")})
+            ids = sorted({v for v in (self._clean(row) for row in rows)
+                          if v not in (None, "")}, key=str)
             for start in range(0, len(ids), self.chunk):
                 qs = self.get_queryset().filter(
                     **{f"{self.pk_field.attribute}__in": ids[start:start + self.chunk]})
@@ -54,6 +59,8 @@ class ChunkedInstanceLoader(CachedInstanceLoader):
             return None  # reported against the row when it is imported
 
     def get_instance(self, row):
+        if not self.cached:
+            return super().get_instance(row)
         return self.all_instances.get(self._clean(row))
 
 
@@ -176,7 +183,7 @@ class BackofficeResource(resources.ModelResource):
         first_seen, duplicates = {}, {}
         for number, row in enumerate(dataset.dict, 1):
             key = tuple(str(row.get(c) or "").strip().upper() for c in columns)
-            if not any(key):
+            if not all(key):  # a blank key part: a new record, not a duplicate
                 continue
             if key in first_seen:
                 duplicates[number] = first_seen[key]

@@ -6,17 +6,19 @@ machine - one dialog button per transition, routed through ``apply_transition``.
 """
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
-from unfold.decorators import action
+from unfold.decorators import action, display
 
 from backoffice import formats, workflow
 from backoffice.formats import UnreadableFile
@@ -86,45 +88,6 @@ def _make_transition_action(info: workflow.TransitionInfo):
     return transition_action
 
 
-class JournalInline(TabularInline):
-    """The document's workflow journal, read-only, newest first."""
-
-    extra = 0
-    can_delete = False
-    fields = ["created_at", "actor", "action_label", "source_label", "target_label", "note"]
-    readonly_fields = fields
-    ordering = ["-created_at", "-id"]
-    verbose_name = _("journal entry")
-    verbose_name_plural = _("workflow journal")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        """Whoever may see the document sees its journal."""
-        opts = self.parent_model._meta
-        return any(request.user.has_perm(f"{opts.app_label}.{verb}_{opts.model_name}")
-                   for verb in ("view", "change"))
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
-
-    @admin.display(description=_("action"))
-    def action_label(self, entry):
-        return workflow.transition_label(self.parent_model, entry.action)
-
-    @admin.display(description=_("from state"))
-    def source_label(self, entry):
-        return workflow.state_label(self.parent_model, entry.source)
-
-    @admin.display(description=_("to state"))
-    def target_label(self, entry):
-        return workflow.state_label(self.parent_model, entry.target)
-
-
 class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
     """The base ModelAdmin of every business model."""
 
@@ -146,6 +109,8 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
         if self.resource_classes:
             self.actions_list = [*self.actions_list, "background_import", "background_export"]
         super().__init__(model, admin_site)
+        if self._transitions:
+            self._wrap_for_state_machine()
 
     # -- background import/export (large files) --------------------------------------------
     @action(description=_("Import in background"), url_path="background-import",
@@ -182,26 +147,52 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
                 if not a.action_name.startswith(prefix)
                 or a.action_name.removeprefix(prefix) in allowed]
 
-    def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
-        if self._transitions:
-            name = workflow.state_field(self.model).name
-            if name not in readonly:
-                readonly.append(name)
-        return readonly
+    def _wrap_for_state_machine(self):
+        """Whatever a subclass does in get_fieldsets/get_readonly_fields, the state field
+        stays read-only (STACK.md pitfall 5) and the journal closes the page."""
+        own_fieldsets, own_readonly = self.get_fieldsets, self.get_readonly_fields
+        locked = (workflow.state_field(self.model).name, "workflow_journal")
 
-    def get_inlines(self, request, obj):
-        inlines = list(super().get_inlines(request, obj))
-        if self._transitions and obj is not None:
-            inlines.append(self._journal_inline())
-        return inlines
+        def get_fieldsets(request, obj=None):
+            return self.with_journal(own_fieldsets(request, obj), obj)
 
-    def _journal_inline(self):
-        if not hasattr(self, "_journal_inline_class"):
-            events = self.model._meta.get_field("events").related_model
-            self._journal_inline_class = type(
-                f"{events.__name__}Inline", (JournalInline,), {"model": events})
-        return self._journal_inline_class
+        def get_readonly_fields(request, obj=None):
+            readonly = list(own_readonly(request, obj))
+            return readonly + [name for name in locked if name not in readonly]
+
+        self.get_fieldsets, self.get_readonly_fields = get_fieldsets, get_readonly_fields
+
+    def with_journal(self, fieldsets, obj):
+        """The workflow journal closes every document's page (read-only, newest first)."""
+        if not self._transitions or obj is None:
+            return fieldsets
+        cleaned = []
+        for name, options in fieldsets:
+            fields = [f for f in options.get("fields", []) if f != "workflow_journal"]
+            cleaned.append((name, {**options, "fields": fields}))
+        return [*cleaned, (_("Workflow journal"), {"fields": ["workflow_journal"]})]
+
+    @display(description=_("journal"))
+    def workflow_journal(self, obj):
+        entries = list(obj.events.select_related("actor").order_by("-created_at", "-id")[:200])
+        if not entries:
+            return _("No workflow step yet.")
+        model = type(obj)
+        rows = format_html_join("", "<tr class='border-t border-base-200 dark:border-base-700'>"
+                                    "<td class='pr-4 py-1 whitespace-nowrap'>{}</td>"
+                                    "<td class='pr-4 py-1'>{}</td><td class='pr-4 py-1'>{}</td>"
+                                    "<td class='pr-4 py-1'>{} → {}</td><td class='py-1'>{}</td></tr>",
+                                ((timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M"),
+                                  e.actor.get_full_name() or e.actor.get_username(),
+                                  workflow.transition_label(model, e.action),
+                                  workflow.state_label(model, e.source),
+                                  workflow.state_label(model, e.target), e.note)
+                                 for e in entries))
+        head = format_html("<tr><th class='pr-4 text-left'>{}</th><th class='pr-4 text-left'>{}</th>"
+                           "<th class='pr-4 text-left'>{}</th><th class='pr-4 text-left'>{}</th>"
+                           "<th class='text-left'>{}</th></tr>", _("at"), _("by"), _("action"),
+                           _("state"), _("comment"))
+        return format_html("<table class='text-sm w-full'>{}{}</table>", head, rows)
 
     # -- optimistic locking ------------------------------------------------------------
     def get_form(self, request, obj=None, change=False, **kwargs):

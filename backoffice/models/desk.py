@@ -359,6 +359,9 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
             models.Index(fields=["assignee", "state"], name="ticket_assignee_state"),
             models.Index(fields=["customer", "-received_at"], name="ticket_customer_recv"),
             models.Index(fields=["-received_at", "-id"], name="ticket_recv_order"),
+            # monthly KPIs (training.selectors) count resolutions and closures by date
+            models.Index(fields=["resolved_at"], name="ticket_resolved_at"),
+            models.Index(fields=["closed_at"], name="ticket_closed_at"),
         ]
 
     def __str__(self):

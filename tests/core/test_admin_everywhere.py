@@ -56,6 +56,8 @@ def test_every_admin_renders_with_bounded_queries(client, superuser, settings,
                 response = client.get(change)
             if response.status_code != 200:
                 problems.append(f"{label} change form: HTTP {response.status_code}")
+            elif hasattr(obj, "events") and "Workflow journal" not in response.content.decode():
+                problems.append(f"{label} change form: no workflow journal")
             elif len(ctx.captured_queries) > MAX_CHANGEFORM_QUERIES:
                 problems.append(f"{label} change form: {len(ctx.captured_queries)} queries")
         if model_admin.has_add_permission(_request(superuser)) and (add := _url(model, "add")):
