@@ -371,13 +371,13 @@ class ScrapRequestResource(InventoryResource):
 
 class PurchaseOrderResource(InventoryResource):
     supplier = fields.Field(attribute="supplier__code", column_name="supplier", readonly=True)
-    total_amount = fields.Field(attribute="total_amount", column_name="total", readonly=True,
+    amount_total = fields.Field(attribute="amount_total", column_name="total", readonly=True,
                                 widget=widgets.DecimalWidget())
 
     class Meta:
         model = PurchaseOrder
         fields = ("number", "state", "urgent", "supplier", "order_date", "expected_date",
-                  "total_amount", "approved_at", "budget_note")
+                  "amount_total", "approved_at", "budget_note")
         export_order = fields
 
     def get_queryset(self):

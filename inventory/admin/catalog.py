@@ -194,10 +194,10 @@ class PartAdmin(BackofficeAdmin):
                  .select_related("warehouse", "actor", "recipient", "ticket")[:20])
         rows = format_html_join(
             "", '<tr><td class="pr-4">{}</td><td class="pr-4">{}</td><td class="pr-4">{}</td>'
-            '<td class="pr-4 text-right">{:+d}</td><td class="pr-4">{}</td><td class="pr-4">{}</td>'
+            '<td class="pr-4 text-right">{}</td><td class="pr-4">{}</td><td class="pr-4">{}</td>'
             "<td>{}</td></tr>",
             ((timezone.localtime(e.posted_at).strftime("%Y-%m-%d %H:%M"), e.warehouse.code, e.get_kind_display(),
-              e.quantity, e.reference, e.ticket.number if e.ticket else "",
+              f"{e.quantity:+d}", e.reference, e.ticket.number if e.ticket else "",
               (e.recipient or e.actor).get_full_name() or (e.recipient or e.actor).username)
              for e in lines))
         url = reverse("admin:inventory_stockentry_changelist") + f"?part__id__exact={obj.pk}"

@@ -142,9 +142,11 @@ class RequisitionAdmin(DocumentAdmin):
         ]
 
     def get_queryset(self, request):
+        # annotate before ordering: the queue's order uses the annotation
         lines = Prefetch("lines", queryset=RequisitionLine.objects.select_related("part"))
-        return (super().get_queryset(request).annotate(queue_rank=PRIORITY_RANK)
-                .prefetch_related(lines))
+        queryset = (self.model._default_manager.get_queryset()
+                    .annotate(queue_rank=PRIORITY_RANK).prefetch_related(lines))
+        return queryset.order_by(*self.get_ordering(request))
 
     def get_ordering(self, request):
         if request.GET.get("state__exact") == wf.RequisitionStatus.SUBMITTED:
@@ -213,7 +215,7 @@ class StocktakeLineInline(LineInline):
         if not variance:
             return "" if variance is None else "0"
         colour = "text-green-700" if variance > 0 else "text-red-700"
-        return format_html('<span class="{} font-semibold">{:+d}</span>', colour, variance)
+        return format_html('<span class="{} font-semibold">{}</span>', colour, f"{variance:+d}")
 
     @display(description=_("moved since snapshot"))
     def display_moved(self, obj):

@@ -177,7 +177,7 @@ class PurchaseOrderAdmin(DocumentAdmin):
     def display_urgent(self, obj):
         return ("urgent", _("urgent")) if obj.urgent else ""
 
-    @display(description=_("amount"), ordering="total_amount")
+    @display(description=_("amount"), ordering="amount_total")
     def display_total(self, obj):
-        return obj.total_amount
+        return obj.amount_total
 

@@ -99,7 +99,8 @@ class StockEntryAdmin(BackofficeAdmin):
     @display(description=_("quantity"), ordering="quantity")
     def display_quantity(self, obj):
         colour = "text-green-700" if obj.quantity > 0 else "text-red-700"
-        return format_html('<span class="{} font-semibold">{:+d}</span>', colour, obj.quantity)
+        return format_html('<span class="{} font-semibold">{}</span>', colour,
+                           f"{obj.quantity:+d}")
 
     @display(description=_("correction"))
     def display_correction(self, obj):

@@ -149,8 +149,8 @@ class PurchasePlanEvent(JournalEntry):
 
 class PurchaseOrderQuerySet(models.QuerySet):
     def with_amounts(self):
-        """Annotate ``total_amount`` (ordered value) per order, in one query."""
-        return self.annotate(total_amount=Coalesce(
+        """Annotate ``amount_total`` (ordered value) per order, in one query."""
+        return self.annotate(amount_total=Coalesce(
             Sum(F("lines__quantity") * F("lines__unit_price"), output_field=MONEY),
             Decimal("0"), output_field=MONEY))
 
