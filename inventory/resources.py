@@ -5,6 +5,8 @@ quantities go through the same services as a keeper at the counter (ledger lines
 ``post_moves``; counts through the stocktake's approval).
 """
 
+from decimal import Decimal, InvalidOperation
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
@@ -51,6 +53,32 @@ class CodeWidget(widgets.ForeignKeyWidget):
         except KeyError:
             raise ValueError(_("%(model)s “%(value)s” does not exist.")
                              % {"model": self.model._meta.verbose_name, "value": key}) from None
+
+
+class _ReadableNumber:
+    """Turn a value that is not a number into a row error that says so (not a traceback)."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except (InvalidOperation, ArithmeticError, TypeError, ValueError):
+            raise ValueError(_("“%(value)s” is not a number.") % {"value": value}) from None
+
+
+class DecimalWidget(_ReadableNumber, widgets.DecimalWidget):
+    pass
+
+
+class IntegerWidget(_ReadableNumber, widgets.IntegerWidget):
+    def clean(self, value, row=None, **kwargs):
+        number = super().clean(value, row, **kwargs)
+        try:
+            fraction = number is not None and Decimal(str(value).strip()) != number
+        except InvalidOperation:  # e.g. "1,000": parsed above, it is whole
+            fraction = False
+        if fraction:
+            raise ValueError(_("“%(value)s” is not a whole number.") % {"value": value})
+        return number
 
 
 class InventoryResource(BackofficeResource):
@@ -102,8 +130,16 @@ class PartResource(InventoryResource):
     preferred_supplier = fields.Field(attribute="preferred_supplier",
                                       column_name="preferred_supplier",
                                       widget=CodeWidget(Supplier))
+    unit_cost = fields.Field(attribute="unit_cost", column_name="unit_cost",
+                             widget=DecimalWidget())
+    safety_stock = fields.Field(attribute="safety_stock", column_name="safety_stock",
+                                widget=IntegerWidget())
+    reorder_point = fields.Field(attribute="reorder_point", column_name="reorder_point",
+                                 widget=IntegerWidget())
+    reorder_quantity = fields.Field(attribute="reorder_quantity", column_name="reorder_quantity",
+                                    widget=IntegerWidget())
     on_hand = fields.Field(attribute="on_hand", column_name="on_hand", readonly=True,
-                           widget=widgets.IntegerWidget())
+                           widget=IntegerWidget())
 
     class Meta:
         model = Part
@@ -170,9 +206,9 @@ class OpeningBalanceResource(InventoryResource):
     warehouse = fields.Field(attribute="warehouse", column_name="warehouse",
                              widget=CodeWidget(Warehouse))
     quantity = fields.Field(attribute="quantity", column_name="quantity",
-                            widget=widgets.IntegerWidget())
+                            widget=IntegerWidget())
     unit_cost = fields.Field(attribute="unit_cost", column_name="unit_cost",
-                             widget=widgets.DecimalWidget())
+                             widget=DecimalWidget())
     note = fields.Field(attribute="note", column_name="note")
 
     class Meta:
@@ -244,9 +280,9 @@ class StocktakeLineResource(InventoryResource):
     part_name = fields.Field(attribute="part__name", column_name="name", readonly=True)
     unit = fields.Field(attribute="part__unit", column_name="unit", readonly=True)
     book_quantity = fields.Field(attribute="book_quantity", column_name="book", readonly=True,
-                                 widget=widgets.IntegerWidget())
+                                 widget=IntegerWidget())
     counted_quantity = fields.Field(attribute="counted_quantity", column_name="counted",
-                                    widget=widgets.IntegerWidget())
+                                    widget=IntegerWidget())
     reason = fields.Field(attribute="reason", column_name="reason",
                           widget=ChoiceWidget(VarianceReason))
     note = fields.Field(attribute="note", column_name="note")

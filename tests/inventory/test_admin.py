@@ -66,7 +66,7 @@ def test_changelists_render_with_a_bounded_number_of_queries(
         django_assert_max_num_queries):
     populate(2, warehouse, engineer, main, scrap_area)
     client.force_login(superuser)
-    with django_assert_max_num_queries(40) as few:
+    with django_assert_max_num_queries(15) as few:
         assert client.get(url(f"{name}_changelist")).status_code == 200
     populate(18, warehouse, engineer, main, scrap_area)
     with django_assert_max_num_queries(len(few.captured_queries)):
