@@ -87,6 +87,15 @@ class InventoryResource(BackofficeResource):
     class Meta:
         abstract = True
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)  # marks the class's never_import fields read-only first
+        # Foreign keys found by CodeWidget were just read from the database: excluding
+        # them from model validation saves one EXISTS query per key and row (60 % of a
+        # 20,000-row import).
+        self.never_import = (*self.never_import,
+                             *[f.attribute for f in self.fields.values()
+                               if isinstance(f.widget, CodeWidget) and f.attribute])
+
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
                     collect_failed_rows=False, rollback_on_validation_errors=True, **kwargs):
         return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors,
@@ -169,6 +178,21 @@ class PartResource(InventoryResource):
         # The code is the upsert key (found by the cached loader, duplicates refused
         # above): skip the per-row uniqueness query.
         super().validate_instance(instance, import_validation_errors, validate_unique=False)
+
+    # skip_diff saves a deep copy and two exports per row, but import-export then never
+    # skips unchanged rows; compare the importable values directly instead.
+    def _importable_values(self, instance):
+        return tuple(field.get_value(instance) for field in self.fields.values()
+                     if not field.readonly and field.attribute)
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        super().after_init_instance(instance, new, row, **kwargs)
+        instance._values_before = None if new else self._importable_values(instance)
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if import_validation_errors or getattr(instance, "_values_before", None) is None:
+            return False
+        return self._importable_values(instance) == instance._values_before
 
 
 class SupplierResource(InventoryResource):

@@ -62,6 +62,9 @@ class LineInline(TabularInline):
     extra = 0
     tab = False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("part")  # every line has a part
+
     def _parent_editable(self, request, obj):
         if obj is None:
             return True

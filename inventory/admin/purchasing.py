@@ -149,7 +149,7 @@ class PurchaseOrderAdmin(DocumentAdmin):
     search_fields = ["=number", "supplier__name", "=supplier__code"]
     autocomplete_fields = ["supplier", "contract", "plan"]
     readonly_fields = ["number", "created_by", "approved_by", "approved_at", "budget_note",
-                       "closed_at"]
+                       "closed_at", "display_total"]
     ordering = ["-urgent", "-order_date", "-id"]
     inlines = [PurchaseOrderLineInline]
 
@@ -159,7 +159,8 @@ class PurchaseOrderAdmin(DocumentAdmin):
         if obj is None:
             return [(None, {"fields": main})]
         return [(None, {"fields": [("number", "state"), *main]}),
-                (_("Approval"), {"fields": [("created_by", "approved_by", "approved_at"),
+                (_("Approval"), {"fields": ["display_total",
+                                            ("created_by", "approved_by", "approved_at"),
                                             "budget_note", "closed_at"]})]
 
     def get_queryset(self, request):

@@ -286,7 +286,8 @@ class StocktakeLine(TimeStampedModel):
                                                name="uniq_stocktake_part")]
 
     def __str__(self):
-        return f"{self.part_id}: {self.book_quantity} → {self.counted_quantity}"
+        counted = "?" if self.counted_quantity is None else self.counted_quantity
+        return f"{self.part.code if self.part_id else '-'}: {self.book_quantity} → {counted}"
 
     @property
     def variance(self):
@@ -295,11 +296,20 @@ class StocktakeLine(TimeStampedModel):
         return self.counted_quantity - self.book_quantity
 
     def save(self, *args, **kwargs):
-        if self._state.adding and self.stocktake.snapshot_at and not self.book_quantity:
-            from inventory.selectors import book_quantity_at
+        """A line added (or re-pointed to another part) after the snapshot gets the book
+        quantity the part had at the snapshot."""
+        if self.stocktake.snapshot_at:
+            if self._state.adding:
+                recompute = not self.book_quantity
+            else:
+                before = (StocktakeLine.objects.filter(pk=self.pk)
+                          .values_list("part_id", flat=True).first())
+                recompute = before != self.part_id
+            if recompute:
+                from inventory.selectors import book_quantity_at
 
-            self.book_quantity = book_quantity_at(self.part_id, self.stocktake.warehouse_id,
-                                                  self.stocktake.snapshot_at)
+                self.book_quantity = book_quantity_at(self.part_id, self.stocktake.warehouse_id,
+                                                      self.stocktake.snapshot_at)
         super().save(*args, **kwargs)
 
 
@@ -471,7 +481,7 @@ class DisposalLine(TimeStampedModel):
         ordering = ["id"]
 
     def __str__(self):
-        return f"{self.part_id} × {self.quantity}"
+        return f"{self.part.code if self.part_id else '-'} × {self.quantity}"
 
     def clean(self):
         request = self.scrap_request
@@ -555,7 +565,7 @@ class StockTransferLine(TimeStampedModel):
         ordering = ["id"]
 
     def __str__(self):
-        return f"{self.part_id} × {self.quantity}"
+        return f"{self.part.code if self.part_id else '-'} × {self.quantity}"
 
 
 class StockTransferEvent(JournalEntry):

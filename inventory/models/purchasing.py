@@ -135,7 +135,7 @@ class PurchasePlanLine(TimeStampedModel):
         constraints = [models.UniqueConstraint(fields=["plan", "part"], name="uniq_plan_part")]
 
     def __str__(self):
-        return f"{self.part_id} × {self.quantity}"
+        return f"{self.part.code if self.part_id else '-'} × {self.quantity}"
 
 
 class PurchasePlanEvent(JournalEntry):
@@ -312,7 +312,7 @@ class PurchaseOrderLine(TimeStampedModel):
                                               name="po_line_positive")]
 
     def __str__(self):
-        return f"{self.part_id} × {self.quantity}"
+        return f"{self.part.code if self.part_id else '-'} × {self.quantity}"
 
     @property
     def amount(self) -> Decimal:

@@ -256,3 +256,16 @@ def test_stock_quantities_cannot_be_imported_on_parts(reference, warehouse, main
     data = parts_dataset(["Q-1", "配件", "", "", "个", "", "1", 0, 0, 0, "", 1, 1000])
     PartResource().import_data(data, dry_run=False, user=warehouse)
     assert balance(part, main) == 4
+
+
+def test_reimporting_unchanged_parts_skips_them(reference, warehouse):
+    row = ["SKIP-1", "配件", "", "", "个", "DISK", "10.00", 0, 1, 2, "S-HW", 1, ""]
+    PartResource().import_data(parts_dataset(row), dry_run=False, user=warehouse)
+    part = Part.objects.get(code="SKIP-1")
+    result = PartResource().import_data(parts_dataset(row), dry_run=False, user=warehouse)
+    assert result.totals["skip"] == 1 and part.history.count() == 1
+    changed = [*row[:6], "11.00", *row[7:]]
+    result = PartResource().import_data(parts_dataset(changed), dry_run=False, user=warehouse)
+    assert result.totals["update"] == 1 and part.history.count() == 2
+    part.refresh_from_db()
+    assert part.unit_cost == Decimal("11.00")

@@ -135,3 +135,15 @@ def test_scope_by_category_and_all_parts(main, warehouse):
     assert dict(take.lines.values_list("part__code", "book_quantity")) == {"CAB-1": 2,
                                                                           "CAB-2": 0}
     assert never_stocked.pk in take.lines.values_list("part_id", flat=True)
+
+
+def test_pointing_a_line_to_another_part_takes_that_parts_book_quantity(stocked, main,
+                                                                         warehouse):
+    other = PartFactory(code="OTHER-1")
+    stock(other, main, 3, warehouse)
+    take = run(Stocktake.objects.create(warehouse=main), "start", warehouse)
+    line = take.lines.get(part=stocked)
+    StocktakeLine.objects.filter(stocktake=take, part=other).delete()
+    line.part = other
+    line.save()
+    assert line.book_quantity == 3 and str(line) == "OTHER-1: 3 → ?"
