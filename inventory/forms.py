@@ -110,5 +110,5 @@ class ReverseEntryForm(BaseDialogForm):
                              widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}))
 
 
-class ProposeLinesForm(BaseDialogForm):
-    """Confirmation dialog of "propose lines" (no fields besides the confirmation)."""
+class ConfirmDialogForm(BaseDialogForm):
+    """A dialog that only asks for confirmation (a POST with CSRF, never a GET link)."""

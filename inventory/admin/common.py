@@ -47,6 +47,9 @@ class DocumentAdmin(BackofficeAdmin):
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and self.may_edit(request, obj)
 
+    def has_import_permission(self, request):
+        return False  # documents are made in the admin; their states are never imported
+
     def has_delete_permission(self, request, obj=None):
         return (super().has_delete_permission(request, obj)
                 and (obj is None or (obj.state == "draft" and self.may_edit(request, obj))))

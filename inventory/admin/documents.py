@@ -35,7 +35,7 @@ from backoffice.workflows import Priority
 from inventory import services
 from inventory import workflows as wf
 from inventory.admin.common import DocumentAdmin, LineInline
-from inventory.forms import ProposeLinesForm
+from inventory.forms import ConfirmDialogForm
 from inventory.models import (
     DisposalBatch,
     DisposalLine,
@@ -163,8 +163,6 @@ class RequisitionAdmin(DocumentAdmin):
             obj.requester = request.user
         super().save_model(request, obj, form, change)
 
-    def has_import_permission(self, request):
-        return False
 
     @display(description=_("ticket"), ordering="ticket__number")
     def display_ticket(self, obj):
@@ -256,8 +254,6 @@ class StocktakeAdmin(DocumentAdmin):
             variance_count=Count("lines", filter=counted & ~Q(
                 lines__counted_quantity=F("lines__book_quantity"))))
 
-    def has_import_permission(self, request):
-        return False
 
     @display(description=_("counted"))
     def display_progress(self, obj):
@@ -272,8 +268,26 @@ class StocktakeAdmin(DocumentAdmin):
         if not obj.pk:
             return "-"
         url = reverse("admin:inventory_stocktakeline_changelist") + f"?stocktake__id__exact={obj.pk}"
-        return format_html('<a class="text-primary-600" href="{}">{}</a>', url,
-                           _("Export the count sheet or import counted quantities"))
+        return format_html('<a class="text-primary-600" href="{}">{}</a> · '
+                           '<a class="text-primary-600" href="{}&variance=yes">{}</a>', url,
+                           _("Export the count sheet or import counted quantities"), url,
+                           _("Review the variances"))
+
+
+class VarianceFilter(admin.SimpleListFilter):
+    title = _("variance")
+    parameter_name = "variance"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("With a variance")), ("uncounted", _("Not counted yet"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(counted_quantity__isnull=False).exclude(
+                counted_quantity=F("book_quantity"))
+        if self.value() == "uncounted":
+            return queryset.filter(counted_quantity__isnull=True)
+        return queryset
 
 
 @admin.register(StocktakeLine)
@@ -284,7 +298,7 @@ class StocktakeLineAdmin(BackofficeAdmin):
     list_display = ["stocktake", "part", "book_quantity", "counted_quantity", "display_variance",
                     "reason", "note"]
     list_select_related = ["stocktake", "part"]
-    list_filter = [("stocktake", AutocompleteSelectFilter)]
+    list_filter = [("stocktake", AutocompleteSelectFilter), VarianceFilter]
     search_fields = ["=part__code", "part__name"]
     ordering = ["stocktake", "part__code"]
 
@@ -334,8 +348,6 @@ class ScrapRequestAdmin(DocumentAdmin):
             obj.requester = request.user
         super().save_model(request, obj, form, change)
 
-    def has_import_permission(self, request):
-        return False
 
 
 class DisposalLineInline(LineInline):
@@ -364,8 +376,6 @@ class DisposalBatchAdmin(DocumentAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(total_quantity=Sum("lines__quantity"))
 
-    def has_import_permission(self, request):
-        return False
 
     @display(description=_("quantity"))
     def display_quantity(self, obj):
@@ -379,7 +389,7 @@ class DisposalBatchAdmin(DocumentAdmin):
     @action(description=_("Add approved scrap"), url_path="add-scrap", icon="playlist_add",
             permissions=["add_scrap"],
             dialog={"title": _("Add every approved scrap request of this scrap area"),
-                    "form_class": ProposeLinesForm, "form_submit_text": _("Add")})
+                    "form_class": ConfirmDialogForm, "form_submit_text": _("Add")})
     def add_scrap_action(self, request, form, object_id):
         batch = get_object_or_404(DisposalBatch, pk=object_id)
         try:

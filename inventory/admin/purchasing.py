@@ -20,7 +20,7 @@ from unfold.decorators import action, display
 from inventory import services
 from inventory import workflows as wf
 from inventory.admin.common import DocumentAdmin, LineInline, admin_link
-from inventory.forms import ProposeLinesForm
+from inventory.forms import ConfirmDialogForm
 from inventory.models import (
     PurchaseOrder,
     PurchaseOrderLine,
@@ -79,8 +79,6 @@ class PurchasePlanAdmin(DocumentAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
-    def has_import_permission(self, request):
-        return False
 
     @display(description=_("lines"))
     def display_lines(self, obj):
@@ -99,7 +97,7 @@ class PurchasePlanAdmin(DocumentAdmin):
             permissions=["propose"],
             dialog={"title": _("Add parts below their reorder point or wanted by waiting "
                                "repairs"),
-                    "form_class": ProposeLinesForm, "form_submit_text": _("Propose")})
+                    "form_class": ConfirmDialogForm, "form_submit_text": _("Propose")})
     def propose_action(self, request, form, object_id):
         plan = get_object_or_404(PurchasePlan, pk=object_id)
         try:
@@ -171,8 +169,6 @@ class PurchaseOrderAdmin(DocumentAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
-    def has_import_permission(self, request):
-        return False
 
     @display(description=_("urgent"), ordering="urgent", label={"urgent": "danger"})
     def display_urgent(self, obj):

@@ -245,6 +245,3 @@ class StockTransferAdmin(DocumentAdmin):
     fields = ["number", "state", ("from_warehouse", "to_warehouse"), "note",
               ("posted_at", "posted_by")]
     inlines = [StockTransferLineInline]
-
-    def has_import_permission(self, request):
-        return False

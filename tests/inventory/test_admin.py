@@ -282,3 +282,17 @@ def test_engineer_files_a_requisition_from_the_add_form(client, engineer, stocke
     assert response.status_code == 302, response.content.decode()[:2000]
     req = ticket.requisitions.get()
     assert req.requester == engineer and req.lines.get().quantity == 2
+
+
+def test_count_sheet_lists_variances(client, warehouse, stocked, main):
+    other = PartFactory(code="OTHER-1")
+    stock(other, main, 2, warehouse)
+    take = Stocktake.objects.create(warehouse=main)
+    apply_transition(take, "start", actor=warehouse)
+    take.lines.filter(part=stocked).update(counted_quantity=9)
+    take.lines.filter(part=other).update(counted_quantity=2)
+    client.force_login(warehouse)
+    page = client.get(url("stocktakeline_changelist")
+                      + f"?stocktake__id__exact={take.pk}&variance=yes").content.decode()
+    assert "HDD-1T" in page and "-1" in page and "OTHER-1" not in page
+    assert "Review the variances" in client.get(url("stocktake_change", take.pk)).content.decode()

@@ -128,3 +128,11 @@ def test_transfer_needs_two_warehouses_and_enough_stock(stocked, main, warehouse
     with pytest.raises(ValidationError, match="Not enough stock"):
         apply_transition(too_much, "post", actor=warehouse)
     assert balance(stocked, main) == 10
+
+
+def test_every_dashboard_link_opens_for_its_user(client, waiting, manager, warehouse, clerk):
+    for user in (manager, warehouse, clerk):
+        client.force_login(user)
+        items = dashboard.pending_approvals(user) + dashboard.dashboard_cards(user)
+        for item in items:
+            assert client.get(item["link"]).status_code == 200, (user, item)
