@@ -269,3 +269,18 @@ def test_reimporting_unchanged_parts_skips_them(reference, warehouse):
     assert result.totals["update"] == 1 and part.history.count() == 2
     part.refresh_from_db()
     assert part.unit_cost == Decimal("11.00")
+
+
+def test_admin_imports_opening_balances_after_a_preview(client, warehouse, part, main):
+    client.force_login(warehouse)
+    data = "part,warehouse,quantity,unit_cost,note\nHDD-1T,MAIN,6,,期初\n".encode()
+    response = client.post(reverse("admin:inventory_stockentry_import"), {
+        "import_file": SimpleUploadedFile("opening.csv", data), "format": "0", "resource": "0"})
+    assert response.status_code == 200 and "confirm_form" in response.context
+    assert balance(part, main) == 0  # the preview posted nothing
+    response = client.post(reverse("admin:inventory_stockentry_process_import"),
+                           response.context["confirm_form"].initial)
+    assert response.status_code == 302
+    entry = StockEntry.objects.get()
+    assert entry.kind == wf.EntryKind.OPENING and entry.actor == warehouse
+    assert balance(part, main) == 6 == ledger_sum(part, main)
