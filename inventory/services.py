@@ -329,8 +329,9 @@ def purchase_plan_propose(plan, *, actor=None) -> int:
     """Add proposal lines for parts below their reorder point or wanted by waiting repairs.
 
     need = reorder point + waiting requisitions − on hand − on order; a part is proposed
-    when need > 0 (at least its reorder quantity), and is urgent when waiting repairs
-    want more than is on hand. Parts already in the plan are left as they are.
+    when need > 0 (at least its reorder quantity). It is urgent when repairs are waiting
+    for it and serving them would leave less than the safety stock. Parts already in the
+    plan are left as they are.
     """
     from inventory import selectors
 
@@ -346,13 +347,13 @@ def purchase_plan_propose(plan, *, actor=None) -> int:
         need = part.reorder_point + part.open_demand - part.on_hand - part.on_order
         if need <= 0:
             continue
-        urgent = part.open_demand > part.on_hand
+        urgent = (part.open_demand > 0
+                  and part.on_hand - part.open_demand < part.safety_stock)
         new_lines.append(PurchasePlanLine(
             plan=plan, part=part, supplier_id=part.preferred_supplier_id,
             quantity=max(need, part.reorder_quantity), unit_price=part.unit_cost,
             urgent=urgent,
-            reason=ProposalReason.DEMAND if part.open_demand > part.on_hand
-            else ProposalReason.REORDER,
+            reason=ProposalReason.DEMAND if part.open_demand else ProposalReason.REORDER,
             on_hand=part.on_hand, on_order=part.on_order, open_demand=part.open_demand))
     from simple_history.utils import bulk_create_with_history
 

@@ -8,22 +8,6 @@ from inventory.models.catalog import (  # noqa: F401
     SupplierEvent,
     Warehouse,
 )
-from inventory.models.documents import (  # noqa: F401, I001
-    DisposalBatch,
-    DisposalBatchEvent,
-    DisposalLine,
-    Requisition,
-    RequisitionEvent,
-    RequisitionLine,
-    ScrapRequest,
-    ScrapRequestEvent,
-    Stocktake,
-    StocktakeEvent,
-    StocktakeLine,
-    StockTransfer,
-    StockTransferEvent,
-    StockTransferLine,
-)
 from inventory.models.ledger import LedgerImmutable, StockBalance, StockEntry  # noqa: F401
 from inventory.models.purchasing import (  # noqa: F401
     PurchaseOrder,
@@ -32,4 +16,22 @@ from inventory.models.purchasing import (  # noqa: F401
     PurchasePlan,
     PurchasePlanEvent,
     PurchasePlanLine,
+)
+from inventory.models.requisitions import (  # noqa: F401
+    Requisition,
+    RequisitionEvent,
+    RequisitionLine,
+)
+from inventory.models.scrap import (  # noqa: F401
+    DisposalBatch,
+    DisposalBatchEvent,
+    DisposalLine,
+    ScrapRequest,
+    ScrapRequestEvent,
+)
+from inventory.models.stocktakes import Stocktake, StocktakeEvent, StocktakeLine  # noqa: F401
+from inventory.models.transfers import (  # noqa: F401
+    StockTransfer,
+    StockTransferEvent,
+    StockTransferLine,
 )

@@ -273,3 +273,16 @@ def test_only_draft_plans_get_proposals(warehouse, engineer, main):
     run(plan, "submit", warehouse)
     with pytest.raises(ValidationError, match="draft"):
         services.purchase_plan_propose(plan, actor=warehouse)
+
+
+def test_waiting_repairs_that_would_eat_the_safety_stock_make_it_urgent(warehouse, engineer,
+                                                                        main):
+    part = PartFactory(code="SAFE-1", reorder_point=4, safety_stock=3,
+                       preferred_supplier=SupplierFactory())
+    stock(part, main, 5, warehouse)  # not below the reorder point by itself
+    req = requisition(requester=engineer, warehouse=main, lines=[(part, 3)])
+    run(req, "submit", engineer)
+    plan = PurchasePlan.objects.create(title="计划", warehouse=main, created_by=warehouse)
+    services.purchase_plan_propose(plan, actor=warehouse)
+    line = plan.lines.get()
+    assert line.quantity == 2 and line.urgent and line.reason == wf.ProposalReason.DEMAND
