@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +30,11 @@ KIND_COLOURS = {
     wf.EntryKind.TRANSFER: "default", wf.EntryKind.ADJUSTMENT: "warning",
     wf.EntryKind.SCRAP: "danger", wf.EntryKind.DISPOSAL: "default",
 }
+
+
+def ledger_url(part_id, warehouse_id):
+    return (reverse("admin:inventory_stockentry_changelist")
+            + f"?part__id__exact={part_id}&warehouse__id__exact={warehouse_id}")
 
 
 class ReversalFilter(admin.SimpleListFilter):
@@ -69,6 +74,11 @@ class StockEntryAdmin(BackofficeAdmin):
                        "reference", "note", "reverses", "display_reversed_by"]
     fields = readonly_fields
     actions_detail = ["reverse_action"]
+
+    def history_view(self, request, object_id, extra_context=None):
+        """A line never changes; its "history" is the ledger of its part and warehouse."""
+        entry = get_object_or_404(StockEntry, pk=object_id)
+        return redirect(ledger_url(entry.part_id, entry.warehouse_id))
 
     def get_import_resource_classes(self, request):
         return [OpeningBalanceResource]
@@ -190,6 +200,11 @@ class StockBalanceAdmin(BackofficeAdmin):
 
     def get_queryset(self, request):
         return selectors.balance_with_part_total(super().get_queryset(request))
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The history of a balance is its ledger."""
+        balance = get_object_or_404(StockBalance, pk=object_id)
+        return redirect(ledger_url(balance.part_id, balance.warehouse_id))
 
     def has_import_permission(self, request):
         return False

@@ -89,6 +89,8 @@ def test_change_pages_render(client, superuser, warehouse, engineer, main, scrap
         obj = apps.get_model("inventory", name).objects.first()
         response = client.get(url(f"{name}_change", obj.pk))
         assert response.status_code == 200, name
+        history = client.get(url(f"{name}_history", obj.pk))
+        assert history.status_code in (200, 302), name
 
 
 def test_keeper_and_engineer_see_their_pages(client, warehouse, engineer, clerk, main):
@@ -296,3 +298,16 @@ def test_count_sheet_lists_variances(client, warehouse, stocked, main):
                       + f"?stocktake__id__exact={take.pk}&variance=yes").content.decode()
     assert "HDD-1T" in page and "-1" in page and "OTHER-1" not in page
     assert "Review the variances" in client.get(url("stocktake_change", take.pk)).content.decode()
+
+
+def test_ledger_and_balance_history_open_the_ledger(client, warehouse, stocked, main):
+    from inventory.models import StockBalance
+
+    client.force_login(warehouse)
+    entry = StockEntry.objects.get(part=stocked)
+    for name, pk in [("stockentry", entry.pk),
+                     ("stockbalance", StockBalance.objects.get(part=stocked).pk)]:
+        response = client.get(url(f"{name}_history", pk))
+        assert response.status_code == 302
+        assert f"part__id__exact={stocked.pk}&warehouse__id__exact={main.pk}" in response.url
+        assert client.get(response.url).status_code == 200
