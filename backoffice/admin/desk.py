@@ -279,7 +279,7 @@ class TicketAdmin(BackofficeAdmin):
         "requirement_effort_days", "requirement_approach",
         "sla_policy", "response_due", "resolution_due", "first_response_at", "response_met",
         "first_response_seconds",
-        "resolved_at", "resolution_met", "closed_at", "paused_since",
+        "resolved_at", "resolution_met", "closed_at", "paused_since", "parts_used",
     ]
     complaint_fields = ["complaint_investigation", "complaint_cause", "complaint_responsible",
                         "complaint_plan", "complaint_compensation", "complaint_evaluation"]
@@ -312,7 +312,7 @@ class TicketAdmin(BackofficeAdmin):
         sets = [
             intake,
             (_("Assignment"), {"fields": [("assignee", "support_level", "recorded_by")]}),
-            (_("Service record"), {"fields": ["diagnosis", "process", "solution",
+            (_("Service record"), {"fields": ["diagnosis", "process", "solution", "parts_used",
                                               "customer_feedback",
                                               ("confirmed_by", "confirmed_at", "satisfaction")]}),
             (_("Response-time target"), {"classes": ["collapse"], "fields": [
@@ -344,6 +344,17 @@ class TicketAdmin(BackofficeAdmin):
         if not change:
             obj.recorded_by = request.user
         super().save_model(request, obj, form, change)
+
+    @display(description=_("parts used"))
+    def parts_used(self, obj):
+        """Spare parts issued to this ticket net of returns (from the inventory app)."""
+        try:
+            from inventory.selectors import parts_used_on_ticket
+        except ImportError:
+            return "-"
+        rows = parts_used_on_ticket(obj)
+        return format_html_join(", ", "{} {} × {} {}", (
+            (r["code"], r["name"], r["quantity"], r["unit"]) for r in rows)) or "-"
 
     @display(description=_("state"), ordering="state", label=STATE_COLOURS)
     def display_state(self, obj):

@@ -1,0 +1,84 @@
+"""Admin helpers shared by the inventory pages."""
+
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import TabularInline
+from unfold.decorators import display
+
+from backoffice.admin.base import BackofficeAdmin
+
+#: unfold label colours by state value (shared by all inventory documents)
+STATE_COLOURS = {
+    "draft": "default", "pending": "info", "counting": "info", "submitted": "warning",
+    "approved": "primary", "issued": "primary", "partial": "primary", "qualified": "success",
+    "received": "success", "posted": "success", "ordered": "success", "disposed": "default",
+    "closed": "default", "cancelled": "default", "rejected": "danger", "suspended": "warning",
+    "disqualified": "danger",
+}
+
+
+def admin_link(obj, text=None):
+    """A link to ``obj``'s change page (empty when there is no object)."""
+    if obj is None:
+        return "-"
+    url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    return format_html('<a class="text-primary-600" href="{}">{}</a>', url, text or str(obj))
+
+
+class DocumentAdmin(BackofficeAdmin):
+    """A document that can be edited only in some states, and maybe only by its owner.
+
+    Outside those states the page is read-only and the workflow buttons do the work.
+    """
+
+    editable_states = {"draft"}
+    owner_field: str | None = None  # e.g. "requester": only that user edits the draft
+
+    def may_edit(self, request, obj) -> bool:
+        if obj is None:
+            return True
+        if obj.state not in self.editable_states:
+            return False
+        if self.owner_field and request.user.pk != getattr(obj, f"{self.owner_field}_id"):
+            return False
+        return True
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self.may_edit(request, obj)
+
+    def has_import_permission(self, request):
+        return False  # documents are made in the admin; their states are never imported
+
+    def has_delete_permission(self, request, obj=None):
+        return (super().has_delete_permission(request, obj)
+                and (obj is None or (obj.state == "draft" and self.may_edit(request, obj))))
+
+    @display(description=_("state"), ordering="state", label=STATE_COLOURS)
+    def display_state(self, obj):
+        return obj.state, obj.get_state_display()
+
+
+class LineInline(TabularInline):
+    """Lines of a document: editable only while the parent document is."""
+
+    extra = 0
+    tab = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("part")  # every line has a part
+
+    def _parent_editable(self, request, obj):
+        if obj is None:
+            return True
+        parent_admin = self.admin_site._registry.get(type(obj))
+        return bool(parent_admin and parent_admin.may_edit(request, obj))
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._parent_editable(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._parent_editable(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._parent_editable(request, obj)

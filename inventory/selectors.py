@@ -1,0 +1,168 @@
+"""Reads of the spare-parts app: on-hand figures, demand, parts used, spending.
+
+Everything here is one or a few aggregate queries, whatever the number of parts or lines.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractMonth
+
+from inventory import workflows as wf
+from inventory.models import (
+    Part,
+    PurchaseOrderLine,
+    RequisitionLine,
+    StockBalance,
+    StockEntry,
+)
+from inventory.workflows import EntryKind, WarehouseKind
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+ZERO = Decimal("0.00")
+
+
+def _sum_by_part(queryset, expression="quantity"):
+    """A correlated ``SUM`` per part (0 when there is nothing to add up)."""
+    summed = (queryset.filter(part=OuterRef("pk")).order_by().values("part")
+              .annotate(total=Sum(expression)).values("total"))
+    return Coalesce(Subquery(summed, output_field=IntegerField()), Value(0))
+
+
+def on_hand_expression():
+    """Quantity on hand in stocking warehouses (scrap areas do not count)."""
+    return _sum_by_part(StockBalance.objects.filter(warehouse__kind=WarehouseKind.MAIN))
+
+
+def part_with_stock(queryset=None):
+    """Parts annotated with ``on_hand`` and ``below_reorder`` (on hand < reorder point)."""
+    queryset = Part.objects.all() if queryset is None else queryset
+    return queryset.annotate(on_hand=on_hand_expression()).annotate(
+        below_reorder=Case(When(on_hand__lt=F("reorder_point"), then=Value(True)),
+                           default=Value(False), output_field=BooleanField()))
+
+
+def parts_below_reorder(queryset=None):
+    return part_with_stock(queryset).filter(is_active=True, on_hand__lt=F("reorder_point"))
+
+
+def balance_with_part_total(queryset=None):
+    """Balance rows annotated with the part's total on hand and its below-reorder flag."""
+    queryset = StockBalance.objects.all() if queryset is None else queryset
+    total = (StockBalance.objects.filter(part=OuterRef("part"),
+                                         warehouse__kind=WarehouseKind.MAIN)
+             .order_by().values("part").annotate(t=Sum("quantity")).values("t"))
+    return queryset.annotate(
+        part_total=Coalesce(Subquery(total, output_field=IntegerField()), Value(0)),
+    ).annotate(below_reorder=Case(
+        When(warehouse__kind=WarehouseKind.MAIN, part_total__lt=F("part__reorder_point"),
+             then=Value(True)),
+        default=Value(False), output_field=BooleanField()))
+
+
+def replenishment_needs():
+    """Active parts with ``on_hand``, ``on_order`` and ``open_demand`` whose need > 0."""
+    on_order = ExpressionWrapper(
+        _sum_by_part(PurchaseOrderLine.objects.filter(
+            order__state__in=wf.PO_ON_ORDER_STATES))
+        - _sum_by_part(StockEntry.objects.filter(
+            kind=EntryKind.RECEIPT, purchase_line__order__state__in=wf.PO_ON_ORDER_STATES)),
+        output_field=IntegerField())
+    demand = _sum_by_part(RequisitionLine.objects.filter(
+        requisition__state=wf.RequisitionStatus.SUBMITTED))
+    return (Part.objects.filter(is_active=True)
+            .annotate(on_hand=on_hand_expression(), on_order=on_order, open_demand=demand)
+            .annotate(need=F("reorder_point") + F("open_demand") - F("on_hand") - F("on_order"))
+            .filter(need__gt=0).select_related("preferred_supplier").order_by("code"))
+
+
+def book_quantity_at(part_id, warehouse_id, when) -> int:
+    """The book quantity of a part in a warehouse at ``when``: today's minus what moved since."""
+    balance = (StockBalance.objects.filter(part_id=part_id, warehouse_id=warehouse_id)
+               .values_list("quantity", flat=True).first()) or 0
+    moved = (StockEntry.objects.filter(part_id=part_id, warehouse_id=warehouse_id,
+                                       posted_at__gt=when)
+             .aggregate(q=Sum("quantity"))["q"]) or 0
+    return balance - moved
+
+
+def moved_since_snapshot(stocktake) -> dict[int, int]:
+    """part id -> net movement in the stocktake's warehouse since its snapshot."""
+    if not stocktake.snapshot_at:
+        return {}
+    return dict(StockEntry.objects.filter(warehouse_id=stocktake.warehouse_id,
+                                          posted_at__gt=stocktake.snapshot_at)
+                .exclude(stocktake=stocktake)
+                .values_list("part_id").annotate(q=Sum("quantity")).order_by())
+
+
+def parts_used_on_ticket(ticket) -> list[dict]:
+    """Parts issued to the ticket net of returns, for its service record (one query).
+
+    Each row: ``code``, ``name``, ``specification``, ``unit``, ``quantity`` (used),
+    ``value`` (at the issue cost).
+    """
+    if ticket is None or ticket.pk is None:
+        return []
+    value = ExpressionWrapper(-F("quantity") * F("unit_cost"), output_field=MONEY)
+    rows = (StockEntry.objects
+            .filter(ticket=ticket, kind__in=[EntryKind.ISSUE, EntryKind.RETURN])
+            .values("part_id", "part__code", "part__name", "part__specification", "part__unit")
+            .annotate(used=-Sum("quantity"), value=Sum(value))
+            .filter(~Q(used=0))
+            .order_by("part__code"))
+    return [{"part_id": r["part_id"], "code": r["part__code"], "name": r["part__name"],
+             "specification": r["part__specification"], "unit": r["part__unit"],
+             "quantity": r["used"], "value": (r["value"] or ZERO).quantize(ZERO)}
+            for r in rows]
+
+
+def stock_value() -> Decimal:
+    """Value of the stock on hand in stocking warehouses, at standard cost."""
+    value = ExpressionWrapper(F("quantity") * F("part__unit_cost"), output_field=MONEY)
+    total = (StockBalance.objects.filter(warehouse__kind=WarehouseKind.MAIN)
+             .aggregate(v=Sum(value))["v"])
+    return (total or ZERO).quantize(ZERO)
+
+
+def purchase_spending(year: int):
+    """Spending source for the budget: parts purchases per month of ``year``.
+
+    ``actual`` = value received in the month (receipt lines at order price, reversals
+    included); ``committed`` = approved orders' value not yet received, by approval month.
+    """
+    from backoffice.budget import Spend
+
+    entry_value = ExpressionWrapper(F("quantity") * F("unit_cost"), output_field=MONEY)
+    line_value = ExpressionWrapper(F("quantity") * F("unit_price"), output_field=MONEY)
+    receipts = StockEntry.objects.filter(kind=EntryKind.RECEIPT, purchase_line__isnull=False)
+    actual = dict(receipts.filter(posted_at__year=year)
+                  .annotate(m=ExtractMonth("posted_at")).values("m")
+                  .annotate(v=Sum(entry_value)).values_list("m", "v").order_by())
+    open_orders = {"order__state__in": wf.PO_OPEN_STATES, "order__approved_at__year": year}
+    ordered = dict(PurchaseOrderLine.objects.filter(**open_orders)
+                   .annotate(m=ExtractMonth("order__approved_at")).values("m")
+                   .annotate(v=Sum(line_value)).values_list("m", "v").order_by())
+    delivered = dict(receipts.filter(**{f"purchase_line__{k}": v for k, v in open_orders.items()})
+                     .annotate(m=ExtractMonth("purchase_line__order__approved_at")).values("m")
+                     .annotate(v=Sum(entry_value)).values_list("m", "v").order_by())
+    for month in sorted(set(actual) | set(ordered)):
+        spent = Decimal(actual.get(month) or 0).quantize(ZERO)
+        committed = (Decimal(ordered.get(month) or 0)
+                     - Decimal(delivered.get(month) or 0)).quantize(ZERO)
+        yield Spend(category="parts", month=month, actual=spent, committed=committed)

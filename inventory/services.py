@@ -1,0 +1,413 @@
+"""Writes of the spare-parts app: the posting engine and the document operations.
+
+The one rule: stock only changes through :func:`post_moves`, which inserts immutable
+ledger lines and moves the balances in the same transaction. Decrements are a single
+conditional ``UPDATE ... SET quantity = quantity - n WHERE quantity >= n`` (STACK.md item
+13): the database decides atomically, so two engineers taking the last unit at the same
+second cannot both get it, on PostgreSQL or SQLite. Balance rows are touched in
+(warehouse, part) order so that two documents never wait on each other crosswise.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backoffice.workflow import apply_transition
+from inventory import workflows as wf
+from inventory.models import (
+    DisposalLine,
+    Part,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchasePlanLine,
+    ScrapRequest,
+    StockBalance,
+    StockEntry,
+    StocktakeLine,
+    Warehouse,
+)
+from inventory.workflows import EntryKind, ProposalReason
+
+
+class InsufficientStock(ValidationError):
+    """Taking more than is on hand: refused, nothing posted."""
+
+
+@dataclass
+class Move:
+    """One intended change of a balance; becomes one ledger line."""
+
+    part: Part
+    warehouse: Warehouse
+    quantity: int
+    kind: str
+    unit_cost: Decimal | None = None
+    links: dict = field(default_factory=dict)  # document FKs, ticket, recipient, note, ...
+
+
+def _increment(part_id: int, warehouse_id: int, quantity: int, now) -> None:
+    balances = StockBalance.objects.filter(part_id=part_id, warehouse_id=warehouse_id)
+    if balances.update(quantity=F("quantity") + quantity, updated_at=now):
+        return
+    try:
+        with transaction.atomic():  # savepoint: a concurrent first receipt may win the insert
+            StockBalance.objects.create(part_id=part_id, warehouse_id=warehouse_id,
+                                        quantity=quantity, updated_at=now)
+    except IntegrityError:
+        balances.update(quantity=F("quantity") + quantity, updated_at=now)
+
+
+def _decrement(move: Move, now) -> None:
+    taken = move.quantity * -1
+    updated = (StockBalance.objects
+               .filter(part_id=move.part.pk, warehouse_id=move.warehouse.pk, quantity__gte=taken)
+               .update(quantity=F("quantity") - taken, updated_at=now))
+    if not updated:
+        on_hand = (StockBalance.objects.filter(part_id=move.part.pk,
+                                               warehouse_id=move.warehouse.pk)
+                   .values_list("quantity", flat=True).first()) or 0
+        raise InsufficientStock(
+            _("Not enough stock of %(part)s in %(warehouse)s: %(on_hand)s %(unit)s on hand, "
+              "%(needed)s needed.")
+            % {"part": move.part, "warehouse": move.warehouse, "on_hand": on_hand,
+               "unit": move.part.unit, "needed": taken},
+            code="insufficient_stock",
+        )
+
+
+def post_moves(moves: Iterable[Move], *, actor, note: str = "", reference: str = "",
+               posted_at=None) -> list[StockEntry]:
+    """Post ledger lines and move the balances, all or nothing.
+
+    Raises :class:`InsufficientStock` when any decrement would go below zero; the caller's
+    transaction then rolls back every line of the document.
+    """
+    moves = [m for m in moves if m.quantity]
+    if not moves:
+        return []
+    if actor is None:
+        raise PermissionDenied(_("Stock movements need the user who books them."))
+    now = posted_at or timezone.now()
+    with transaction.atomic():
+        for move in sorted(moves, key=lambda m: (m.warehouse.pk, m.part.pk)):
+            if move.quantity < 0:
+                _decrement(move, now)
+            else:
+                _increment(move.part.pk, move.warehouse.pk, move.quantity, now)
+        entries = [
+            StockEntry(part=m.part, warehouse=m.warehouse, kind=m.kind, quantity=m.quantity,
+                       unit_cost=m.part.unit_cost if m.unit_cost is None else m.unit_cost,
+                       posted_at=now, actor=actor, reference=reference,
+                       note=(m.links.pop("note", "") or note)[:300], **m.links)
+            for m in moves
+        ]
+        return StockEntry.objects.bulk_create(entries)
+
+
+# -- corrections -------------------------------------------------------------------------
+def stock_entry_reverse(*, entry: StockEntry, actor, reason: str) -> StockEntry:
+    """Cancel a wrong ledger line with an opposite line of the same kind.
+
+    The original stays untouched; a line is reversed at most once (a unique key enforces
+    it) and a reversing line is not itself reversed. A purchase receipt reversal puts the
+    order back to waiting for the missing quantity.
+    """
+    if not (actor and actor.has_perm("inventory.reverse_stockentry")):
+        raise PermissionDenied(_("You are not allowed to reverse ledger lines."))
+    if not (reason or "").strip():
+        raise ValidationError(_("Say why the line is reversed."))
+    if entry.reverses_id is not None:
+        raise ValidationError(_("This line is itself a reversal; post a new movement instead."))
+    if entry.kind not in wf.REVERSIBLE_KINDS:
+        raise ValidationError(
+            _("%(kind)s lines are corrected through their document, not reversed one by one.")
+            % {"kind": entry.get_kind_display()})
+    with transaction.atomic():
+        if StockEntry.objects.filter(reverses=entry).exists():
+            raise ValidationError(_("Line #%(id)s has already been reversed.") % {"id": entry.pk})
+        links = {f"{name}_id": getattr(entry, f"{name}_id") for name in (
+            "recipient", "ticket", "requisition_line", "purchase_line", "stocktake",
+            "scrap_request", "disposal", "transfer")}
+        move = Move(part=entry.part, warehouse=entry.warehouse, quantity=-entry.quantity,
+                    kind=entry.kind, unit_cost=entry.unit_cost,
+                    links={**links, "reverses": entry,
+                           "note": _("Reversal of #%(id)s: %(reason)s")
+                           % {"id": entry.pk, "reason": reason}})
+        try:
+            with transaction.atomic():
+                (reversal,) = post_moves([move], actor=actor, reference=entry.reference)
+        except IntegrityError as exc:  # a concurrent reversal of the same line won
+            raise ValidationError(
+                _("Line #%(id)s has already been reversed.") % {"id": entry.pk}) from exc
+        if entry.purchase_line_id is not None:
+            order = PurchaseOrder.objects.get(lines=entry.purchase_line_id)
+            if order.state == wf.PurchaseOrderStatus.RECEIVED:
+                apply_transition(order, "reopen", actor=actor,
+                                 note=_("Receipt line #%(id)s reversed") % {"id": entry.pk})
+    return reversal
+
+
+def opening_balance_post(*, part: Part, warehouse: Warehouse, quantity: int, unit_cost=None,
+                         actor, note: str = "") -> StockEntry:
+    """Stock found when the system is introduced; only before any other movement."""
+    if quantity <= 0:
+        raise ValidationError({"quantity": _("An opening balance must be more than zero.")})
+    if StockEntry.objects.filter(part=part, warehouse=warehouse).exists():
+        raise ValidationError(
+            _("%(part)s already has movements in %(warehouse)s; correct it with a stocktake.")
+            % {"part": part, "warehouse": warehouse})
+    (entry,) = post_moves([Move(part, warehouse, quantity, EntryKind.OPENING, unit_cost)],
+                          actor=actor, note=note or _("Opening balance"))
+    return entry
+
+
+# -- requisitions ------------------------------------------------------------------------
+def requisition_post_issue(requisition, *, actor) -> list[StockEntry]:
+    """Issue every line in full to the requesting engineer, for the ticket."""
+    lines = list(requisition.lines.select_related("part"))
+    warehouse = requisition.warehouse
+    moves = [Move(line.part, warehouse, -line.quantity, EntryKind.ISSUE,
+                  links={"requisition_line": line, "ticket_id": requisition.ticket_id,
+                         "recipient_id": requisition.requester_id})
+             for line in lines]
+    return post_moves(moves, actor=actor, reference=requisition.number)
+
+
+def requisition_post_return(requisition, *, actor, quantities: dict) -> list[StockEntry]:
+    """Put unused parts back on the shelf; never more than was taken."""
+    quantities = {int(k): int(v or 0) for k, v in quantities.items()}
+    if any(q < 0 for q in quantities.values()):
+        raise ValidationError(_("Returned quantities cannot be negative."))
+    if not any(quantities.values()):
+        raise ValidationError(_("Enter the quantity returned for at least one line."))
+    taken = requisition.taken_by_line()
+    moves = []
+    for line in requisition.lines.select_related("part"):
+        qty = quantities.pop(line.pk, 0)
+        if not qty:
+            continue
+        slot = taken.get(line.pk, {"issued": 0, "returned": 0})
+        left = slot["issued"] - slot["returned"]
+        if qty > left:
+            raise ValidationError(
+                _("%(part)s: %(qty)s returned but only %(left)s taken and not yet returned.")
+                % {"part": line.part, "qty": qty, "left": left})
+        moves.append(Move(line.part, requisition.warehouse, qty, EntryKind.RETURN,
+                          links={"requisition_line": line, "ticket_id": requisition.ticket_id,
+                                 "recipient_id": requisition.requester_id}))
+    if quantities:
+        raise ValidationError(_("A returned line does not belong to this requisition."))
+    return post_moves(moves, actor=actor, reference=requisition.number)
+
+
+# -- stocktakes --------------------------------------------------------------------------
+def stocktake_snapshot(stocktake) -> int:
+    """Freeze the book quantities of the warehouse (one consistent read) as count lines."""
+    stocktake.snapshot_at = timezone.now()
+    balances = StockBalance.objects.filter(warehouse_id=stocktake.warehouse_id)
+    if stocktake.category_id:
+        balances = balances.filter(part__category_id=stocktake.category_id)
+    book = dict(balances.values_list("part_id", "quantity"))
+    part_ids = set(book)
+    if stocktake.include_all_parts:
+        parts = Part.objects.filter(is_active=True)
+        if stocktake.category_id:
+            parts = parts.filter(category_id=stocktake.category_id)
+        part_ids |= set(parts.values_list("pk", flat=True))
+    existing = set(stocktake.lines.values_list("part_id", flat=True))
+    StocktakeLine.objects.bulk_create([
+        StocktakeLine(stocktake=stocktake, part_id=pk, book_quantity=book.get(pk, 0))
+        for pk in sorted(part_ids - existing)])
+    for line in stocktake.lines.filter(part_id__in=existing):
+        StocktakeLine.objects.filter(pk=line.pk).update(book_quantity=book.get(line.part_id, 0))
+    return len(part_ids | existing)
+
+
+def stocktake_post(stocktake, *, actor) -> list[StockEntry]:
+    """Post ``counted − book`` of every line with a variance onto the live balance."""
+    lines = stocktake.lines.select_related("part").exclude(counted_quantity__isnull=True)
+    moves = [Move(line.part, stocktake.warehouse, line.variance, EntryKind.ADJUSTMENT,
+                  links={"stocktake": stocktake,
+                         "note": line.get_reason_display() if line.reason else ""})
+             for line in lines if line.variance]
+    return post_moves(moves, actor=actor, reference=stocktake.number)
+
+
+# -- scrap and disposal ------------------------------------------------------------------
+def scrap_post(scrap: ScrapRequest, *, actor) -> list[StockEntry]:
+    """Move the scrapped parts from their warehouse to the scrap area."""
+    if scrap.scrap_warehouse is None:
+        raise ValidationError(_("There is no active scrap area."))
+    links = {"scrap_request": scrap, "ticket_id": scrap.ticket_id}
+    moves = [Move(scrap.part, scrap.warehouse, -scrap.quantity, EntryKind.SCRAP,
+                  links=dict(links)),
+             Move(scrap.part, scrap.scrap_warehouse, scrap.quantity, EntryKind.SCRAP,
+                  links=dict(links))]
+    return post_moves(moves, actor=actor, reference=scrap.number)
+
+
+def disposal_post(batch, *, actor) -> list[StockEntry]:
+    """Take the batch's parts out of the scrap area and close its scrap requests."""
+    lines = list(batch.lines.select_related("part", "scrap_request"))
+    for line in lines:
+        line.full_clean(exclude=["batch"])
+    entries = post_moves([Move(line.part, batch.warehouse, -line.quantity, EntryKind.DISPOSAL,
+                               links={"disposal": batch}) for line in lines],
+                         actor=actor, reference=batch.number)
+    for line in lines:
+        if line.scrap_request is not None:
+            request = line.scrap_request
+            request._disposal_in_progress = True
+            apply_transition(request, "dispose", actor=actor,
+                             note=_("Disposal batch %(number)s") % {"number": batch.number})
+    return entries
+
+
+def disposal_add_approved_scrap(batch) -> int:
+    """Add a line for every approved scrap request in the batch's scrap area not yet listed."""
+    if batch.state != wf.DisposalStatus.DRAFT:
+        raise ValidationError(_("Lines can only be added to a draft disposal batch."))
+    waiting = (ScrapRequest.objects
+               .filter(state=wf.ScrapStatus.APPROVED, scrap_warehouse=batch.warehouse,
+                       disposal_line__isnull=True))
+    lines = [DisposalLine(batch=batch, scrap_request=s, part_id=s.part_id, quantity=s.quantity)
+             for s in waiting]
+    for line in lines:
+        line.save()
+    return len(lines)
+
+
+# -- transfers -------------------------------------------------------------------------
+def transfer_post(transfer, *, actor) -> list[StockEntry]:
+    moves = []
+    for line in transfer.lines.select_related("part"):
+        moves.append(Move(line.part, transfer.from_warehouse, -line.quantity,
+                          EntryKind.TRANSFER, links={"transfer": transfer}))
+        moves.append(Move(line.part, transfer.to_warehouse, line.quantity,
+                          EntryKind.TRANSFER, links={"transfer": transfer}))
+    return post_moves(moves, actor=actor, reference=transfer.number)
+
+
+# -- purchasing --------------------------------------------------------------------------
+def purchase_order_post_receipt(order, *, actor, quantities: dict,
+                                delivery_note: str = "") -> list[StockEntry]:
+    """Book a (partial) delivery: receipt lines at the order price, never over the order."""
+    quantities = {int(k): int(v or 0) for k, v in quantities.items()}
+    if any(q < 0 for q in quantities.values()):
+        raise ValidationError(_("Received quantities cannot be negative."))
+    if not any(quantities.values()):
+        raise ValidationError(_("Enter the quantity delivered for at least one line."))
+    received = order.received_by_line()
+    moves = []
+    for line in order.lines.select_related("part"):
+        qty = quantities.pop(line.pk, 0)
+        if not qty:
+            continue
+        left = line.quantity - received.get(line.pk, 0)
+        if qty > left:
+            raise ValidationError(
+                _("%(part)s: %(qty)s delivered but only %(left)s still on order.")
+                % {"part": line.part, "qty": qty, "left": left})
+        moves.append(Move(line.part, order.warehouse, qty, EntryKind.RECEIPT,
+                          unit_cost=line.unit_price, links={"purchase_line": line}))
+    if quantities:
+        raise ValidationError(_("A delivered line does not belong to this order."))
+    note = _("Delivery note %(note)s") % {"note": delivery_note} if delivery_note else ""
+    return post_moves(moves, actor=actor, reference=order.number, note=note)
+
+
+def purchase_plan_propose(plan, *, actor=None) -> int:
+    """Add proposal lines for parts below their reorder point or wanted by waiting repairs.
+
+    need = reorder point + waiting requisitions − on hand − on order; a part is proposed
+    when need > 0 (at least its reorder quantity). It is urgent when repairs are waiting
+    for it and serving them would leave less than the safety stock. Parts already in the
+    plan are left as they are.
+    """
+    from inventory import selectors
+
+    if plan.state != wf.PurchasePlanStatus.DRAFT:
+        raise ValidationError(_("Lines can only be proposed for a draft plan."))
+    if actor is not None and not wf.can_plan(plan, actor):
+        raise PermissionDenied(_("You are not allowed to change purchase plans."))
+    listed = set(plan.lines.values_list("part_id", flat=True))
+    new_lines = []
+    for part in selectors.replenishment_needs():
+        if part.pk in listed:
+            continue
+        need = part.reorder_point + part.open_demand - part.on_hand - part.on_order
+        if need <= 0:
+            continue
+        urgent = (part.open_demand > 0
+                  and part.on_hand - part.open_demand < part.safety_stock)
+        new_lines.append(PurchasePlanLine(
+            plan=plan, part=part, supplier_id=part.preferred_supplier_id,
+            quantity=max(need, part.reorder_quantity), unit_price=part.unit_cost,
+            urgent=urgent,
+            reason=ProposalReason.DEMAND if part.open_demand else ProposalReason.REORDER,
+            on_hand=part.on_hand, on_order=part.on_order, open_demand=part.open_demand))
+    from simple_history.utils import bulk_create_with_history
+
+    bulk_create_with_history(new_lines, PurchasePlanLine, default_user=actor,
+                             default_change_reason="proposed")
+    return len(new_lines)
+
+
+def purchase_plan_create_orders(plan, *, actor) -> list[PurchaseOrder]:
+    """One draft order per supplier and urgency; urgent lines get an urgent order."""
+    groups: dict[tuple[int, bool], list[PurchasePlanLine]] = defaultdict(list)
+    for line in plan.lines.select_related("part"):
+        supplier_id = line.supplier_id or line.part.preferred_supplier_id
+        groups[(supplier_id, line.urgent)].append(line)
+    orders = []
+    for (supplier_id, urgent), lines in sorted(groups.items(), key=lambda g: (not g[0][1], g[0][0])):
+        order = PurchaseOrder.objects.create(
+            supplier_id=supplier_id, plan=plan, urgent=urgent, warehouse=plan.warehouse,
+            created_by=actor, note=_("From purchase plan %(number)s") % {"number": plan.number})
+        for line in lines:
+            PurchaseOrderLine.objects.create(order=order, part=line.part, quantity=line.quantity,
+                                             unit_price=line.unit_price)
+            PurchasePlanLine.objects.filter(pk=line.pk).update(purchase_order=order)
+        orders.append(order)
+    return orders
+
+
+# -- checks ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Drift:
+    part_id: int
+    warehouse_id: int
+    balance: int
+    ledger: int
+
+
+def stock_drift() -> list[Drift]:
+    """Every part × warehouse whose balance differs from the sum of its ledger lines."""
+    ledger = {(r["part_id"], r["warehouse_id"]): r["q"] for r in
+              StockEntry.objects.values("part_id", "warehouse_id")
+              .annotate(q=Sum("quantity")).order_by()}
+    balances = {(p, w): q for p, w, q in
+                StockBalance.objects.values_list("part_id", "warehouse_id", "quantity")}
+    drift = []
+    for key in sorted(ledger.keys() | balances.keys()):
+        booked, held = ledger.get(key, 0), balances.get(key, 0)
+        if booked != held:
+            drift.append(Drift(key[0], key[1], held, booked))
+    return drift
+
+
+def stock_repair(drift: list[Drift]) -> None:
+    """Rebuild drifted balances from the ledger (the ledger is the truth)."""
+    with transaction.atomic():
+        for d in drift:
+            StockBalance.objects.update_or_create(part_id=d.part_id, warehouse_id=d.warehouse_id,
+                                                  defaults={"quantity": d.ledger})
