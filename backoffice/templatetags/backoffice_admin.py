@@ -33,8 +33,8 @@ def fast_date_hierarchy(cl):
                                                  last=models.Max(field_name))
     if not bounds["first"]:
         return {"show": False}
-    first, last = (timezone.localtime(v) if timezone.is_aware(v) else v for v in
-                   (bounds["first"], bounds["last"]))
+    first, last = (timezone.localtime(v) if isinstance(v, datetime.datetime)
+                   and timezone.is_aware(v) else v for v in (bounds["first"], bounds["last"]))
     year_field, month_field = f"{field_name}__year", f"{field_name}__month"
     if year_lookup:
         year = int(year_lookup)

@@ -70,9 +70,15 @@ def test_admin_follows_the_matrix_for_every_model(role, make_user):
     request.user = user
     for model, model_admin in site._registry.items():
         label = f"{model._meta.app_label}.%s_{model._meta.model_name}"
+        # lines edited inline on their document hide their own page and may be stricter
+        # there than the matrix, never more permissive
+        inline_only = model_admin.get_model_perms(request) == {}
         for verb in ("view", "add", "change", "delete"):
             expected = label % verb in perms
             if verb == "view":
                 expected = expected or label % "change" in perms
             actual = getattr(model_admin, f"has_{verb}_permission")(request)
-            assert actual == expected, f"{role} {verb} {model.__name__}"
+            if inline_only:
+                assert not actual or expected, f"{role} {verb} {model.__name__}"
+            else:
+                assert actual == expected, f"{role} {verb} {model.__name__}"
