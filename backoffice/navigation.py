@@ -20,16 +20,16 @@ def _can_view(app_label, model_name):
     return check
 
 
-def _is_active(link, query):
+def _is_active(link, query, sibling_keys):
     """Several entries share one changelist ("All", "My", "Overdue" tickets): the one
-    whose query string matches is highlighted."""
+    whose query string matches is highlighted; the plain one only when none does."""
     wanted = dict(parse_qsl(query.lstrip("?")))
 
     def check(request):
-        if not request.path.startswith(link):
+        if request.path != link and not request.path.startswith(link):
             return False
         if not wanted:
-            return not {"mine", "sla"} & request.GET.keys()
+            return not sibling_keys & request.GET.keys()
         return all(request.GET.get(k) == v for k, v in wanted.items())
 
     return check
@@ -37,6 +37,11 @@ def _is_active(link, query):
 
 def _items(app_label, entries):
     items = []
+    keys_by_model: dict[str, set] = {}
+    for model_name, _icon, *rest in entries:
+        if rest and rest[0].startswith("?"):
+            keys_by_model.setdefault(model_name, set()).update(
+                k for k, _v in parse_qsl(rest[0].lstrip("?")))
     for entry in entries:
         model_name, icon, *rest = entry
         query = rest[0] if rest else ""
@@ -50,7 +55,9 @@ def _items(app_label, entries):
             "title": title or model._meta.verbose_name_plural.capitalize(),
             "icon": icon,
             "link": link + query,
-            "active": _is_active(link, query),
+            "active": _is_active(link + ("" if query.startswith("?") else query), query
+                                 if query.startswith("?") else "",
+                                 keys_by_model.get(model_name, set())),
             "permission": _can_view(app_label, model_name),
         })
     return items

@@ -97,16 +97,19 @@ def apply_transition(obj, name: str, *, actor, note: str = "", **kwargs):
                "model": obj._meta.verbose_name,
                "state": state_label(type(obj), source)}
         )
+    # permission before conditions: someone who may not act learns that, not why the
+    # document is not ready
+    transition = method._django_fsm.get_transition(source)
+    if actor is None or not transition.has_perm(obj, actor):
+        raise PermissionDenied(
+            _("You are not allowed to “%(action)s” this %(model)s.")
+            % {"action": transition_label(type(obj), name), "model": obj._meta.verbose_name}
+        )
     if not fsm.can_proceed(method):
         unmet = _unmet_conditions(obj, method, source)
         raise ValidationError(
             _("“%(action)s” is not possible yet: %(reasons)s")
             % {"action": transition_label(type(obj), name), "reasons": "; ".join(unmet)}
-        )
-    if actor is None or not fsm.has_transition_perm(method, actor):
-        raise PermissionDenied(
-            _("You are not allowed to “%(action)s” this %(model)s.")
-            % {"action": transition_label(type(obj), name), "model": obj._meta.verbose_name}
         )
     if _accepts_actor(method):
         method(actor=actor, **kwargs)

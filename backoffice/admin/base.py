@@ -236,7 +236,28 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
         else:
             super().add_data_read_fail_error_to_form(form, exc)
 
+    # -- import/export without a declared resource --------------------------------------
+    def get_resource_classes(self, request=None):
+        """Admins that declare no resource still export through the safe base (formula
+        escaping, states read-only) and offer no import (see has_import_permission)."""
+        if self.resource_classes:
+            return super().get_resource_classes(request)
+        from import_export.resources import modelresource_factory
+
+        from backoffice.resources_base import BackofficeResource
+
+        return [modelresource_factory(self.model, resource_class=BackofficeResource)]
+
+    def has_import_permission(self, request):
+        return bool(self.resource_classes) and super().has_import_permission(request)
+
     # -- history -------------------------------------------------------------------------
+    def history_view(self, request, object_id, extra_context=None):
+        """Models without simple-history (immutable ledgers) show Django's own log."""
+        if not hasattr(self.model, "history"):
+            return ModelAdmin.history_view(self, request, object_id, extra_context)
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         """Reverting from history would bypass workflows and locks: view only."""
         if request.method == "POST":
