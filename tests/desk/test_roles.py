@@ -82,3 +82,16 @@ def test_admin_follows_the_matrix_for_every_model(role, make_user):
                 assert not actual or expected, f"{role} {verb} {model.__name__}"
             else:
                 assert actual == expected, f"{role} {verb} {model.__name__}"
+
+
+def test_the_roles_document_matches_the_matrix(settings):
+    """docs/roles.md (linked from the README) is generated from the matrix."""
+    from pathlib import Path
+
+    from django.utils import translation
+
+    with translation.override("en"):
+        expected = roles.matrix_markdown()
+    document = Path(settings.BASE_DIR, "docs", "roles.md").read_text(encoding="utf-8")
+    assert document.strip() == expected.strip(), (
+        "regenerate: LANGUAGE_CODE=en manage.py setup_roles --markdown > docs/roles.md")

@@ -12,10 +12,6 @@ class Command(BaseCommand):
         from backoffice import roles
 
         if markdown:
-            matrix = roles.permission_matrix()
-            self.stdout.write("| role | group | permissions |\n|---|---|---|")
-            for role, perms in matrix.items():
-                self.stdout.write(f"| {role} | {roles.group_name(role)} | "
-                                  f"{', '.join(sorted(perms))} |")
+            self.stdout.write(roles.matrix_markdown())
             return
         roles.sync_roles(stdout=self.stdout)
