@@ -160,6 +160,16 @@ IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 200_000))
 SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
+# --- Knowledge base, follow-ups and reports ---------------------------------------------
+# A published article not reviewed for this many days is flagged as stale.
+KNOWLEDGE_STALE_AFTER_DAYS = int(os.environ.get("KNOWLEDGE_STALE_AFTER_DAYS", 365))
+# The follow-up call (回访) after a closed ticket is due this many days after closing;
+# generate_followups only looks at tickets closed in the last FOLLOWUP_LOOKBACK_DAYS.
+FOLLOWUP_DELAY_DAYS = int(os.environ.get("FOLLOWUP_DELAY_DAYS", 2))
+FOLLOWUP_LOOKBACK_DAYS = int(os.environ.get("FOLLOWUP_LOOKBACK_DAYS", 30))
+# Share of tickets that must be answered within their response-time target (dashboard).
+RESPONSE_TARGET_PERCENT = int(os.environ.get("RESPONSE_TARGET_PERCENT", 95))
+
 UNFOLD = {
     "SITE_TITLE": _("After-sales back office"),
     "SITE_HEADER": _("After-sales back office"),
