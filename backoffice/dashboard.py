@@ -96,7 +96,7 @@ def budget_rows(user, year) -> list[dict]:
 def line_chart(labels, *datasets) -> str:
     return json.dumps({"labels": labels, "datasets": [
         {"label": str(label), "data": data, "borderColor": COLOURS[colour],
-         "backgroundColor": COLOURS[colour], "spanGaps": True}
+         "backgroundColor": COLOURS[colour], "spanGaps": True, "displayYAxis": True}
         for label, data, colour in datasets]})
 
 

@@ -1,6 +1,7 @@
 """Dialog forms of the knowledge actions on the ticket page."""
 
 from django import forms
+from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext_lazy as _
 from unfold.forms import BaseDialogForm
 from unfold.widgets import (
@@ -54,7 +55,11 @@ class ResolveWithArticleForm(_TicketDialogForm):
         super().__init__(*args, **kwargs)
         if self.ticket is not None:
             pks = [a.pk for a in suggested_articles(self.ticket, limit=20)]
-            self.fields["article"].queryset = Article.objects.published().filter(pk__in=pks)
+            if pks:  # in the order of relevance
+                rank = Case(*[When(pk=pk, then=Value(i)) for i, pk in enumerate(pks)],
+                            output_field=IntegerField())
+                self.fields["article"].queryset = (Article.objects.published()
+                                                   .filter(pk__in=pks).order_by(rank))
 
     def clean(self):
         cleaned = super().clean()

@@ -237,9 +237,14 @@ def daily_series(period: Period) -> dict:
     bounds = [local_midnight(d) for d in [*days, period.end_day]]
     received = bucketed(Ticket.objects.all(), "received_at", bounds, n=Count("id"))
     resolved = bucketed(Ticket.objects.all(), "resolved_at", bounds, n=Count("id"))
+    today = timezone.localdate()
+
+    def values(rows):  # days still to come stay empty instead of drawing a zero
+        return [None if day > today else (r["n"] or 0) for day, r in zip(days, rows,
+                                                                          strict=True)]
+
     return {"days": days, "labels": [f"{d:%m-%d}" for d in days],
-            "received": [r["n"] or 0 for r in received],
-            "resolved": [r["n"] or 0 for r in resolved]}
+            "received": values(received), "resolved": values(resolved)}
 
 
 def recurring_problems(first_day: dt.date, last_day: dt.date, limit: int = 10) -> list[dict]:
@@ -387,18 +392,30 @@ def my_work(user, today: dt.date | None = None) -> list[dict]:
     """Cards of what is waiting for this user, by what their role lets them do."""
     today = today or timezone.localdate()
     cards = []
-    if user.has_perm("backoffice.view_ticket") and (user.has_perm("backoffice.work_ticket")
+    works = user.has_perm("backoffice.work_ticket")
+    if user.has_perm("backoffice.view_ticket") and (works
                                                      or user.has_perm("backoffice.assign_ticket")):
         agg = Ticket.objects.filter(state__in=wf.OPEN_STATES).aggregate(
-            mine=Count("id", filter=Q(assignee=user)),
+            mine=Count("id", filter=Q(assignee=user) | Q(recorded_by=user)),
             unassigned=Count("id", filter=Q(assignee__isnull=True, state=wf.TicketStatus.NEW)))
-        cards.append({"title": _("My open tickets"), "value": agg["mine"], "icon": "assignment_ind",
+        cards.append({"title": _("My open tickets"), "value": agg["mine"],
+                      "icon": "assignment_ind",
                       "link": changelist("ticket", mine="1", status="open")})
+        if works:
+            late = Ticket.objects.overdue().filter(assignee=user).count()
+            cards.append({"title": _("My overdue tickets"), "value": late, "icon": "alarm",
+                          "alert": late > 0, "link": changelist("ticket", mine="1",
+                                                                 sla="overdue")})
         if user.has_perm("backoffice.assign_ticket"):
             cards.append({"title": _("New, not yet assigned"), "value": agg["unassigned"],
                           "icon": "person_search",
                           "link": changelist("ticket", mine="unassigned",
                                              state__exact=wf.TicketStatus.NEW)})
+    if user.has_perm("backoffice.write_article"):
+        n = Article.objects.filter(author=user, state=ArticleStatus.DRAFT).count()
+        cards.append({"title": _("My draft articles"), "value": n, "icon": "edit_note",
+                      "link": changelist("article", author__id__exact=user.pk,
+                                         state__exact=ArticleStatus.DRAFT)})
     if user.has_perm("backoffice.perform_followup"):
         agg = FollowUp.objects.filter(state=FollowUpStatus.OPEN, due_on__lte=today).aggregate(
             mine=Count("id", filter=Q(assignee=user)),

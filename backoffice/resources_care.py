@@ -123,7 +123,7 @@ class MaintenanceVisitResource(_ExportOnly):
 
 class UpdateNoticeResource(_ExportOnly):
     product = fields.Field(attribute="product__code", column_name="product", readonly=True)
-    new_version = fields.Field(attribute="version__version", column_name="new_version",
+    new_version = fields.Field(attribute="new_version__version", column_name="new_version",
                                readonly=True)
 
     class Meta:

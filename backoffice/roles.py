@@ -46,12 +46,16 @@ _desk_reference = [*crud("backoffice.product", "view"), *crud("backoffice.produc
                    *crud("backoffice.businesscalendar", "view")]
 
 # knowledge base, maintenance, update notices, follow-ups and reports (issue 6)
-_care_reference = [*crud("backoffice.article", "view"), *crud("backoffice.articleuse", "view"),
+_care_journals = [f"backoffice.view_{m}event" for m in ("article", "maintenancevisit", "updatenotice",
+                                                       "updaterecipient", "followup")]
+_care_reference = [*_care_journals, *crud("backoffice.article", "view"),
+                   *crud("backoffice.articleuse", "view"),
                    *crud("backoffice.maintenanceplan", "view"),
                    *crud("backoffice.maintenancevisit", "view"),
                    *crud("backoffice.updatenotice", "view"),
                    *crud("backoffice.updaterecipient", "view"), *crud("backoffice.followup", "view")]
-_care_all = [*crud("backoffice.article", *ALL), *crud("backoffice.articleattachment", *ALL),
+_care_all = [*_care_journals, *crud("backoffice.article", *ALL),
+             *crud("backoffice.articleattachment", *ALL),
              *crud("backoffice.articleuse", "view"),
              *crud("backoffice.maintenanceplan", *ALL),
              *crud("backoffice.maintenancevisit", "view", "add", "change"),
@@ -103,6 +107,7 @@ PERMISSIONS: dict[str, list[str]] = {
         *crud("backoffice.installedproduct", "view"), *_desk_reference,
         *crud("backoffice.ticket", "view"), "backoffice.evaluate_requirement",
         *crud("backoffice.article", "view"), *crud("backoffice.updatenotice", "view"),
+        "backoffice.view_articleevent", "backoffice.view_updatenoticeevent",
     ],
     "warehouse": [
         *crud("backoffice.customer", "view"), *crud("backoffice.product", "view"),
@@ -111,7 +116,7 @@ PERMISSIONS: dict[str, list[str]] = {
     "trainer": [
         *crud("backoffice.customer", "view"), *crud("backoffice.contact", "view"),
         *_desk_reference, *crud("backoffice.ticket", "view"),
-        *crud("backoffice.article", "view"),
+        *crud("backoffice.article", "view"), "backoffice.view_articleevent",
     ],
     "finance": [
         *crud("backoffice.customer", "view"), *crud("backoffice.ticket", "view"),

@@ -62,11 +62,11 @@ def article_create_from_ticket(*, ticket: Ticket, actor, title: str = "", keywor
 
 
 def can_resolve_with_article(ticket, user) -> bool:
-    """The resolve button would be offered if the ticket had a solution."""
-    import django_fsm as fsm
-
-    return (fsm.can_proceed(ticket.resolve, check_conditions=False)
-            and fsm.has_transition_perm(ticket.resolve, user))
+    """The ticket could be resolved by ``user`` now, once it has a solution (the article
+    brings it): the state allows "resolve" and the user holds its permission."""
+    meta = ticket.resolve._django_fsm
+    state = meta.field.get_state(ticket)
+    return bool(meta.has_transition(state) and meta.has_transition_perm(ticket, state, user))
 
 
 @transaction.atomic

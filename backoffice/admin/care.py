@@ -1,6 +1,7 @@
 """Admin of customer care: maintenance plans and visits, update notices, follow-ups."""
 
 from django.contrib import admin, messages
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -261,18 +262,18 @@ class RecipientInline(TabularInline):
 @admin.register(UpdateNotice)
 class UpdateNoticeAdmin(ExportOnlyMixin, BackofficeAdmin):
     resource_classes = [UpdateNoticeResource]
-    list_display = ["number", "title", "product", "version", "display_state",
+    list_display = ["number", "title", "product", "new_version", "display_state",
                     "display_progress", "announced_at"]
     list_display_links = ["number", "title"]
-    list_select_related = ["product", "version"]
+    list_select_related = ["product", "new_version"]
     list_filter = [("state", ChoicesDropdownFilter), ("product", RelatedDropdownFilter)]
     search_fields = ["=number", "title", "product__name"]
-    autocomplete_fields = ["product", "version"]
+    autocomplete_fields = ["product", "new_version"]
     readonly_fields = ["number", "announced_at", "announced_by", "display_audience"]
     inlines = [RecipientInline]
 
     def get_fieldsets(self, request, obj=None):
-        main = [("product", "version"), "title", "release_notes",
+        main = [("product", "new_version"), "title", "release_notes",
                 ("update_from", "update_until"), "followup_after_days"]
         if obj is None:
             return [(None, {"fields": main})]
@@ -283,7 +284,7 @@ class UpdateNoticeAdmin(ExportOnlyMixin, BackofficeAdmin):
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is not None and obj.state != NoticeStatus.DRAFT:
-            readonly += ["product", "version", "followup_after_days"]
+            readonly += ["product", "new_version", "followup_after_days"]
         return readonly
 
     def get_queryset(self, request):
@@ -465,7 +466,7 @@ class FollowUpAdmin(ExportOnlyMixin, BackofficeAdmin):
                 return "-"
             notice = recipient.notice
             return format_html("{} {}<br>{}", notice.number, notice.title,
-                               notice.release_notes[:500])
+                               linebreaksbr(notice.release_notes[:500]))
         engineer = ticket.assignee.get_full_name() or ticket.assignee.username \
             if ticket.assignee_id else "-"
         return format_html(

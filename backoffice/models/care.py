@@ -212,8 +212,10 @@ class UpdateNotice(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                      default=NoticeStatus.DRAFT, protected=True, db_index=True)
     product = models.ForeignKey(Product, models.PROTECT, related_name="update_notices",
                                 verbose_name=_("product"))
-    version = models.ForeignKey(ProductVersion, models.PROTECT, related_name="update_notices",
-                                verbose_name=_("new version"))
+    # not "version": that name is VersionedModel's optimistic-lock counter
+    new_version = models.ForeignKey(ProductVersion, models.PROTECT,
+                                    related_name="update_notices",
+                                    verbose_name=_("new version"))
     title = models.CharField(_("title"), max_length=200)
     release_notes = models.TextField(_("release notes"), blank=True)
     update_from = models.DateField(_("update window from"), null=True, blank=True)
@@ -237,14 +239,15 @@ class UpdateNotice(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
         return f"{self.number} {self.title}" if self.number else self.title
 
     def clean(self):
-        if self.version_id and self.product_id and self.version.product_id != self.product_id:
-            raise ValidationError({"version": _("This version belongs to another product.")})
+        if (self.new_version_id and self.product_id
+                and self.new_version.product_id != self.product_id):
+            raise ValidationError({"new_version": _("This version belongs to another product.")})
         if self.update_from and self.update_until and self.update_until < self.update_from:
             raise ValidationError({"update_until": _("The window ends before it starts.")})
 
     def older_installations(self):
         """Installations of the product on a version older than this one (or unknown)."""
-        new_key = version_key(self.version)
+        new_key = version_key(self.new_version)
         older = [v.pk for v in self.product.versions.all() if version_key(v) < new_key]
         return (InstalledProduct.objects.filter(product_id=self.product_id)
                 .filter(models.Q(version_id__in=older) | models.Q(version__isnull=True)))
@@ -354,18 +357,19 @@ class UpdateRecipient(ConcurrentTransitionMixin, VersionedModel):
         """Records the update on the installation and books the return visit (回访)."""
         self.updated_on = updated_on
         installation = self.installation
-        if installation is not None and installation.version_id != self.notice.version_id:
-            installation.version = self.notice.version
+        if installation is not None and installation.version_id != self.notice.new_version_id:
+            installation.version = self.notice.new_version
             installation._history_user = actor
             installation._change_reason = f"update notice {self.notice.number}"
             installation.save()
         FollowUp.objects.get_or_create(
             update_recipient=self,
             defaults={"kind": FollowUpKind.UPDATE, "customer": self.customer,
+                      "contact": self.customer.contacts.order_by("-is_primary", "pk").first(),
                       "assignee": self.notified_by,
                       "due_on": updated_on + dt.timedelta(days=self.notice.followup_after_days),
                       "subject": gettext("Return visit after the update to %(version)s")
-                      % {"version": self.notice.version}})
+                      % {"version": self.notice.new_version}})
 
     @transition(field=state, source=[RecipientStatus.PENDING, RecipientStatus.NOTIFIED],
                 target=RecipientStatus.DECLINED, permission=cw.can_handle_recipient,
