@@ -30,9 +30,22 @@ from backoffice.workflows_knowledge import ArticleStatus
 User = get_user_model()
 
 
+class LookupWidget(ForeignKeyWidget):
+    """A foreign key by code whose unknown value is a validation error of its column (the
+    preview names row, column and value) instead of a crash of the whole row."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(_("No %(model)s with %(field)s “%(value)s”.")
+                             % {"model": self.model._meta.verbose_name, "field": self.field,
+                                "value": value}) from None
+
+
 def _user(column, attribute=None, readonly=False):
     return fields.Field(attribute=attribute or column, column_name=column, readonly=readonly,
-                        widget=ForeignKeyWidget(User, field="username"))
+                        widget=LookupWidget(User, field="username"))
 
 
 class _NumberedImport:
@@ -50,7 +63,7 @@ class ArticleResource(_NumberedImport, BackofficeResource):
     category = fields.Field(attribute="category", column_name="category",
                             widget=ChoiceWidget(Category))
     product = fields.Field(attribute="product", column_name="product",
-                           widget=ForeignKeyWidget(Product, field="code"))
+                           widget=LookupWidget(Product, field="code"))
     author = _user("author", readonly=True)
     tickets_resolved = fields.Field(column_name="tickets_resolved", readonly=True)
 
@@ -79,9 +92,9 @@ class ArticleResource(_NumberedImport, BackofficeResource):
 
 class MaintenancePlanResource(_NumberedImport, BackofficeResource):
     customer = fields.Field(attribute="customer", column_name="customer",
-                            widget=ForeignKeyWidget(Customer, field="code"))
+                            widget=LookupWidget(Customer, field="code"))
     product = fields.Field(attribute="product", column_name="product",
-                           widget=ForeignKeyWidget(Product, field="code"))
+                           widget=LookupWidget(Product, field="code"))
     cycle = fields.Field(attribute="cycle", column_name="cycle",
                          widget=ChoiceWidget(MaintenanceCycle))
     owner = _user("owner")
