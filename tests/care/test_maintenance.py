@@ -87,7 +87,7 @@ def test_plan_cannot_end_before_it_starts(engineer):
 # -- visits -----------------------------------------------------------------------------
 @pytest.fixture
 def visit(engineer):
-    plan = PlanFactory(owner=engineer, starts_on=D(2026, 1, 31), lead_days=0)
+    PlanFactory(owner=engineer, starts_on=D(2026, 1, 31), lead_days=0)
     return maintenance_generate_due_visits(today=D(2026, 1, 31))[0]
 
 
