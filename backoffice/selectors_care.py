@@ -3,7 +3,7 @@
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
-from backoffice.workflows_care import FollowUpStatus, RecipientStatus, VisitStatus
+from backoffice.workflows_care import RecipientStatus, VisitStatus
 
 
 def plans_with_status(queryset, today=None):
@@ -37,7 +37,3 @@ def notices_with_progress(queryset):
         notified_count=count(RecipientStatus.NOTIFIED),
         updated_count=count(RecipientStatus.UPDATED),
     )
-
-
-def open_followups(queryset, today=None):
-    return queryset.filter(state=FollowUpStatus.OPEN)

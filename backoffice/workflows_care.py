@@ -62,6 +62,7 @@ class NoticeChannel(models.TextChoices):
 class FollowUpKind(models.TextChoices):
     TICKET = "ticket", _("After a closed ticket")
     UPDATE = "update", _("After a software update")
+    OTHER = "other", _("Other (booked by hand)")
 
 
 class FollowUpStatus(models.TextChoices):

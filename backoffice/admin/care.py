@@ -413,15 +413,15 @@ class FollowUpAdmin(ExportOnlyMixin, BackofficeAdmin):
     search_fields = ["=number", "subject", "customer__name", "=customer__code",
                      "=ticket__number"]
     autocomplete_fields = ["customer", "contact", "assignee", "ticket"]
-    readonly_fields = ["number", "kind", "ticket", "update_recipient", "attempts",
+    readonly_fields = ["number", "ticket", "update_recipient", "attempts",
                        "last_attempt_at", "outcome", "rating", "remarks", "done_at", "done_by",
                        "new_ticket", "display_service_record"]
     ordering = ["due_on", "id"]
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return [(None, {"fields": [("customer", "contact"), "subject", ("due_on",
-                                                                            "assignee")]})]
+            return [(None, {"fields": ["kind", ("customer", "contact"), "subject",
+                                       ("due_on", "assignee")]})]
         return [
             (None, {"fields": [("number", "state", "kind"), ("customer", "contact"), "subject",
                                ("due_on", "assignee"), ("ticket", "update_recipient")]}),
@@ -434,7 +434,7 @@ class FollowUpAdmin(ExportOnlyMixin, BackofficeAdmin):
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is not None:
-            readonly.append("customer")
+            readonly += ["customer", "kind"]
             if obj.state != FollowUpStatus.OPEN:
                 readonly += ["contact", "subject", "due_on", "assignee"]
         return readonly

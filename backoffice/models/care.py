@@ -398,7 +398,7 @@ class FollowUp(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
     state = FSMField(_("state"), max_length=32, choices=FollowUpStatus.choices,
                      default=FollowUpStatus.OPEN, protected=True, db_index=True)
     kind = models.CharField(_("kind"), max_length=16, choices=FollowUpKind.choices,
-                            default=FollowUpKind.TICKET, db_index=True)
+                            default=FollowUpKind.OTHER, db_index=True)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     ticket = models.ForeignKey(Ticket, models.PROTECT, null=True, blank=True,
                                related_name="followups", verbose_name=_("ticket"))
