@@ -1,6 +1,2 @@
-from backoffice.admin import (  # noqa: F401  (knowledge base, care, reports)
-    care,
-    desk,  # noqa: F401  (registers the service-desk admins)
-    knowledge,
-    reports,
-)
+# registers the admins: service desk, knowledge base, customer care, reports
+from backoffice.admin import care, desk, knowledge, reports  # noqa: F401
