@@ -74,12 +74,16 @@ def _spread_timeline(rng, stdout):
     if not resolved.exists() or resolved.filter(
             resolved_at__lt=now - dt.timedelta(days=1)).exists():
         return
+    from backoffice.sla import WorkingCalendar
+
+    calendar = WorkingCalendar.load()
     tickets = list(Ticket.objects.filter(first_response_at__isnull=False))
     for t in tickets:
         lo, hi = RESOLUTION_HOURS.get(t.priority, (4, 100))
         answer = t.received_at + dt.timedelta(minutes=rng.randint(5, 60 * (2 if lo < 4 else 20)))
         t.first_response_at = min(answer, now)
         t.response_met = t.response_due is None or t.first_response_at <= t.response_due
+        t.first_response_seconds = int(calendar.between(t.received_at, t.first_response_at))
         if t.resolved_at:
             t.resolved_at = min(t.received_at + dt.timedelta(hours=rng.uniform(lo, hi)), now)
             t.resolution_met = t.resolution_due is None or t.resolved_at <= t.resolution_due
@@ -87,7 +91,8 @@ def _spread_timeline(rng, stdout):
             t.confirmed_at = min(t.resolved_at + dt.timedelta(hours=rng.uniform(2, 48)), now)
         if t.closed_at and t.state == wf.TicketStatus.CLOSED:
             t.closed_at = min(t.confirmed_at + dt.timedelta(hours=rng.uniform(1, 24)), now)
-    Ticket.objects.bulk_update(tickets, ["first_response_at", "response_met", "resolved_at",
+    Ticket.objects.bulk_update(tickets, ["first_response_at", "response_met",
+                                         "first_response_seconds", "resolved_at",
                                          "resolution_met", "confirmed_at", "closed_at"],
                                batch_size=500)
     _say(stdout, f"  demo ticket timeline spread over {len(tickets)} tickets")

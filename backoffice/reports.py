@@ -463,7 +463,7 @@ def care_alerts(user, today: dt.date | None = None) -> list[dict]:
     yet sent, stale articles."""
     today = today or timezone.localdate()
     cards = []
-    if user.has_perm("backoffice.view_followup"):
+    if user.has_perm("backoffice.perform_followup"):
         n = FollowUp.objects.filter(state=FollowUpStatus.OPEN, due_on__lt=today).count()
         cards.append({"title": _("Overdue follow-up calls"), "value": n, "icon": "phone_missed",
                       "alert": n > 0, "link": changelist("followup", due="overdue")})
@@ -471,7 +471,7 @@ def care_alerts(user, today: dt.date | None = None) -> list[dict]:
         n = MaintenanceVisit.objects.filter(state=VisitStatus.PLANNED, due_on__lt=today).count()
         cards.append({"title": _("Overdue maintenance visits"), "value": n, "icon": "build",
                       "alert": n > 0, "link": changelist("maintenancevisit", overdue="1")})
-    if user.has_perm("backoffice.view_updaterecipient"):
+    if user.has_perm("backoffice.handle_updaterecipient"):
         n = UpdateRecipient.objects.filter(state=RecipientStatus.PENDING).count()
         cards.append({"title": _("Customers not yet told about an update"), "value": n,
                       "icon": "campaign", "alert": False,

@@ -117,8 +117,10 @@ def generate(target, rng):
     if n > have:
         print(f"generated {n - have:,} tickets in {time.perf_counter() - started:.1f} s")
         if connection.vendor == "postgresql":
+            # what autovacuum does on a live desk: statistics, and the visibility map
+            # that lets the covering indexes answer without reading the table
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+                cursor.execute("VACUUM ANALYZE backoffice_ticket")
     return manager
 
 
