@@ -131,7 +131,7 @@ def dashboard_callback(request, context):
             series["labels"], _("Average satisfaction"), series["satisfaction"], "orange")
         dashboard["satisfaction_now"] = next(
             (s for s in reversed(series["satisfaction"]) if s is not None), None)
-        since = today - dt.timedelta(days=89)
+        since = today - dt.timedelta(days=27)  # the last four weeks
         dashboard["recurring"] = reports.recurring_problems(since, today, limit=8)
         dashboard["recurring_since"] = since
 

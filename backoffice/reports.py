@@ -216,8 +216,10 @@ def weekly_series(weeks: int = 12, today: dt.date | None = None) -> dict:
     today = today or timezone.localdate()
     days = week_boundaries(weeks, today)
     bounds = [local_midnight(d) for d in days]
-    received = bucketed(Ticket.objects.all(), "received_at", bounds, n=Count("id"))
-    resolved = bucketed(Ticket.objects.all(), "resolved_at", bounds, n=Count("id"),
+    # COUNT(*) (not COUNT(id)) and the (resolved_at, satisfaction) index let PostgreSQL
+    # answer both from index-only scans
+    received = bucketed(Ticket.objects.all(), "received_at", bounds, n=Count("*"))
+    resolved = bucketed(Ticket.objects.all(), "resolved_at", bounds, n=Count("*"),
                         avg_satisfaction=Avg("satisfaction"), rated=Count("satisfaction"))
     labels = [f"{d:%m-%d}" for d in days[:-1]]
     return {
@@ -235,8 +237,8 @@ def weekly_series(weeks: int = 12, today: dt.date | None = None) -> dict:
 def daily_series(period: Period) -> dict:
     days = period.days()
     bounds = [local_midnight(d) for d in [*days, period.end_day]]
-    received = bucketed(Ticket.objects.all(), "received_at", bounds, n=Count("id"))
-    resolved = bucketed(Ticket.objects.all(), "resolved_at", bounds, n=Count("id"))
+    received = bucketed(Ticket.objects.all(), "received_at", bounds, n=Count("*"))
+    resolved = bucketed(Ticket.objects.all(), "resolved_at", bounds, n=Count("*"))
     today = timezone.localdate()
 
     def values(rows):  # days still to come stay empty instead of drawing a zero
