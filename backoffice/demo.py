@@ -16,7 +16,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from backoffice import roles
+from backoffice import demo_care, roles
 from backoffice import workflows as wf
 from backoffice.models import (
     BusinessCalendar,
@@ -225,6 +225,7 @@ def load(ticket_count=300, stdout=None):
     if Ticket.objects.exists():
         if stdout:
             stdout.write("Tickets already present: demo tickets not generated again.")
+        demo_care.load(users, stdout)
         return users
     rng = random.Random(2026)
     customers = list(Customer.objects.prefetch_related("contacts", "installations"))
@@ -257,4 +258,5 @@ def load(ticket_count=300, stdout=None):
         if stdout and (i + 1) % 100 == 0:
             stdout.write(f"  {i + 1} tickets")
     _ = products
+    demo_care.load(users, stdout)  # knowledge base, maintenance, notices, follow-ups
     return users

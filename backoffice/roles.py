@@ -45,6 +45,24 @@ _desk_reference = [*crud("backoffice.product", "view"), *crud("backoffice.produc
                    *crud("backoffice.slapolicy", "view"),
                    *crud("backoffice.businesscalendar", "view")]
 
+# knowledge base, maintenance, update notices, follow-ups and reports (issue 6)
+_care_journals = [f"backoffice.view_{m}event" for m in ("article", "maintenancevisit", "updatenotice",
+                                                       "updaterecipient", "followup")]
+_care_reference = [*_care_journals, *crud("backoffice.article", "view"),
+                   *crud("backoffice.articleuse", "view"),
+                   *crud("backoffice.maintenanceplan", "view"),
+                   *crud("backoffice.maintenancevisit", "view"),
+                   *crud("backoffice.updatenotice", "view"),
+                   *crud("backoffice.updaterecipient", "view"), *crud("backoffice.followup", "view")]
+_care_all = [*_care_journals, *crud("backoffice.article", *ALL),
+             *crud("backoffice.articleattachment", *ALL),
+             *crud("backoffice.articleuse", "view"),
+             *crud("backoffice.maintenanceplan", *ALL),
+             *crud("backoffice.maintenancevisit", "view", "add", "change"),
+             *crud("backoffice.updatenotice", *ALL),
+             *crud("backoffice.updaterecipient", "view", "change"),
+             *crud("backoffice.followup", "view", "add", "change")]
+
 PERMISSIONS: dict[str, list[str]] = {
     "clerk": [
         *crud("backoffice.customer", "view", "add", "change"),
@@ -53,6 +71,9 @@ PERMISSIONS: dict[str, list[str]] = {
         *crud("backoffice.ticket", "view", "add", "change"),
         "backoffice.assign_ticket", "backoffice.confirm_ticket", "backoffice.close_ticket",
         "backoffice.cancel_ticket", "backoffice.reopen_ticket",
+        *_care_reference, *crud("backoffice.updaterecipient", "change"),
+        *crud("backoffice.followup", "add", "change"),
+        "backoffice.handle_updaterecipient", "backoffice.perform_followup",
     ],
     "engineer": [
         *crud("backoffice.customer", "view"), *crud("backoffice.contact", "view", "add", "change"),
@@ -61,6 +82,10 @@ PERMISSIONS: dict[str, list[str]] = {
         *crud("backoffice.ticket", "view", "change"),
         "backoffice.work_ticket", "backoffice.confirm_ticket", "backoffice.close_ticket",
         "backoffice.reopen_ticket",
+        *_care_reference, *crud("backoffice.article", "add", "change"),
+        *crud("backoffice.articleattachment", *ALL), "backoffice.write_article",
+        *crud("backoffice.maintenancevisit", "change"), "backoffice.record_maintenancevisit",
+        *crud("backoffice.updaterecipient", "change"), "backoffice.handle_updaterecipient",
     ],
     "manager": [
         *crud("backoffice.customer", *ALL), *crud("backoffice.contact", *ALL),
@@ -72,11 +97,17 @@ PERMISSIONS: dict[str, list[str]] = {
         "backoffice.assign_ticket", "backoffice.work_ticket", "backoffice.supervise_ticket",
         "backoffice.handle_complaint", "backoffice.confirm_ticket", "backoffice.close_ticket",
         "backoffice.cancel_ticket", "backoffice.reopen_ticket",
+        *_care_all, "backoffice.write_article", "backoffice.publish_article",
+        "backoffice.record_maintenancevisit", "backoffice.supervise_maintenancevisit",
+        "backoffice.manage_updatenotice", "backoffice.handle_updaterecipient",
+        "backoffice.perform_followup", "backoffice.view_report",
     ],
     "business": [
         *crud("backoffice.customer", "view"), *crud("backoffice.contact", "view"),
         *crud("backoffice.installedproduct", "view"), *_desk_reference,
         *crud("backoffice.ticket", "view"), "backoffice.evaluate_requirement",
+        *crud("backoffice.article", "view"), *crud("backoffice.updatenotice", "view"),
+        "backoffice.view_articleevent", "backoffice.view_updatenoticeevent",
     ],
     "warehouse": [
         *crud("backoffice.customer", "view"), *crud("backoffice.product", "view"),
@@ -85,9 +116,11 @@ PERMISSIONS: dict[str, list[str]] = {
     "trainer": [
         *crud("backoffice.customer", "view"), *crud("backoffice.contact", "view"),
         *_desk_reference, *crud("backoffice.ticket", "view"),
+        *crud("backoffice.article", "view"), "backoffice.view_articleevent",
     ],
     "finance": [
         *crud("backoffice.customer", "view"), *crud("backoffice.ticket", "view"),
+        "backoffice.view_report",
     ],
 }
 

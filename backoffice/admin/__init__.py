@@ -1,1 +1,3 @@
-from backoffice.admin import desk, jobs, security  # noqa: F401  (registers the admins)
+# registers the admins: service desk, jobs, login security, knowledge base, customer care,
+# reports
+from backoffice.admin import care, desk, jobs, knowledge, reports, security  # noqa: F401

@@ -22,6 +22,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 
 from backoffice import workflows as wf
 from backoffice.admin.base import BackofficeAdmin
+from backoffice.admin.knowledge import TicketKnowledgeMixin
 from backoffice.models import (
     BusinessCalendar,
     CalendarDay,
@@ -254,7 +255,7 @@ class EngineerFilter(RelatedDropdownFilter):
 
 
 @admin.register(Ticket)
-class TicketAdmin(BackofficeAdmin):
+class TicketAdmin(TicketKnowledgeMixin, BackofficeAdmin):
     resource_classes = [TicketResource]
     list_display = ["number", "subject", "display_state", "display_priority", "category",
                     "customer", "assignee", "received_at", "display_deadline"]

@@ -200,6 +200,16 @@ AXES_LOCKOUT_CALLABLE = "backoffice.security.lockout_response"
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", 0))
 AXES_VERBOSE = False
 
+# --- Knowledge base, follow-ups and reports ---------------------------------------------
+# A published article not reviewed for this many days is flagged as stale.
+KNOWLEDGE_STALE_AFTER_DAYS = int(os.environ.get("KNOWLEDGE_STALE_AFTER_DAYS", 365))
+# The follow-up call (回访) after a closed ticket is due this many days after closing;
+# generate_followups only looks at tickets closed in the last FOLLOWUP_LOOKBACK_DAYS.
+FOLLOWUP_DELAY_DAYS = int(os.environ.get("FOLLOWUP_DELAY_DAYS", 2))
+FOLLOWUP_LOOKBACK_DAYS = int(os.environ.get("FOLLOWUP_LOOKBACK_DAYS", 30))
+# Share of tickets that must be answered within their response-time target (dashboard).
+RESPONSE_TARGET_PERCENT = int(os.environ.get("RESPONSE_TARGET_PERCENT", 95))
+
 UNFOLD = {
     "SITE_TITLE": _("After-sales back office"),
     "SITE_HEADER": _("After-sales back office"),

@@ -44,6 +44,8 @@ def test_every_admin_renders_with_bounded_queries(client, superuser, settings,
             if response.status_code != 200:
                 problems.append(f"{label} changelist: HTTP {response.status_code}")
         model_admin.list_per_page = type(model_admin).list_per_page
+        if not model._meta.managed:  # a table-less model that only carries permissions
+            continue
         rows = model._default_manager.count()
         if rows > 5 and counts[50] > counts[5]:
             problems.append(f"{label} changelist: {counts[5]} queries for 5 rows, "

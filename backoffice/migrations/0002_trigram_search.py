@@ -29,5 +29,5 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("backoffice", "0003_ticket_order_index")]
+    dependencies = [("backoffice", "0001_initial")]
     operations = [migrations.RunPython(create, drop)]

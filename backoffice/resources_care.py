@@ -1,0 +1,174 @@
+"""Import/export of the knowledge base and customer care records.
+
+Importable: knowledge articles (as drafts: a spreadsheet never publishes, and published
+articles change only through revision) and maintenance plans. Visits, update notices,
+their recipients and follow-ups are export-only: they come from generators and
+workflow buttons whose side effects an import would skip.
+"""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from import_export import fields
+from import_export.widgets import ForeignKeyWidget
+
+from backoffice.models import (
+    Article,
+    Customer,
+    FollowUp,
+    MaintenancePlan,
+    MaintenanceVisit,
+    Product,
+    UpdateNotice,
+    UpdateRecipient,
+)
+from backoffice.resources_base import BackofficeResource, ChoiceWidget
+from backoffice.workflows import Category
+from backoffice.workflows_care import MaintenanceCycle
+from backoffice.workflows_knowledge import ArticleStatus
+
+User = get_user_model()
+
+
+class LookupWidget(ForeignKeyWidget):
+    """A foreign key by code whose unknown value is a validation error of its column (the
+    preview names row, column and value) instead of a crash of the whole row."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(_("No %(model)s with %(field)s “%(value)s”.")
+                             % {"model": self.model._meta.verbose_name, "field": self.field,
+                                "value": value}) from None
+
+
+def _user(column, attribute=None, readonly=False):
+    return fields.Field(attribute=attribute or column, column_name=column, readonly=readonly,
+                        widget=LookupWidget(User, field="username"))
+
+
+class _NumberedImport:
+    """Rows without a number are new records; their number is assigned on save."""
+
+    def get_instance(self, instance_loader, row):
+        if not str(row.get("number") or "").strip():
+            return None
+        return super().get_instance(instance_loader, row)
+
+
+class ArticleResource(_NumberedImport, BackofficeResource):
+    never_import = (*BackofficeResource.never_import, "author", "reviewed_at")
+
+    category = fields.Field(attribute="category", column_name="category",
+                            widget=ChoiceWidget(Category))
+    product = fields.Field(attribute="product", column_name="product",
+                           widget=LookupWidget(Product, field="code"))
+    author = _user("author", readonly=True)
+    tickets_resolved = fields.Field(column_name="tickets_resolved", readonly=True)
+
+    class Meta:
+        model = Article
+        fields = ("number", "title", "category", "product", "keywords", "problem", "cause",
+                  "solution", "state", "author", "reviewed_at", "tickets_resolved")
+        export_order = fields
+        import_id_fields = ("number",)
+
+    def dehydrate_tickets_resolved(self, article):
+        count = getattr(article, "use_count", None)
+        return article.uses.count() if count is None else count
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = dict(import_validation_errors or {})
+        if instance.pk and instance.state != ArticleStatus.DRAFT:
+            errors["number"] = _("Only draft articles can be changed by an import; revise a "
+                                 "published article first.")
+        super().validate_instance(instance, errors, validate_unique)
+
+    def before_save_instance(self, instance, row, **kwargs):
+        if instance.pk is None:
+            instance.author = getattr(self, "_import_user", None)
+
+
+class MaintenancePlanResource(_NumberedImport, BackofficeResource):
+    customer = fields.Field(attribute="customer", column_name="customer",
+                            widget=LookupWidget(Customer, field="code"))
+    product = fields.Field(attribute="product", column_name="product",
+                           widget=LookupWidget(Product, field="code"))
+    cycle = fields.Field(attribute="cycle", column_name="cycle",
+                         widget=ChoiceWidget(MaintenanceCycle))
+    owner = _user("owner")
+
+    class Meta:
+        model = MaintenancePlan
+        fields = ("number", "customer", "product", "title", "system_check", "data_backup",
+                  "performance_tuning", "content", "cycle", "starts_on", "ends_on", "next_due",
+                  "lead_days", "owner", "is_active")
+        export_order = fields
+        import_id_fields = ("number",)
+
+    def before_import_row(self, row, **kwargs):
+        if not str(row.get("owner") or "").strip():
+            raise ValidationError({"owner": _("Every plan needs an owner (a username).")})
+
+    def before_save_instance(self, instance, row, **kwargs):
+        if instance.next_due is None:
+            instance.next_due = instance.starts_on
+
+
+class _ExportOnly(BackofficeResource):
+    class Meta:
+        abstract = True
+
+
+class MaintenanceVisitResource(_ExportOnly):
+    plan = fields.Field(attribute="plan__number", column_name="plan", readonly=True)
+    customer = fields.Field(attribute="plan__customer__name", column_name="customer",
+                            readonly=True)
+    engineer = _user("engineer", readonly=True)
+
+    class Meta:
+        model = MaintenanceVisit
+        fields = ("number", "plan", "customer", "due_on", "state", "engineer", "appointment",
+                  "performed_on", "findings", "work_done", "signed_by")
+        export_order = fields
+
+
+class UpdateNoticeResource(_ExportOnly):
+    product = fields.Field(attribute="product__code", column_name="product", readonly=True)
+    new_version = fields.Field(attribute="new_version__version", column_name="new_version",
+                               readonly=True)
+
+    class Meta:
+        model = UpdateNotice
+        fields = ("number", "title", "product", "new_version", "state", "release_notes",
+                  "update_from", "update_until", "announced_at")
+        export_order = fields
+
+
+class UpdateRecipientResource(_ExportOnly):
+    notice = fields.Field(attribute="notice__number", column_name="notice", readonly=True)
+    customer_code = fields.Field(attribute="customer__code", column_name="customer_code",
+                                 readonly=True)
+    customer_name = fields.Field(attribute="customer__name", column_name="customer_name",
+                                 readonly=True)
+    from_version = fields.Field(attribute="from_version__version", column_name="version_before",
+                                readonly=True)
+
+    class Meta:
+        model = UpdateRecipient
+        fields = ("notice", "customer_code", "customer_name", "from_version", "state",
+                  "channel", "contact_person", "notified_at", "updated_on", "remarks")
+        export_order = fields
+
+
+class FollowUpResource(_ExportOnly):
+    ticket = fields.Field(attribute="ticket__number", column_name="ticket", readonly=True)
+    customer = fields.Field(attribute="customer__name", column_name="customer", readonly=True)
+    assignee = _user("clerk", attribute="assignee", readonly=True)
+
+    class Meta:
+        model = FollowUp
+        fields = ("number", "kind", "subject", "ticket", "customer", "assignee", "due_on",
+                  "state", "attempts", "outcome", "rating", "remarks", "done_at")
+        export_order = fields

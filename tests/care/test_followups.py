@@ -1,0 +1,161 @@
+"""Follow-up calls after closed tickets: booked by the generator or by ticket_close,
+recorded with the survey, which feeds the ticket's satisfaction."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from backoffice import workflows as wf
+from backoffice.models import FollowUp, Ticket
+from backoffice.services_care import followup_for_ticket, followups_generate, ticket_close
+from backoffice.workflow import apply_transition
+from backoffice.workflows_care import CallOutcome, FollowUpStatus
+from tests.factories import ContactFactory
+from tests.knowledge.factories import resolved_ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def confirmed(clerk, engineer, **kwargs):
+    ticket = resolved_ticket(clerk, engineer, **kwargs)
+    apply_transition(ticket, "confirm", actor=clerk, confirmed_by="王主任", satisfaction=4)
+    return ticket
+
+
+def closed(clerk, engineer, **kwargs):
+    ticket = confirmed(clerk, engineer, **kwargs)
+    apply_transition(ticket, "close", actor=clerk)
+    ticket.refresh_from_db()
+    return ticket
+
+
+def test_generator_books_one_call_per_closed_ticket(clerk, engineer, settings):
+    settings.FOLLOWUP_DELAY_DAYS = 3
+    ticket = closed(clerk, engineer, recorded_by=clerk, contact=ContactFactory())
+    confirmed(clerk, engineer)  # not closed yet: no call
+    created = followups_generate()
+    assert len(created) == 1
+    followup = created[0]
+    assert followup.ticket == ticket and followup.customer == ticket.customer
+    assert followup.contact == ticket.contact and followup.assignee == clerk
+    assert followup.due_on == timezone.localdate(ticket.closed_at) + dt.timedelta(days=3)
+    assert followup.state == FollowUpStatus.OPEN and followup.number.startswith("FU")
+    assert followups_generate() == []  # idempotent
+    assert FollowUp.objects.count() == 1
+
+
+def test_cancelled_and_old_tickets_are_not_followed_up(clerk, engineer):
+    from tests.factories import TicketFactory
+
+    cancelled = TicketFactory()
+    apply_transition(cancelled, "cancel", actor=clerk, note="重复报修")
+    old = closed(clerk, engineer)
+    Ticket.objects.filter(pk=old.pk).update(closed_at=timezone.now() - dt.timedelta(days=90))
+    assert followups_generate(lookback_days=30) == []
+    assert len(followups_generate(lookback_days=120)) == 1
+
+
+def test_calls_go_to_the_least_busy_clerk(clerk, engineer, make_user):
+    other_clerk = make_user("clerk", "clerk2")
+    tickets = [closed(clerk, engineer, recorded_by=engineer) for _ in range(4)]
+    followups_generate()
+    by_clerk = {u: FollowUp.objects.filter(assignee=u).count() for u in (clerk, other_clerk)}
+    assert by_clerk == {clerk: 2, other_clerk: 2}
+    assert len(tickets) == 4
+
+
+def test_ticket_close_books_the_call_at_once(clerk, engineer):
+    ticket = confirmed(clerk, engineer)
+    followup = ticket_close(ticket=ticket, actor=clerk, note="归档")
+    assert ticket.state == wf.TicketStatus.CLOSED and followup.ticket == ticket
+    assert followup_for_ticket(ticket) == followup
+
+
+def test_ticket_close_refused_changes_nothing(clerk, engineer, business):
+    ticket = confirmed(clerk, engineer)
+    with pytest.raises(PermissionDenied):
+        ticket_close(ticket=ticket, actor=business)
+    assert Ticket.objects.get(pk=ticket.pk).state == wf.TicketStatus.CONFIRMED
+    assert not FollowUp.objects.exists()
+
+
+@pytest.fixture
+def followup(clerk, engineer):
+    return followup_for_ticket(closed(clerk, engineer))
+
+
+def test_survey_result_feeds_the_ticket_satisfaction(followup, clerk):
+    apply_transition(followup, "record", actor=clerk, outcome=CallOutcome.SATISFIED, rating=2,
+                     remarks="响应有点慢")
+    followup.refresh_from_db()
+    assert followup.state == FollowUpStatus.DONE and followup.done_by == clerk
+    assert followup.attempts == 1
+    ticket = Ticket.objects.get(pk=followup.ticket_id)
+    assert ticket.satisfaction == 2 and "响应有点慢" in ticket.customer_feedback
+    latest = ticket.history.first()
+    assert latest.satisfaction == 2 and latest.history_user == clerk
+    assert latest.history_change_reason == f"follow-up {followup.number}"
+
+
+def test_a_persisting_problem_opens_a_new_ticket(followup, clerk):
+    apply_transition(followup, "record", actor=clerk, outcome=CallOutcome.PROBLEM_PERSISTS,
+                     rating=2, remarks="月结后报表仍然不一致")
+    followup.refresh_from_db()
+    new = followup.new_ticket
+    assert new.state == wf.TicketStatus.NEW and new.customer == followup.customer
+    assert followup.ticket.number in new.description and "月结后报表仍然不一致" in new.description
+    assert new.recorded_by == clerk
+
+
+def test_rating_is_required_and_validated(followup, clerk):
+    with pytest.raises(ValidationError):
+        apply_transition(followup, "record", actor=clerk, outcome=CallOutcome.SATISFIED)
+    with pytest.raises(ValidationError):
+        apply_transition(followup, "record", actor=clerk, outcome=CallOutcome.SATISFIED,
+                         rating=9)
+    followup.refresh_from_db()
+    assert followup.state == FollowUpStatus.OPEN and not followup.events.exists()
+    assert Ticket.objects.get(pk=followup.ticket_id).satisfaction == 4
+    apply_transition(followup, "record", actor=clerk, outcome=CallOutcome.NO_SURVEY)
+    assert Ticket.objects.get(pk=followup.ticket_id).satisfaction == 4
+
+
+def test_not_reached_then_give_up(followup, clerk):
+    with pytest.raises(ValidationError, match="at least once"):
+        apply_transition(followup, "give_up", actor=clerk)
+    apply_transition(followup, "not_reached", actor=clerk, note="无人接听")
+    followup.refresh_from_db()
+    assert followup.attempts == 1 and followup.state == FollowUpStatus.OPEN
+    assert followup.due_on >= timezone.localdate() + dt.timedelta(days=1)
+    apply_transition(followup, "give_up", actor=clerk)
+    assert followup.state == FollowUpStatus.UNREACHABLE
+
+
+def test_engineers_do_not_make_survey_calls(followup, engineer):
+    with pytest.raises(PermissionDenied):
+        apply_transition(followup, "record", actor=engineer, outcome=CallOutcome.SATISFIED,
+                         rating=5)
+
+
+def test_record_dialog(client, followup, clerk):
+    client.force_login(clerk)
+    url = reverse("admin:backoffice_followup_transition_record", args=[followup.pk])
+    response = client.post(url, {"_form_submitted": "on", "outcome": "satisfied"})
+    assert "rating from 1 to 5" in response.content.decode()  # the form asks for it
+    response = client.post(url, {"_form_submitted": "on", "outcome": "satisfied",
+                                 "rating": "5", "remarks": "很满意"})
+    assert "HX-Redirect" in response.headers
+    followup.refresh_from_db()
+    assert followup.state == FollowUpStatus.DONE and followup.rating == 5
+
+
+def test_command(clerk, engineer, capsys):
+    closed(clerk, engineer)
+    call_command("generate_followups")
+    call_command("generate_followups", "--lookback-days", "5")
+    out = capsys.readouterr().out
+    assert "1 follow-up call(s) booked." in out and "0 follow-up call(s) booked." in out
