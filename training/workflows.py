@@ -6,6 +6,7 @@ Never imports models (STYLE.md): conditions and permissions receive the document
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from backoffice.workflow import condition
 
@@ -73,7 +74,7 @@ class TrainerKind(models.TextChoices):
 
 class PracticalResult(models.TextChoices):
     PASSED = "passed", _("Passed")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("practical test result", "Failed")
 
 
 class Outcome(models.TextChoices):
@@ -81,7 +82,7 @@ class Outcome(models.TextChoices):
     NONE = "none", _("No action")
     DEDUCTION = "deduction", _("Performance deduction")
     WARNING = "warning", _("Warning")
-    TRANSFER = "transfer", _("Transfer")
+    TRANSFER = "transfer", pgettext_lazy("appraisal outcome", "Transfer")
 
 
 class AppraisalSource(models.TextChoices):
