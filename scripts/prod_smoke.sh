@@ -16,9 +16,9 @@ export STATIC_ROOT=$PWD/var/smoke-static
 .venv/bin/python - "$BASE" <<'PY'
 import sys, psycopg
 url = sys.argv[1].replace("postgres://", "postgresql://")
-with psycopg.connect(url, autocommit=True) as conn:
-    if not conn.execute("select 1 from pg_database where datname='backoffice_prod_smoke'").fetchone():
-        conn.execute("create database backoffice_prod_smoke")
+with psycopg.connect(url, autocommit=True) as conn:  # a fresh database every run
+    conn.execute("drop database if exists backoffice_prod_smoke with (force)")
+    conn.execute("create database backoffice_prod_smoke")
 PY
 .venv/bin/python manage.py migrate -v0
 .venv/bin/python manage.py collectstatic --noinput -v0

@@ -261,7 +261,7 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                      default=TicketStatus.NEW, protected=True, db_index=True)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices,
                                default=Channel.PHONE, db_index=True)
-    category = models.CharField(_("category"), max_length=16, choices=Category.choices,
+    category = models.CharField(_("problem category"), max_length=16, choices=Category.choices,
                                 db_index=True)
     priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices,
                                 default=Priority.NORMAL, db_index=True)
