@@ -105,3 +105,16 @@ def immediate_tasks(settings):
 @pytest.fixture(autouse=True)
 def isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def pytest_configure(config):
+    """A run that was killed can leave the SQLite test database's WAL files behind; a new
+    database file next to an old WAL reads as a disk I/O error. Start clean."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    test_name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and test_name:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{test_name}{suffix}").unlink(missing_ok=True)
