@@ -60,10 +60,11 @@ def extra_pages():
     from django.urls import NoReverseMatch, reverse
 
     out = []
-    for label, name in [("stock ledger: changelist", "admin:inventory_stockmovement_changelist"),
-                        ("stock ledger: changelist", "admin:inventory_ledgerline_changelist"),
+    for label, name in [("stock ledger: changelist", "admin:inventory_stockentry_changelist"),
+                        ("parts on hand: changelist", "admin:inventory_part_changelist"),
                         ("expense claims: changelist", "admin:billing_expenseclaim_changelist"),
-                        ("appraisals: changelist", "admin:training_appraisal_changelist")]:
+                        ("appraisals: changelist", "admin:training_appraisal_changelist"),
+                        ("knowledge base: changelist", "admin:backoffice_article_changelist")]:
         try:
             out.append((label, reverse(name)))
         except NoReverseMatch:
