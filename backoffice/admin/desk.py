@@ -378,5 +378,5 @@ class TicketAdmin(TicketKnowledgeMixin, BackofficeAdmin):
             return format_html('<span class="text-red-600 font-semibold">{} ⚠ {}</span>',
                                local, _("overdue"))
         if due - timezone.now() < dt.timedelta(hours=2):
-            return format_html('<span class="text-amber-600 font-semibold">{}</span>', local)
+            return format_html('<span class="text-orange-700 font-semibold">{}</span>', local)
         return local
