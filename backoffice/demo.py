@@ -72,9 +72,14 @@ SLA_TARGETS = [  # priority, vip, response min, resolution min, 24x7
 ]
 
 
-def _csv(name):
-    with open(FIXTURES / name, encoding="utf-8") as fh:
+def fixture_rows(app, name):
+    """The rows of ``fixtures/<app>/<name>`` (demo reference data of any app)."""
+    with open(Path(settings.BASE_DIR) / "fixtures" / app / name, encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
+
+
+def _csv(name):
+    return fixture_rows("demo", name)
 
 
 def ensure_users(stdout=None):

@@ -1,3 +1,4 @@
+
 """Demo data of the parts warehouse (called by ``manage.py load_demo`` after the desk's).
 
 Reference data comes from ``fixtures/inventory/*.csv``; every stock movement and state
@@ -6,16 +7,14 @@ the balances and the journals look like the real thing. Idempotent: nothing is d
 parts already exist.
 """
 
-import csv
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from backoffice.budget import BudgetOverrun
+from backoffice.demo import fixture_rows
 from backoffice.models import Customer, Ticket
 from backoffice.workflow import apply_transition
 from inventory import services
@@ -35,12 +34,9 @@ from inventory.models import (
     Warehouse,
 )
 
-FIXTURES = Path(settings.BASE_DIR) / "fixtures" / "inventory"
-
 
 def _csv(name):
-    with open(FIXTURES / name, encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+    return fixture_rows("inventory", name)
 
 
 def _say(stdout, text):

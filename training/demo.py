@@ -1,3 +1,4 @@
+
 """Demo data of the training app (called by ``manage.py load_demo`` after the service desk).
 
 A year's training plan built from collected needs (``fixtures/training/demo_*.csv``),
@@ -7,17 +8,15 @@ months before this one, computed from the demo tickets, partly reviewed and
 acknowledged. Everything goes through the services and ``apply_transition``.
 """
 
-import csv
 import datetime as dt
 import random
 from decimal import Decimal
-from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from backoffice import budget
+from backoffice.demo import fixture_rows
 from backoffice.models import Contact, Customer, Product, Ticket
 from backoffice.workflow import apply_transition
 from backoffice.workflows import TicketStatus
@@ -32,12 +31,9 @@ from training.models import (
 )
 from training.workflows import Audience, Outcome, PracticalResult, RequesterKind
 
-FIXTURES = Path(settings.BASE_DIR) / "fixtures" / "training"
-
 
 def _csv(name):
-    with open(FIXTURES / name, encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+    return fixture_rows("training", name)
 
 
 def _say(stdout, text):
