@@ -22,7 +22,7 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import action, display
 
-from backoffice.admin.base import BackofficeAdmin, ReadOnlyInline
+from backoffice.admin.base import BackofficeAdmin, ReadOnlyAdminMixin, ReadOnlyInline
 from billing import receipts, services
 from billing import workflows as wf
 from billing.admin_views import BudgetReportView, claim_budget_rows, figures_table
@@ -377,7 +377,7 @@ class BudgetAdjustmentAdmin(ExportOnlyMixin, BackofficeAdmin):
 
 
 @admin.register(OverrunConfirmation)
-class OverrunConfirmationAdmin(ExportOnlyMixin, BackofficeAdmin):
+class OverrunConfirmationAdmin(ReadOnlyAdminMixin, ExportOnlyMixin, BackofficeAdmin):
     list_display = ["created_at", "year", "category", "display_amount", "display_remaining",
                     "display_over", "reference", "actor"]
     list_select_related = ["actor"]
@@ -385,15 +385,6 @@ class OverrunConfirmationAdmin(ExportOnlyMixin, BackofficeAdmin):
     search_fields = ["reference"]
 
     def has_export_permission(self, request):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
         return False
 
     @display(description=_("amount approved"), ordering="amount")

@@ -24,7 +24,7 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import action, display
 
-from backoffice.admin.base import BackofficeAdmin
+from backoffice.admin.base import BackofficeAdmin, ReadOnlyInline
 from training import selectors, services
 from training import workflows as wf
 from training.forms import ConfirmDialogForm
@@ -588,10 +588,8 @@ class KpiTargetAdmin(BackofficeAdmin):
         return "≤" if obj.kpi in wf.LOWER_IS_BETTER else "≥"
 
 
-class PeriodAppraisalInline(TabularInline):
+class PeriodAppraisalInline(ReadOnlyInline):
     model = Appraisal
-    extra = 0
-    can_delete = False
     show_change_link = True
     fields = ["employee", "state", "resolution_rate", "satisfaction_mean",
               "avg_response_hours", "response_in_time_share", "record_completeness",
@@ -601,12 +599,6 @@ class PeriodAppraisalInline(TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("employee", "period")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AppraisalPeriod)

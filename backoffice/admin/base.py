@@ -269,6 +269,20 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+class ReadOnlyAdminMixin:
+    """Records only services write (ledgers, logs, count sheets): viewable and exportable,
+    never added, edited or deleted by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ReadOnlyInline(TabularInline):
     extra = 0
     can_delete = False

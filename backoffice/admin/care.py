@@ -7,7 +7,6 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import (
     ChoicesDropdownFilter,
     RangeDateFilter,
@@ -15,7 +14,7 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import display
 
-from backoffice.admin.base import BackofficeAdmin
+from backoffice.admin.base import BackofficeAdmin, ReadOnlyInline
 from backoffice.models import (
     FollowUp,
     MaintenancePlan,
@@ -82,20 +81,12 @@ class OverduePlanFilter(admin.SimpleListFilter):
         return queryset
 
 
-class VisitInline(TabularInline):
+class VisitInline(ReadOnlyInline):
     model = MaintenanceVisit
-    extra = 0
-    can_delete = False
     fields = ["visit_link", "due_on", "state", "engineer", "performed_on", "findings"]
     readonly_fields = fields
     ordering = ["-due_on"]
     verbose_name_plural = _("visits")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("engineer")
@@ -236,20 +227,12 @@ class MaintenanceVisitAdmin(ExportOnlyMixin, BackofficeAdmin):
 
 
 # -- software update notices -----------------------------------------------------------
-class RecipientInline(TabularInline):
+class RecipientInline(ReadOnlyInline):
     model = UpdateRecipient
-    extra = 0
-    can_delete = False
     fields = ["customer_link", "from_version", "state", "channel", "notified_at", "updated_on"]
     readonly_fields = fields
     verbose_name_plural = _("customers on older versions")
     per_page = 50
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("customer", "from_version")

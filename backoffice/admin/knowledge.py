@@ -11,7 +11,7 @@ from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RelatedDropdownFilter
 from unfold.decorators import action, display
 
-from backoffice.admin.base import BackofficeAdmin
+from backoffice.admin.base import BackofficeAdmin, ReadOnlyInline
 from backoffice.knowledge_forms import CreateArticleForm, ResolveWithArticleForm
 from backoffice.models import Article, ArticleAttachment, ArticleUse, FollowUp, Ticket
 from backoffice.models.knowledge import stale_after
@@ -53,19 +53,11 @@ class ArticleAttachmentInline(TabularInline):
     fields = ["file", "description"]
 
 
-class ArticleUseInline(TabularInline):
+class ArticleUseInline(ReadOnlyInline):
     model = ArticleUse
-    extra = 0
-    can_delete = False
     fields = ["ticket_link", "used_by", "created_at"]
     readonly_fields = fields
     verbose_name_plural = _("tickets resolved with this article")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("ticket", "used_by")

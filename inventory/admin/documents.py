@@ -29,7 +29,7 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import action, display
 
-from backoffice.admin.base import BackofficeAdmin
+from backoffice.admin.base import BackofficeAdmin, ReadOnlyAdminMixin
 from backoffice.models import Ticket
 from backoffice.workflows import Priority
 from inventory import services
@@ -291,7 +291,7 @@ class VarianceFilter(admin.SimpleListFilter):
 
 
 @admin.register(StocktakeLine)
-class StocktakeLineAdmin(BackofficeAdmin):
+class StocktakeLineAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
     """Count sheets: export to fill in on paper or in a spreadsheet, import the counts."""
 
     resource_classes = [StocktakeLineResource]
@@ -307,15 +307,6 @@ class StocktakeLineAdmin(BackofficeAdmin):
 
     def has_import_permission(self, request):
         return request.user.has_perm("inventory.count_stocktake")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @display(description=_("variance"))
     def display_variance(self, obj):

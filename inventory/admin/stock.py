@@ -16,7 +16,7 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import action, display
 
-from backoffice.admin.base import BackofficeAdmin
+from backoffice.admin.base import BackofficeAdmin, ReadOnlyAdminMixin
 from inventory import selectors, services
 from inventory import workflows as wf
 from inventory.admin.common import DocumentAdmin, LineInline, admin_link
@@ -53,7 +53,7 @@ class ReversalFilter(admin.SimpleListFilter):
 
 
 @admin.register(StockEntry)
-class StockEntryAdmin(BackofficeAdmin):
+class StockEntryAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
     """The ledger: lines are only ever added (by documents) and reversed, never edited."""
 
     list_display = ["posted_at", "display_part", "warehouse", "display_kind", "display_quantity",
@@ -88,15 +88,6 @@ class StockEntryAdmin(BackofficeAdmin):
 
     def has_import_permission(self, request):
         return request.user.has_perm("inventory.import_opening_balance")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @display(description=_("part"), ordering="part__code")
     def display_part(self, obj):
@@ -185,7 +176,7 @@ class BelowReorderFilter(admin.SimpleListFilter):
 
 
 @admin.register(StockBalance)
-class StockBalanceAdmin(BackofficeAdmin):
+class StockBalanceAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
     """On hand per part × warehouse; rows whose part is below its reorder point stand out."""
 
     list_display = ["display_part", "display_specification", "warehouse", "display_quantity",
@@ -207,15 +198,6 @@ class StockBalanceAdmin(BackofficeAdmin):
         return redirect(ledger_url(balance.part_id, balance.warehouse_id))
 
     def has_import_permission(self, request):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
         return False
 
     @display(description=_("part"), ordering="part__code")
