@@ -50,11 +50,6 @@ class TicketResource(BackofficeResource):
         export_order = fields
         import_id_fields = ("number",)
 
-    def get_instance(self, instance_loader, row):
-        if not (row.get("number") or "").strip():
-            return None  # a new ticket: its number is assigned on save
-        return super().get_instance(instance_loader, row)
-
     def before_save_instance(self, instance, row, **kwargs):
         if instance.pk is None:
             instance.schedule_deadlines()

@@ -200,6 +200,16 @@ class BackofficeResource(resources.ModelResource):
                                            "%(row)s of this file.")
                                    % {"column": self.fields[name].column_name, "row": earlier}})
 
+    def get_instance(self, instance_loader, row):
+        """A row of a numbered document without a number is a new document; its number is
+        assigned when it is saved."""
+        model = self._meta.model
+        if (model is not None and issubclass(model, NumberedModel)
+                and "number" in self.get_import_id_fields()
+                and not str(row.get(self.fields["number"].column_name) or "").strip()):
+            return None
+        return super().get_instance(instance_loader, row)
+
     # -- validation ----------------------------------------------------------------
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         errors = dict(import_validation_errors or {})

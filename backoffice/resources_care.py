@@ -10,7 +10,6 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields
-from import_export.widgets import ForeignKeyWidget
 
 from backoffice.models import (
     Article,
@@ -22,7 +21,7 @@ from backoffice.models import (
     UpdateNotice,
     UpdateRecipient,
 )
-from backoffice.resources_base import BackofficeResource, ChoiceWidget
+from backoffice.resources_base import BackofficeResource, ChoiceWidget, LookupWidget
 from backoffice.workflows import Category
 from backoffice.workflows_care import MaintenanceCycle
 from backoffice.workflows_knowledge import ArticleStatus
@@ -30,34 +29,12 @@ from backoffice.workflows_knowledge import ArticleStatus
 User = get_user_model()
 
 
-class LookupWidget(ForeignKeyWidget):
-    """A foreign key by code whose unknown value is a validation error of its column (the
-    preview names row, column and value) instead of a crash of the whole row."""
-
-    def clean(self, value, row=None, **kwargs):
-        try:
-            return super().clean(value, row, **kwargs)
-        except self.model.DoesNotExist:
-            raise ValueError(_("No %(model)s with %(field)s “%(value)s”.")
-                             % {"model": self.model._meta.verbose_name, "field": self.field,
-                                "value": value}) from None
-
-
 def _user(column, attribute=None, readonly=False):
     return fields.Field(attribute=attribute or column, column_name=column, readonly=readonly,
                         widget=LookupWidget(User, field="username"))
 
 
-class _NumberedImport:
-    """Rows without a number are new records; their number is assigned on save."""
-
-    def get_instance(self, instance_loader, row):
-        if not str(row.get("number") or "").strip():
-            return None
-        return super().get_instance(instance_loader, row)
-
-
-class ArticleResource(_NumberedImport, BackofficeResource):
+class ArticleResource(BackofficeResource):
     never_import = (*BackofficeResource.never_import, "author", "reviewed_at")
 
     category = fields.Field(attribute="category", column_name="category",
@@ -90,7 +67,7 @@ class ArticleResource(_NumberedImport, BackofficeResource):
             instance.author = getattr(self, "_import_user", None)
 
 
-class MaintenancePlanResource(_NumberedImport, BackofficeResource):
+class MaintenancePlanResource(BackofficeResource):
     customer = fields.Field(attribute="customer", column_name="customer",
                             widget=LookupWidget(Customer, field="code"))
     product = fields.Field(attribute="product", column_name="product",

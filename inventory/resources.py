@@ -96,14 +96,6 @@ class InventoryResource(BackofficeResource):
                              *[f.attribute for f in self.fields.values()
                                if isinstance(f.widget, CodeWidget) and f.attribute])
 
-    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
-                    collect_failed_rows=False, rollback_on_validation_errors=True, **kwargs):
-        return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors,
-                                   use_transactions=use_transactions,
-                                   collect_failed_rows=collect_failed_rows,
-                                   rollback_on_validation_errors=rollback_on_validation_errors,
-                                   **kwargs)
-
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
         for field in self.fields.values():

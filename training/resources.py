@@ -16,7 +16,7 @@ from import_export import fields, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 
 from backoffice.models import Contact, Customer, Product
-from backoffice.resources_base import BackofficeResource, ChoiceWidget
+from backoffice.resources_base import BackofficeResource, ChoiceWidget, LookupWidget
 from training import selectors
 from training.models import (
     Appraisal,
@@ -43,24 +43,6 @@ from training.workflows import (
     TrainingSessionStatus,
     Urgency,
 )
-
-try:  # in the foundation since main c78818b; this branch was cut before it
-    from backoffice.resources_base import LookupWidget
-except ImportError:  # pragma: no cover - removed once merged
-    class LookupWidget(widgets.ForeignKeyWidget):
-        """A foreign key by a readable key; a miss is a row error naming the value."""
-
-        def clean(self, value, row=None, **kwargs):
-            try:
-                return super().clean(value, row, **kwargs)
-            except self.model.DoesNotExist:
-                raise ValueError(_("No %(model)s with %(field)s “%(value)s”.") % {
-                    "model": self.model._meta.verbose_name, "field": self.field,
-                    "value": value}) from None
-            except self.model.MultipleObjectsReturned:
-                raise ValueError(_("More than one %(model)s with %(field)s “%(value)s”.") % {
-                    "model": self.model._meta.verbose_name, "field": self.field,
-                    "value": value}) from None
 
 User = get_user_model()
 
@@ -221,13 +203,6 @@ class TrainingResource(BackofficeResource):
 
     class Meta:
         abstract = True
-
-    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
-                    collect_failed_rows=False, rollback_on_validation_errors=True, **kwargs):
-        return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors,
-                                   use_transactions=use_transactions,
-                                   collect_failed_rows=collect_failed_rows,
-                                   rollback_on_validation_errors=True, **kwargs)
 
     def get_instance(self, instance_loader, row):
         try:
