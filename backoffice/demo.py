@@ -16,7 +16,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from backoffice import demo_care, roles
+from backoffice import roles
 from backoffice import workflows as wf
 from backoffice.models import (
     BusinessCalendar,
@@ -76,6 +76,12 @@ def fixture_rows(app, name):
     """The rows of ``fixtures/<app>/<name>`` (demo reference data of any app)."""
     with open(Path(settings.BASE_DIR) / "fixtures" / app / name, encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
+
+
+def say(stdout, text):
+    """Progress line of a demo loader (silent when no output stream is given)."""
+    if stdout:
+        stdout.write(text)
 
 
 def _csv(name):
@@ -228,8 +234,9 @@ def load(ticket_count=300, stdout=None):
     ensure_calendar()
     products = ensure_catalogue(users)
     if Ticket.objects.exists():
-        if stdout:
-            stdout.write("Tickets already present: demo tickets not generated again.")
+        say(stdout, "Tickets already present: demo tickets not generated again.")
+        from backoffice import demo_care  # it uses this module's helpers
+
         demo_care.load(users, stdout)
         return users
     rng = random.Random(2026)
@@ -260,8 +267,10 @@ def load(ticket_count=300, stdout=None):
         if target == "on_site" and ticket.category in {wf.Category.COMPLAINT, wf.Category.REQUIREMENT}:
             target = "in_progress"
         _walk(ticket, users, rng, template, target)
-        if stdout and (i + 1) % 100 == 0:
-            stdout.write(f"  {i + 1} tickets")
+        if (i + 1) % 100 == 0:
+            say(stdout, f"  {i + 1} tickets")
     _ = products
+    from backoffice import demo_care
+
     demo_care.load(users, stdout)  # knowledge base, maintenance, notices, follow-ups
     return users

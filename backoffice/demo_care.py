@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backoffice import workflows as wf
+from backoffice.demo import say
 from backoffice.models import (
     Article,
     Customer,
@@ -41,11 +42,6 @@ KEYWORDS = {
     wf.Category.OPERATION: "操作, 培训, 菜单",
     wf.Category.CONSULTATION: "咨询, 配置",
 }
-
-
-def _say(stdout, text):
-    if stdout:
-        stdout.write(text)
 
 
 @transaction.atomic
@@ -95,12 +91,12 @@ def _spread_timeline(rng, stdout):
                                          "first_response_seconds", "resolved_at",
                                          "resolution_met", "confirmed_at", "closed_at"],
                                batch_size=500)
-    _say(stdout, f"  demo ticket timeline spread over {len(tickets)} tickets")
+    say(stdout, f"  demo ticket timeline spread over {len(tickets)} tickets")
 
 
 def _articles(users, rng, stdout):
     if Article.objects.exists():
-        _say(stdout, "Knowledge articles already present: skipped.")
+        say(stdout, "Knowledge articles already present: skipped.")
         return
     manager = users["manager"]
     solved = (Ticket.objects.filter(state=wf.TicketStatus.CLOSED)
@@ -142,12 +138,12 @@ def _articles(users, rng, stdout):
         uses += 1
         if uses >= 4:
             break
-    _say(stdout, f"  {len(made)} knowledge articles, {uses} tickets resolved with one")
+    say(stdout, f"  {len(made)} knowledge articles, {uses} tickets resolved with one")
 
 
 def _maintenance(users, rng, stdout):
     if MaintenancePlan.objects.exists():
-        _say(stdout, "Maintenance plans already present: skipped.")
+        say(stdout, "Maintenance plans already present: skipped.")
         return
     today = timezone.localdate()
     owners = [users["engineer"], users["engineer2"]]
@@ -176,12 +172,12 @@ def _maintenance(users, rng, stdout):
                                                   "系统运行稳定，无异常"]),
                              work_done="完成系统巡检与数据备份", signed_by="客户信息中心")
     done = sum(1 for v in visits if v.state == VisitStatus.DONE)
-    _say(stdout, f"  {len(plans)} maintenance plans, {len(visits)} visits ({done} done)")
+    say(stdout, f"  {len(plans)} maintenance plans, {len(visits)} visits ({done} done)")
 
 
 def _update_notice(users, rng, stdout):
     if UpdateNotice.objects.exists():
-        _say(stdout, "Update notices already present: skipped.")
+        say(stdout, "Update notices already present: skipped.")
         return
     product = (Product.objects.filter(code="ERP").first()
                or Product.objects.order_by("code").first())
@@ -205,12 +201,12 @@ def _update_notice(users, rng, stdout):
         if i % 3 == 0:
             apply_transition(recipient, "mark_updated", actor=users["engineer"],
                              updated_on=timezone.localdate() - dt.timedelta(days=10))
-    _say(stdout, f"  update notice {notice.number} to {len(recipients)} customers")
+    say(stdout, f"  update notice {notice.number} to {len(recipients)} customers")
 
 
 def _followups(users, rng, stdout):
     if FollowUp.objects.filter(ticket__isnull=False).exists():
-        _say(stdout, "Follow-ups already present: skipped.")
+        say(stdout, "Follow-ups already present: skipped.")
         return
     created = followups_generate()
     today = timezone.localdate()
@@ -232,4 +228,4 @@ def _followups(users, rng, stdout):
                                             update_recipient__isnull=False)[:1]:
         apply_transition(followup, "record", actor=users["clerk"],
                          outcome=CallOutcome.SATISFIED, rating=5, remarks="升级顺利，运行正常")
-    _say(stdout, f"  {len(created)} follow-up calls booked, {recorded} recorded")
+    say(stdout, f"  {len(created)} follow-up calls booked, {recorded} recorded")

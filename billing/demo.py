@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backoffice import workflows as desk
+from backoffice.demo import say
 from backoffice.models import Ticket
 from backoffice.workflow import apply_transition
 from billing import services
@@ -41,11 +42,6 @@ EXPENSES = {  # category -> (description, low, high)
     C.TRAINING: [("外部认证培训报名费", 800, 3000), ("培训教材", 80, 300)],
     C.OTHER: [("客户现场加班餐费", 40, 200)],
 }
-
-
-def _say(stdout, text):
-    if stdout:
-        stdout.write(text)
 
 
 def _days(rng, count):
@@ -199,12 +195,12 @@ def load_charges(users, rng):
 def load(users, stdout=None):
     year = timezone.localdate().year
     if Budget.objects.filter(year=year).exists():
-        _say(stdout, "Billing: this year's budget exists; demo budgets and claims not "
+        say(stdout, "Billing: this year's budget exists; demo budgets and claims not "
                      "generated again.")
         return
     rng = random.Random(4)
     load_budgets(users, year)
     counts = load_claims(users, rng)
     load_charges(users, rng)
-    _say(stdout, f"Billing: budgets {year} (approved) and {year + 1} (submitted), "
+    say(stdout, f"Billing: budgets {year} (approved) and {year + 1} (submitted), "
                  f"claims {counts}, {CustomerCharge.objects.count()} customer charges.")

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backoffice.budget import BudgetOverrun
-from backoffice.demo import fixture_rows
+from backoffice.demo import fixture_rows, say
 from backoffice.models import Customer, Ticket
 from backoffice.workflow import apply_transition
 from inventory import services
@@ -39,15 +39,10 @@ def _csv(name):
     return fixture_rows("inventory", name)
 
 
-def _say(stdout, text):
-    if stdout:
-        stdout.write(text)
-
-
 @transaction.atomic
 def load(users, stdout=None):
     if Part.objects.exists():
-        _say(stdout, "Parts already present: inventory demo data not generated again.")
+        say(stdout, "Parts already present: inventory demo data not generated again.")
         return
     keeper, manager = users["warehouse"], users["manager"]
     eng1, eng2 = users["engineer"], users["engineer2"]
@@ -93,7 +88,7 @@ def load(users, stdout=None):
             if int(row[column]):
                 services.opening_balance_post(part=part, warehouse=warehouse,
                                               quantity=int(row[column]), actor=keeper)
-    _say(stdout, f"  {len(parts)} parts with opening balances in {main} and {branch}")
+    say(stdout, f"  {len(parts)} parts with opening balances in {main} and {branch}")
 
     # -- purchasing ----------------------------------------------------------------------
     def order(supplier, lines, urgent=False, **kwargs):
@@ -111,7 +106,7 @@ def load(users, stdout=None):
             apply_transition(po, "approve", actor=manager, confirm_budget_overrun=True,
                              note="价格与合同一致，同意采购")
         except BudgetOverrun as exc:
-            _say(stdout, f"  {po.number} left waiting: {exc.messages[0]}")
+            say(stdout, f"  {po.number} left waiting: {exc.messages[0]}")
             return False
         return True
 
@@ -208,7 +203,7 @@ def load(users, stdout=None):
     plan = PurchasePlan.objects.create(title=f"{today:%Y年%m月}配件采购计划", warehouse=main,
                                        created_by=keeper, note="按库存下限与待发放领用单生成")
     proposed = services.purchase_plan_propose(plan, actor=keeper)
-    _say(stdout, f"  requisitions, stocktakes, scrap, purchase orders; plan with {proposed} "
+    say(stdout, f"  requisitions, stocktakes, scrap, purchase orders; plan with {proposed} "
                  "proposed lines")
 
 

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backoffice import budget
-from backoffice.demo import fixture_rows
+from backoffice.demo import fixture_rows, say
 from backoffice.models import Contact, Customer, Product, Ticket
 from backoffice.workflow import apply_transition
 from backoffice.workflows import TicketStatus
@@ -36,15 +36,10 @@ def _csv(name):
     return fixture_rows("training", name)
 
 
-def _say(stdout, text):
-    if stdout:
-        stdout.write(text)
-
-
 @transaction.atomic
 def load(users, stdout=None):
     if TrainingPlan.objects.exists():
-        _say(stdout, "Training plans already present: training demo not loaded again.")
+        say(stdout, "Training plans already present: training demo not loaded again.")
         return
     rng = random.Random(55)
     services.ensure_default_targets()
@@ -53,7 +48,7 @@ def load(users, stdout=None):
     _sessions(users, plan, rng)
     realistic_ticket_clock(rng, stdout)
     _appraisals(users, rng, stdout)
-    _say(stdout, f"Training: plan {plan.number} with {plan.items.count()} items, "
+    say(stdout, f"Training: plan {plan.number} with {plan.items.count()} items, "
                  f"{TrainingSession.objects.count()} sessions, "
                  f"{Appraisal.objects.count()} appraisals.")
 
@@ -235,7 +230,7 @@ def realistic_ticket_clock(rng, stdout=None):
                                          "response_met", "resolved_at", "resolution_met",
                                          "confirmed_at", "closed_at"], batch_size=500)
     if changed:
-        _say(stdout, f"  realistic response and resolution times on {len(changed)} demo tickets")
+        say(stdout, f"  realistic response and resolution times on {len(changed)} demo tickets")
 
 
 def _appraisals(users, rng, stdout):
