@@ -202,4 +202,105 @@ def matrix_markdown() -> str:
             crud_text = "; ".join(f"{m}: {'/'.join(v)}" for m, v in sorted(models.items()))
             out.append(f"| {app} | {crud_text} | {', '.join(workflow)} |")
         out.append("")
-    return "\n".join(out)
+    return "\n".join(out + transitions_markdown())
+
+
+def transitions_markdown() -> list[str]:
+    """The transition matrix: one row per workflow step, one column per role."""
+    from django.apps import apps
+
+    from backoffice.workflow import transition_label
+
+    scope_text = {ANY: "yes", OWN: "own only", OTHERS: "not own"}
+    owners = owner_fields()
+    out = ["# Workflow steps", "",
+           "Who may press each workflow button (`TRANSITIONS` in each app's `roles.py`). "
+           "*own only*: on their own document; *not own*: never on their own (four eyes). "
+           "A test runs every step's rule for every role and compares it with this table.", "",
+           "| document (whose) | step | " + " | ".join(ROLES) + " |",
+           "|---|---|" + "---|" * len(ROLES)]
+    for label, steps in transition_matrix().items():
+        model = apps.get_model(label)
+        whose = ", ".join(owners.get(label, ())) or "-"
+        for name, who in steps.items():
+            cells = " | ".join(scope_text[who[role]] if role in who else "" for role in ROLES)
+            out.append(f"| {model._meta.verbose_name} ({whose}) | "
+                       f"{transition_label(model, name)} `{name}` | {cells} |")
+    out.append("")
+    return out
+
+
+# -- who runs each workflow step ----------------------------------------------------------
+# Each app's roles.py also declares TRANSITIONS: model -> transition -> {role: scope}, and
+# OWNERS: model -> the fields that make a document someone's own. Scope "any": on every
+# document; "own": only on their own; "others": never on their own (four eyes). "*" stands
+# for every role. A test runs every transition's permission rule for every role on an own
+# and on someone else's document and compares the outcome with this matrix.
+ANY, OWN, OTHERS = "any", "own", "others"
+EVERYONE = "*"
+
+OWNERS = {
+    "ticket": ("assignee",),
+    "maintenancevisit": ("engineer",),
+    "article": ("author",),
+}
+
+_front_desk = {"clerk": ANY, "engineer": ANY, "manager": ANY}
+_engineer_at_work = {"engineer": OWN, "manager": ANY}  # the assignee, or a supervisor
+
+TRANSITIONS = {
+    "ticket": {
+        "assign": {"clerk": ANY, "manager": ANY},
+        "start": _engineer_at_work,
+        "wait_for_customer": _engineer_at_work,
+        "resume": _engineer_at_work,
+        "schedule_visit": _engineer_at_work,
+        "finish_visit": _engineer_at_work,
+        "escalate": _engineer_at_work,
+        "refer_requirement": {"clerk": ANY, "engineer": OWN, "manager": ANY},
+        "evaluate_requirement": {"business": ANY},
+        "refer_complaint": {"clerk": ANY, "engineer": OWN, "manager": ANY},
+        "resolve_complaint": {"manager": ANY},
+        "reopen_complaint": _front_desk,
+        "resolve": _engineer_at_work,
+        "confirm": _front_desk,
+        "reopen": _front_desk,
+        "close": _front_desk,
+        "cancel": {"clerk": ANY, "manager": ANY},
+    },
+    "maintenancevisit": {
+        "make_appointment": _engineer_at_work,
+        "complete": _engineer_at_work,
+        "skip": {"manager": ANY},
+    },
+    "updatenotice": {name: {"manager": ANY}
+                     for name in ("announce", "refresh_recipients", "close", "cancel")},
+    "updaterecipient": {name: _front_desk for name in ("notify", "mark_updated", "decline")},
+    "followup": {name: {"clerk": ANY, "manager": ANY}
+                 for name in ("record", "not_reached", "give_up", "cancel")},
+    "article": {
+        "submit": {"engineer": ANY, "manager": ANY},
+        "revise": {"engineer": ANY, "manager": ANY},
+        "send_back": {"manager": ANY},
+        "publish": {"manager": OTHERS},
+        "confirm_current": {"manager": ANY},
+        "retire": {"manager": ANY},
+    },
+}
+
+
+def transition_matrix() -> dict[str, dict[str, dict[str, str]]]:
+    """"app.model" -> transition -> {role: scope} for every role that may run it."""
+    matrix = {}
+    for app in ROLE_APPS:
+        for model, steps in import_module(f"{app}.roles").TRANSITIONS.items():
+            matrix[f"{app}.{model}"] = {
+                name: ({role: who[EVERYONE] for role in ROLES} if EVERYONE in who else dict(who))
+                for name, who in steps.items()}
+    return matrix
+
+
+def owner_fields() -> dict[str, tuple[str, ...]]:
+    """"app.model" -> the fields naming the person whose document it is."""
+    return {f"{app}.{model}": fields for app in ROLE_APPS
+            for model, fields in import_module(f"{app}.roles").OWNERS.items()}

@@ -6,7 +6,7 @@ budget, requests adjustments and approves claims; finance / leadership approves 
 adjustments and pays claims; the business manager owns the quotes charged to customers.
 """
 
-from backoffice.roles import ALL, crud
+from backoffice.roles import ALL, ANY, EVERYONE, OTHERS, OWN, crud
 
 _OWN_CLAIMS = [*crud("billing.expenseclaim", *ALL), *crud("billing.expenseline", *ALL)]
 _SEE_BUDGET = [*crud("billing.budget", "view"), *crud("billing.budgetline", "view"),
@@ -38,4 +38,33 @@ PERMISSIONS: dict[str, list[str]] = {
         *crud("billing.budgetadjustment", "add", "change"), "billing.approve_budgetadjustment",
         *crud("billing.customercharge", "view"),
     ],
+}
+
+
+# who runs each workflow step (see backoffice.roles.TRANSITIONS)
+OWNERS = {
+    "budget": ("prepared_by", "submitted_by"),
+    "budgetadjustment": ("requested_by",),
+    "expenseclaim": ("claimant",),
+}
+
+TRANSITIONS = {
+    "budget": {
+        "submit": {"manager": ANY},
+        "approve": {"finance": OTHERS},
+        "return_for_revision": {"finance": OTHERS},
+    },
+    "budgetadjustment": {
+        "submit": {"manager": OWN, "finance": OWN},
+        "approve": {"finance": OTHERS},
+        "reject": {"finance": OTHERS},
+    },
+    "expenseclaim": {
+        "submit": {EVERYONE: OWN},
+        "withdraw": {EVERYONE: OWN},
+        "approve": {"manager": OTHERS},
+        "reject": {"manager": OTHERS},
+        "pay": {"finance": OTHERS},
+    },
+    "customercharge": {name: {"business": ANY} for name in ("send", "revise", "accept", "decline")},
 }

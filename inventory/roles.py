@@ -9,7 +9,7 @@
 - finance: reads purchasing and stock figures.
 """
 
-from backoffice.roles import ALL, crud
+from backoffice.roles import ALL, ANY, OTHERS, OWN, crud
 
 _reference = [*crud("inventory.part", "view"), *crud("inventory.partcategory", "view"),
               *crud("inventory.warehouse", "view"), *crud("inventory.stockbalance", "view")]
@@ -56,4 +56,61 @@ PERMISSIONS: dict[str, list[str]] = {
     ],
     "clerk": [*_stock_read],
     "finance": [*_stock_read, *_purchasing_read],
+}
+
+
+# who runs each workflow step (see backoffice.roles.TRANSITIONS)
+OWNERS = {
+    "requisition": ("requester",),
+    "scraprequest": ("requester",),
+    "stocktake": ("started_by", "submitted_by"),
+    "purchaseplan": ("created_by",),
+    "purchaseorder": ("created_by",),
+}
+
+_keeper = {"warehouse": ANY}
+
+TRANSITIONS = {
+    "supplier": {name: {"manager": ANY} for name in ("qualify", "suspend", "reapply", "disqualify")},
+    "requisition": {
+        "submit": {"engineer": OWN},
+        "cancel": {"engineer": OWN},
+        "send_back": _keeper,
+        "issue": _keeper,
+        "confirm_receipt": {"engineer": OWN},
+        "return_parts": {"engineer": OWN, "warehouse": ANY},
+        "close": {"engineer": OWN, "warehouse": ANY},
+    },
+    "scraprequest": {
+        "submit": {"engineer": OWN},
+        "cancel": {"engineer": OWN},
+        "approve": {"manager": OTHERS},
+        "reject": {"manager": OTHERS},
+        "dispose": _keeper,
+    },
+    "disposalbatch": {"complete": _keeper, "cancel": _keeper},
+    "stocktake": {
+        "start": _keeper,
+        "submit": _keeper,
+        "recount": {"manager": OTHERS},
+        "approve": {"manager": OTHERS},
+        "cancel": {"warehouse": ANY, "manager": ANY},
+    },
+    "stocktransfer": {"post": _keeper, "cancel": _keeper},
+    "purchaseplan": {
+        "submit": _keeper,
+        "send_back": {"manager": OTHERS},
+        "approve": {"manager": OTHERS},
+        "order": _keeper,
+        "cancel": _keeper,
+    },
+    "purchaseorder": {
+        "submit": _keeper,
+        "send_back": {"manager": OTHERS},
+        "approve": {"manager": OTHERS},
+        "receive": _keeper,
+        "reopen": _keeper,
+        "close": {"warehouse": ANY, "manager": ANY},
+        "cancel": {"warehouse": ANY, "manager": ANY},
+    },
 }

@@ -8,7 +8,7 @@
   narrowed to one's own rows by the admin's ``get_queryset``.
 """
 
-from backoffice.roles import ALL, crud
+from backoffice.roles import ALL, ANY, EVERYONE, OTHERS, OWN, crud
 
 _own_appraisals = crud("training.appraisal", "view")
 
@@ -40,4 +40,31 @@ PERMISSIONS: dict[str, list[str]] = {
     "business": [*_own_appraisals],
     "warehouse": [*_own_appraisals],
     "finance": [*_own_appraisals],
+}
+
+
+# who runs each workflow step (see backoffice.roles.TRANSITIONS)
+OWNERS = {
+    "appraisal": ("employee",),
+    "trainingplan": ("prepared_by", "submitted_by"),
+}
+
+_trainer_or_manager = {"trainer": ANY, "manager": ANY}
+
+TRANSITIONS = {
+    "trainingneed": {name: _trainer_or_manager for name in ("plan", "drop", "reopen")},
+    "trainingplan": {
+        "submit": {"trainer": ANY},
+        "withdraw": {"trainer": ANY},
+        "approve": {"manager": OTHERS},
+        "reject": {"manager": OTHERS},
+        "close": _trainer_or_manager,
+    },
+    "trainingsession": {"hold": {"trainer": ANY}, "cancel": {"trainer": ANY}},
+    "appraisal": {
+        "review": {"manager": OTHERS},
+        "reopen": {"manager": OTHERS},
+        "acknowledge": {EVERYONE: OWN},
+        "dispute": {EVERYONE: OWN},
+    },
 }
