@@ -123,18 +123,22 @@ class XLSX(base_formats.XLSX):
         inspect_xlsx(in_stream)
         try:
             book = CalamineWorkbook.from_filelike(io.BytesIO(in_stream))
-            rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+            sheet = book.get_sheet_by_index(0)
         except Exception as exc:  # calamine's own errors: damaged or not a workbook
             raise UnreadableFile(_("The .xlsx file could not be read: %(error)s")
                                  % {"error": exc}) from exc
-        rows = [[_cell(v) for v in row] for row in rows if any(v not in ("", None) for v in row)]
-        if not rows:
+        # Row by row into the dataset: no intermediate copy of the whole sheet in Python.
+        rows = (row for row in sheet.iter_rows() if any(v not in ("", None) for v in row))
+        header = next(rows, None)
+        if header is None:
             raise UnreadableFile(_("The file is empty."))
-        _check_rows(len(rows) - 1)
-        width = len(rows[0])
-        dataset = tablib.Dataset(headers=[str(h).strip() if h is not None else "" for h in rows[0]])
-        for row in rows[1:]:
-            dataset.append((row + [None] * width)[:width])
+        width = len(header)
+        dataset = tablib.Dataset(headers=[str(h).strip() if h is not None else "" for h in header])
+        limit = _max_rows()
+        for count, row in enumerate(rows, 1):
+            if count > limit:
+                _check_rows(count + sum(1 for _ in rows))
+            dataset.append(([_cell(v) for v in row] + [None] * width)[:width])
         return dataset
 
 

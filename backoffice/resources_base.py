@@ -6,6 +6,7 @@ named in the preview), rows are written in bulk with one history row each, and e
 text never starts a spreadsheet formula.
 """
 
+import functools
 import re
 
 import django_fsm as fsm
@@ -28,6 +29,11 @@ def escape_formula(value):
     return value
 
 
+@functools.cache
+def _state_fields(model) -> list[str]:
+    return [f.name for f in model._meta.fields if isinstance(f, fsm.FSMFieldMixin)]
+
+
 class ChunkedInstanceLoader(ModelInstanceLoader):
     """Loads the rows a file updates in a few queries (chunks of 5,000 keys: SQLite caps
     the number of query parameters) instead of one query per row. Composite keys fall
@@ -43,9 +49,10 @@ class ChunkedInstanceLoader(ModelInstanceLoader):
         if not self.cached:
             return
         self.pk_field = resource.fields[key_fields[0]]
-        rows = dataset.dict if dataset is not None else []
-        if rows and self.pk_field.column_name in rows[0]:
-            ids = sorted({v for v in (self._clean(row) for row in rows)
+        column = self.pk_field.column_name
+        if dataset is not None and dataset.height and column in (dataset.headers or []):
+            # the key column only (dataset.dict would build a dict for every row)
+            ids = sorted({v for v in (self._clean({column: value}) for value in dataset[column])
                           if v not in (None, "")}, key=str)
             for start in range(0, len(ids), self.chunk):
                 qs = self.get_queryset().filter(
@@ -108,7 +115,7 @@ class BackofficeResource(resources.ModelResource):
         model = cls._meta.model
         if model is None:
             return []
-        return [f.name for f in model._meta.fields if isinstance(f, fsm.FSMFieldMixin)]
+        return _state_fields(model)
 
     #: above this many rows the preview carries no per-field diff (it would cost more than
     #: the import itself and no one reads 20,000 diffs); errors are always listed
@@ -181,8 +188,8 @@ class BackofficeResource(resources.ModelResource):
         if not columns or not all(c in (dataset.headers or []) for c in columns):
             return {}
         first_seen, duplicates = {}, {}
-        for number, row in enumerate(dataset.dict, 1):
-            key = tuple(str(row.get(c) or "").strip().upper() for c in columns)
+        for number, values in enumerate(zip(*(dataset[c] for c in columns), strict=True), 1):
+            key = tuple(str(v or "").strip().upper() for v in values)
             if not all(key):  # a blank key part: a new record, not a duplicate
                 continue
             if key in first_seen:
@@ -199,6 +206,37 @@ class BackofficeResource(resources.ModelResource):
             raise ValidationError({name: _("The same %(column)s already appears in row "
                                            "%(row)s of this file.")
                                    % {"column": self.fields[name].column_name, "row": earlier}})
+
+    # -- unchanged rows ------------------------------------------------------------------
+    # Big files run with skip_diff (no deep copy and no two exports per row), but then
+    # import-export never skips unchanged rows: re-importing a file would rewrite every
+    # record and add a history row to each. So the stored values of a loaded record are
+    # noted before the row is applied, and compared after.
+    def after_init_instance(self, instance, new, row, **kwargs):
+        super().after_init_instance(instance, new, row, **kwargs)
+        instance._stored_values = None if new else self._stored_values(instance)
+
+    @staticmethod
+    def _stored_values(instance):
+        return tuple(getattr(instance, f.attname) for f in instance._meta.concrete_fields)
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if not self._meta.skip_diff:
+            return super().skip_row(instance, original, row, import_validation_errors)
+        before = getattr(instance, "_stored_values", None)
+        if not self._meta.skip_unchanged or import_validation_errors or before is None:
+            return False
+        if any(isinstance(f.widget, widgets.ManyToManyWidget) and f.column_name in row
+               for f in self.get_import_fields()):
+            return False  # many-to-many values are not in the stored row: write them
+        return self._stored_values(instance) == before
+
+    def get_import_fields(self):
+        """Worked out once per resource instead of for every row (import-export asks for
+        every row, twice)."""
+        if getattr(self, "_import_fields_cache", None) is None:
+            self._import_fields_cache = super().get_import_fields()
+        return self._import_fields_cache
 
     def get_instance(self, instance_loader, row):
         """A row of a numbered document without a number is a new document; its number is

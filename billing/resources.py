@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields
 from import_export.instance_loaders import ModelInstanceLoader
-from import_export.widgets import DateWidget, DecimalWidget, ForeignKeyWidget
+from import_export.widgets import DateWidget, DecimalWidget
 
 from backoffice.models import Customer, Ticket
-from backoffice.resources_base import BackofficeResource, ChoiceWidget
+from backoffice.resources_base import BackofficeResource, ChoiceWidget, LookupWidget
 from billing.models import (
     Budget,
     BudgetAdjustment,
@@ -41,7 +41,7 @@ class BudgetLineResource(BackofficeResource):
     """Budget lines keyed by (year, category, period); only draft or returned budgets."""
 
     year = fields.Field(attribute="budget", column_name="year",
-                        widget=ForeignKeyWidget(Budget, field="year"))
+                        widget=LookupWidget(Budget, field="year"))
     category = fields.Field(attribute="category", column_name="category",
                             widget=ChoiceWidget(ExpenseCategory))
     period = fields.Field(attribute="period", column_name="period",
@@ -168,7 +168,7 @@ class ExpenseLineResource(BackofficeResource):
     never_import = (*BackofficeResource.never_import, "receipt")
 
     claim = fields.Field(attribute="claim", column_name="claim",
-                         widget=ForeignKeyWidget(ExpenseClaim, field="number"))
+                         widget=LookupWidget(ExpenseClaim, field="number"))
     claimant = fields.Field(attribute="claim__claimant__username", column_name="claimant",
                             readonly=True)
     claim_title = fields.Field(attribute="claim__title", column_name="purpose", readonly=True)
@@ -179,9 +179,9 @@ class ExpenseLineResource(BackofficeResource):
                             widget=ChoiceWidget(ExpenseCategory))
     amount = fields.Field(attribute="amount", column_name="amount", widget=DecimalWidget())
     ticket = fields.Field(attribute="ticket", column_name="ticket",
-                          widget=ForeignKeyWidget(Ticket, field="number"))
+                          widget=LookupWidget(Ticket, field="number"))
     customer = fields.Field(attribute="customer", column_name="customer",
-                            widget=ForeignKeyWidget(Customer, field="code"))
+                            widget=LookupWidget(Customer, field="code"))
     receipt = fields.Field(attribute="receipt", column_name="receipt", readonly=True)
 
     class Meta:

@@ -171,21 +171,6 @@ class PartResource(InventoryResource):
         # above): skip the per-row uniqueness query.
         super().validate_instance(instance, import_validation_errors, validate_unique=False)
 
-    # skip_diff saves a deep copy and two exports per row, but import-export then never
-    # skips unchanged rows; compare the importable values directly instead.
-    def _importable_values(self, instance):
-        return tuple(field.get_value(instance) for field in self.fields.values()
-                     if not field.readonly and field.attribute)
-
-    def after_init_instance(self, instance, new, row, **kwargs):
-        super().after_init_instance(instance, new, row, **kwargs)
-        instance._values_before = None if new else self._importable_values(instance)
-
-    def skip_row(self, instance, original, row, import_validation_errors=None):
-        if import_validation_errors or getattr(instance, "_values_before", None) is None:
-            return False
-        return self._importable_values(instance) == instance._values_before
-
 
 class SupplierResource(InventoryResource):
     """Suppliers enter as "qualification pending"; qualifying them is the manager's button."""

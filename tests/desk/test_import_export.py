@@ -151,3 +151,22 @@ def test_chinese_headers_are_accepted():
     assert not result.has_errors() and not result.has_validation_errors()
     customer = Customer.objects.get(code="C0301")
     assert customer.is_vip and customer.region == "江西"
+
+
+def test_reimporting_a_big_file_skips_unchanged_rows_and_writes_no_history(monkeypatch):
+    """Above diff_rows_limit the preview carries no diffs; unchanged rows must still be
+    recognised, or every re-import would rewrite every record with a history row."""
+    monkeypatch.setattr(CustomerResource, "diff_rows_limit", 5)
+    rows = [(f"C9{i:03d}", f"客户{i}", "0", "华东") for i in range(12)]
+    dataset = tablib.Dataset(*rows, headers=["code", "name", "is_vip", "region"])
+    first = CustomerResource().import_data(dataset)
+    assert first.totals["new"] == 12
+    again = CustomerResource().import_data(dataset)
+    assert (again.totals["skip"], again.totals["update"]) == (12, 0)
+    assert Customer.history.count() == 12
+
+    dataset[3] = ("C9003", "改名客户", "0", "华南")
+    third = CustomerResource().import_data(dataset)
+    assert (third.totals["skip"], third.totals["update"]) == (11, 1)
+    assert Customer.objects.get(code="C9003").region == "华南"
+    assert Customer.history.count() == 13
