@@ -124,6 +124,10 @@ class BackofficeResource(resources.ModelResource):
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
                     collect_failed_rows=False, rollback_on_validation_errors=True, **kwargs):
         """All or nothing: any invalid row rolls back the whole file."""
+        # The admin's confirm step asks to keep every imported instance in the result, for
+        # admin log entries we do not write (IMPORT_EXPORT_SKIP_ADMIN_LOG): 100,000 model
+        # instances held to the end of the request. Ids and names are kept either way.
+        kwargs.pop("retain_instance_in_row_result", None)
         if dataset.height > self.diff_rows_limit and not self._meta.skip_diff:
             from copy import copy
 

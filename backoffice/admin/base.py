@@ -5,6 +5,8 @@ the safe forms, optimistic locking on the change form, and - for models with a s
 machine - one dialog button per transition, routed through ``apply_transition``.
 """
 
+import contextvars
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +27,9 @@ from backoffice.formats import UnreadableFile
 from backoffice.forms import ExportForm, SafeImportForm, TransitionForm
 from backoffice.models.base import ConcurrentEdit, VersionedModel
 from backoffice.paginator import EstimatedCountPaginator
+
+#: set while an import request asked for "Import now" (admins are shared between threads)
+_import_now = contextvars.ContextVar("import_now", default=False)
 
 VARIANTS = {"primary", "success", "info", "warning", "danger", "default"}
 
@@ -219,8 +224,16 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
 
     def import_action(self, request, **kwargs):
         """The preview lists every invalid row but only the first rows of a big valid file:
-        the browser should not have to draw 100,000 table rows to offer "Confirm"."""
-        response = super().import_action(request, **kwargs)
+        the browser should not have to draw 100,000 table rows to offer "Confirm".
+
+        "Import now" (``_import_now``) skips the preview: import-export's no-confirm path,
+        which validates and writes in one pass and, like the preview, writes nothing and
+        lists the errors when a row is wrong."""
+        token = _import_now.set(request.method == "POST" and "_import_now" in request.POST)
+        try:
+            response = super().import_action(request, **kwargs)
+        finally:
+            _import_now.reset(token)
         result = getattr(response, "context_data", {}).get("result")
         if result is not None and len(result.rows) > self.preview_rows:
             total = len(result.rows)
@@ -228,6 +241,9 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
             messages.info(request, _("%(total)d rows checked; the first %(shown)d are shown "
                                      "below.") % {"total": total, "shown": self.preview_rows})
         return response
+
+    def is_skip_import_confirm_enabled(self):
+        return _import_now.get() or super().is_skip_import_confirm_enabled()
 
     def add_data_read_fail_error_to_form(self, form, exc):
         """Say why a file was refused, in the user's language, instead of an exception name."""

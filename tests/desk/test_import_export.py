@@ -170,3 +170,29 @@ def test_reimporting_a_big_file_skips_unchanged_rows_and_writes_no_history(monke
     assert (third.totals["skip"], third.totals["update"]) == (11, 1)
     assert Customer.objects.get(code="C9003").region == "华南"
     assert Customer.history.count() == 13
+
+
+def test_import_now_validates_and_writes_in_one_step(client, manager):
+    client.force_login(manager)
+    page = client.get(reverse("admin:backoffice_customer_import")).content.decode()
+    assert 'name="_import_now"' in page
+    data = (SAMPLES / "customers_import.csv").read_bytes()
+    response = client.post(reverse("admin:backoffice_customer_import"), {
+        "format": CSV, "resource": "0", "_import_now": "1",
+        "import_file": SimpleUploadedFile("customers.csv", data, content_type="text/csv")})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:backoffice_customer_changelist")
+    customer = Customer.objects.get(code="C0102")
+    assert customer.history.get().history_change_reason == "import"
+
+
+def test_import_now_with_one_bad_row_imports_nothing_and_shows_the_errors(client, manager):
+    client.force_login(manager)
+    data = (SAMPLES / "customers_import_bad_row.csv").read_bytes()
+    response = client.post(reverse("admin:backoffice_customer_import"), {
+        "format": CSV, "resource": "0", "_import_now": "1",
+        "import_file": SimpleUploadedFile("customers.csv", data, content_type="text/csv")})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "This field cannot be blank" in page
+    assert Customer.objects.count() == 0
