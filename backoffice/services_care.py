@@ -4,9 +4,9 @@ Both generators are idempotent and cron-friendly (``manage.py generate_maintenan
 ``manage.py generate_followups``). Follow-ups are created by the generator and by
 :func:`ticket_close`, never by a ``post_save`` signal: a signal would fire on fixtures
 and imports and hide the order of writes (STYLE.md). The generator is the guarantee -
-every ticket closed by any path (the admin's close button, imports, scripts) gets its
-follow-up on the generator's next run; :func:`ticket_close` books it at once for callers
-that close tickets in code.
+every ticket closed by any other path (imports, scripts) gets its follow-up on the
+generator's next run; :func:`ticket_close` books it at once, and the admin's Close button
+runs it.
 """
 
 import datetime as dt
@@ -133,10 +133,16 @@ def followups_generate(*, now=None, lookback_days: int | None = None) -> list[Fo
 
 
 @transaction.atomic
-def ticket_close(*, ticket: Ticket, actor, note: str = ""):
+def ticket_close(*, ticket: Ticket, actor, note: str = "", **kwargs):
     """Close and archive the ticket and book its follow-up call, in one transaction."""
-    apply_transition(ticket, "close", actor=actor, note=note)
+    apply_transition(ticket, "close", actor=actor, note=note, **kwargs)
     return followup_for_ticket(ticket)
+
+
+def ticket_close_step(ticket: Ticket, name: str, *, actor, note: str = "", **kwargs):
+    """The admin's Close button (``BackofficeAdmin.transition_services``)."""
+    assert name == "close"
+    return ticket_close(ticket=ticket, actor=actor, note=note, **kwargs)
 
 
 # -- update notices --------------------------------------------------------------------

@@ -257,6 +257,8 @@ class EngineerFilter(RelatedDropdownFilter):
 @admin.register(Ticket)
 class TicketAdmin(TicketKnowledgeMixin, BackofficeAdmin):
     resource_classes = [TicketResource]
+    # closing books the follow-up call at once (not on the generator's next run)
+    transition_services = {"close": "backoffice.services_care.ticket_close_step"}
     list_display = ["number", "subject", "display_state", "display_priority", "category",
                     "customer", "assignee", "received_at", "display_deadline"]
     list_display_links = ["number", "subject"]

@@ -75,6 +75,17 @@ def test_ticket_close_books_the_call_at_once(clerk, engineer):
     assert followup_for_ticket(ticket) == followup
 
 
+def test_the_close_button_books_the_call_at_once(client, clerk, engineer):
+    ticket = confirmed(clerk, engineer)
+    client.force_login(clerk)
+    url = reverse("admin:backoffice_ticket_transition_close", args=[ticket.pk])
+    client.post(url, {"_form_submitted": "on", "note": "归档"})
+    ticket.refresh_from_db()
+    assert ticket.state == wf.TicketStatus.CLOSED
+    assert ticket.events.get(action="close").note == "归档"
+    assert FollowUp.objects.get(ticket=ticket).due_on > timezone.localdate(ticket.closed_at)
+
+
 def test_ticket_close_refused_changes_nothing(clerk, engineer, business):
     ticket = confirmed(clerk, engineer)
     with pytest.raises(PermissionDenied):
