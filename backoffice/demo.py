@@ -228,6 +228,47 @@ def _walk(ticket, users, rng, template, target):
     go("close", clerk)
 
 
+#: working hours from first response to resolution, per priority (min, max)
+RESOLUTION_HOURS = {wf.Priority.CRITICAL: (1, 8), wf.Priority.HIGH: (3, 30),
+                    wf.Priority.NORMAL: (4, 100), wf.Priority.LOW: (24, 220)}
+
+
+def _realistic_timeline(rng, stdout):
+    """The walk runs every ticket's workflow *now*: a ticket received months ago was
+    answered, resolved and closed at load time, which would make response times,
+    monthly appraisals and weekly charts meaningless. Spread those moments over the
+    working hours after each ticket's arrival, on its own business calendar (never
+    later than now). States, journals and service records stay as walked; a demo-only
+    bulk update, without history rows."""
+    now = timezone.now()
+    tickets = list(Ticket.objects.filter(first_response_at__isnull=False)
+                   .select_related("sla_policy__calendar"))
+    calendars = {}
+    for t in tickets:
+        if t.sla_policy_id not in calendars:
+            calendars[t.sla_policy_id] = t._calendar()
+        cal = calendars[t.sla_policy_id]
+        minutes = rng.choices([rng.randint(5, 120), rng.randint(120, 480),
+                               rng.randint(480, 1800)], weights=[70, 22, 8])[0]
+        t.first_response_at = min(cal.add(t.received_at, minutes * 60), now)
+        t.first_response_seconds = int(cal.between(t.received_at, t.first_response_at))
+        t.response_met = t.response_due is None or t.first_response_at <= t.response_due
+        moment = t.first_response_at
+        if t.resolved_at:
+            low, high = RESOLUTION_HOURS.get(t.priority, (4, 100))
+            t.resolved_at = min(cal.add(moment, rng.uniform(low, high) * 3600), now)
+            t.resolution_met = t.resolution_due is None or t.resolved_at <= t.resolution_due
+            moment = t.resolved_at
+        if t.confirmed_at:
+            t.confirmed_at = moment = min(moment + dt.timedelta(hours=rng.uniform(2, 48)), now)
+        if t.closed_at:
+            t.closed_at = min(moment + dt.timedelta(hours=rng.uniform(1, 24)), now)
+    Ticket.objects.bulk_update(tickets, ["first_response_at", "first_response_seconds",
+                                         "response_met", "resolved_at", "resolution_met",
+                                         "confirmed_at", "closed_at"], batch_size=500)
+    say(stdout, f"  realistic response and resolution times on {len(tickets)} tickets")
+
+
 @transaction.atomic
 def load(ticket_count=300, stdout=None):
     users = ensure_users(stdout)
@@ -270,6 +311,7 @@ def load(ticket_count=300, stdout=None):
         if (i + 1) % 100 == 0:
             say(stdout, f"  {i + 1} tickets")
     _ = products
+    _realistic_timeline(rng, stdout)
     from backoffice import demo_care
 
     demo_care.load(users, stdout)  # knowledge base, maintenance, notices, follow-ups

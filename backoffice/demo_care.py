@@ -47,51 +47,10 @@ KEYWORDS = {
 @transaction.atomic
 def load(users, stdout=None):
     rng = random.Random(606)
-    _spread_timeline(rng, stdout)
     _articles(users, rng, stdout)
     _maintenance(users, rng, stdout)
     _update_notice(users, rng, stdout)
     _followups(users, rng, stdout)
-
-
-#: plausible working time from arrival to resolution, per priority (hours: min, max)
-RESOLUTION_HOURS = {wf.Priority.CRITICAL: (1, 8), wf.Priority.HIGH: (3, 30),
-                    wf.Priority.NORMAL: (4, 100), wf.Priority.LOW: (24, 220)}
-
-
-def _spread_timeline(rng, stdout):
-    """The desk's demo walks every ticket through its workflow *now*, so all of them
-    were answered, resolved and closed in the last minutes. Spread those moments after
-    each ticket's arrival, so the weekly charts and reports show a believable history.
-    Runs only on freshly generated demo tickets (none resolved more than a day ago);
-    a demo-only bulk update, without history rows."""
-    now = timezone.now()
-    resolved = Ticket.objects.filter(resolved_at__isnull=False)
-    if not resolved.exists() or resolved.filter(
-            resolved_at__lt=now - dt.timedelta(days=1)).exists():
-        return
-    from backoffice.sla import WorkingCalendar
-
-    calendar = WorkingCalendar.load()
-    tickets = list(Ticket.objects.filter(first_response_at__isnull=False))
-    for t in tickets:
-        lo, hi = RESOLUTION_HOURS.get(t.priority, (4, 100))
-        answer = t.received_at + dt.timedelta(minutes=rng.randint(5, 60 * (2 if lo < 4 else 20)))
-        t.first_response_at = min(answer, now)
-        t.response_met = t.response_due is None or t.first_response_at <= t.response_due
-        t.first_response_seconds = int(calendar.between(t.received_at, t.first_response_at))
-        if t.resolved_at:
-            t.resolved_at = min(t.received_at + dt.timedelta(hours=rng.uniform(lo, hi)), now)
-            t.resolution_met = t.resolution_due is None or t.resolved_at <= t.resolution_due
-        if t.confirmed_at:
-            t.confirmed_at = min(t.resolved_at + dt.timedelta(hours=rng.uniform(2, 48)), now)
-        if t.closed_at and t.state == wf.TicketStatus.CLOSED:
-            t.closed_at = min(t.confirmed_at + dt.timedelta(hours=rng.uniform(1, 24)), now)
-    Ticket.objects.bulk_update(tickets, ["first_response_at", "response_met",
-                                         "first_response_seconds", "resolved_at",
-                                         "resolution_met", "confirmed_at", "closed_at"],
-                               batch_size=500)
-    say(stdout, f"  demo ticket timeline spread over {len(tickets)} tickets")
 
 
 def _articles(users, rng, stdout):

@@ -19,7 +19,6 @@ from backoffice import budget
 from backoffice.demo import fixture_rows, say
 from backoffice.models import Contact, Customer, Product, Ticket
 from backoffice.workflow import apply_transition
-from backoffice.workflows import TicketStatus
 from training import services
 from training.models import (
     Appraisal,
@@ -46,7 +45,6 @@ def load(users, stdout=None):
     needs = _needs(users)
     plan = _plan(users, needs)
     _sessions(users, plan, rng)
-    realistic_ticket_clock(rng, stdout)
     _appraisals(users, rng, stdout)
     say(stdout, f"Training: plan {plan.number} with {plan.items.count()} items, "
                  f"{TrainingSession.objects.count()} sessions, "
@@ -180,57 +178,6 @@ def _results(attendee, item, rng):
     if below and rng.random() < 0.5:
         attendee.coached_on = timezone.localdate() - dt.timedelta(days=rng.randint(3, 20))
         attendee.coaching_note = "一对一辅导，重做练习题后考核通过"
-
-
-def realistic_ticket_clock(rng, stdout=None):
-    """Give the desk's demo tickets working-time stamps that look like real work.
-
-    ``backoffice.demo`` walks every ticket through its workflow at load time, so a ticket
-    received months ago was answered, resolved and closed "now": its first-response time
-    is months of working hours and every resolution falls into the current month, which
-    makes monthly appraisals meaningless. For tickets older than three weeks whose
-    stamps are clearly load-time ones, this spreads the first response, resolution,
-    confirmation and closing over the hours and days after arrival, on the ticket's own
-    business calendar. States, journals and the service record are left as they are.
-    Remove once the desk's demo stamps its own realistic times.
-    """
-    now = timezone.now()
-    cutoff = now - dt.timedelta(days=21)
-    tickets = list(Ticket.objects.filter(received_at__lt=cutoff)
-                   .select_related("sla_policy__calendar", "customer"))
-    calendars = {}
-    changed = []
-    for t in tickets:
-        stamps = [s for s in (t.first_response_at, t.resolved_at, t.closed_at) if s]
-        if not stamps or min(stamps) - t.received_at < dt.timedelta(days=14):
-            continue  # no stamps, or already realistic
-        key = t.sla_policy_id
-        if key not in calendars:
-            calendars[key] = t._calendar()
-        cal = calendars[key]
-        if t.first_response_at:
-            minutes = rng.choices([rng.randint(5, 120), rng.randint(120, 480),
-                                   rng.randint(480, 1800)], weights=[70, 22, 8])[0]
-            t.first_response_at = cal.add(t.received_at, minutes * 60)
-            t.first_response_seconds = minutes * 60
-            t.response_met = t.response_due is None or t.first_response_at <= t.response_due
-        start = t.first_response_at or t.received_at
-        if t.resolved_at:
-            t.resolved_at = cal.add(start, rng.randint(1, 36) * 3600)
-            t.resolution_met = t.resolution_due is None or t.resolved_at <= t.resolution_due
-            start = t.resolved_at
-        if t.confirmed_at:
-            t.confirmed_at = start + dt.timedelta(hours=rng.randint(2, 48))
-            start = t.confirmed_at
-        if t.closed_at:
-            hours = rng.randint(1, 24) if t.state == TicketStatus.CLOSED else rng.randint(1, 8)
-            t.closed_at = start + dt.timedelta(hours=hours)
-        changed.append(t)
-    Ticket.objects.bulk_update(changed, ["first_response_at", "first_response_seconds",
-                                         "response_met", "resolved_at", "resolution_met",
-                                         "confirmed_at", "closed_at"], batch_size=500)
-    if changed:
-        say(stdout, f"  realistic response and resolution times on {len(changed)} demo tickets")
 
 
 def _appraisals(users, rng, stdout):
