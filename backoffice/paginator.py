@@ -19,6 +19,12 @@ class EstimatedCountPaginator(Paginator):
       subquery), so a broad search stops counting early.
     """
 
+    #: shows "about N" for an estimate and "more than N" for a capped count (unfold
+    #: includes a paginator's template_name in its pagination bar)
+    template_name = "admin/backoffice/pagination.html"
+    count_is_estimate = False
+    count_is_capped = False
+
     @cached_property
     def count(self):
         qs = self.object_list
@@ -32,8 +38,11 @@ class EstimatedCountPaginator(Paginator):
                                [qs.model._meta.db_table])
                 row = cursor.fetchone()
             if row and row[0] and row[0] >= EXACT_BELOW:
+                self.count_is_estimate = True
                 return int(row[0])
             return super().count
         if query.where:
-            return qs.order_by()[:COUNT_CAP].count()
+            count = qs.order_by()[:COUNT_CAP].count()
+            self.count_is_capped = count >= COUNT_CAP
+            return count
         return super().count
