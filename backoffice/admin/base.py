@@ -16,9 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.module_loading import import_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
+from import_export.results import Result
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
@@ -250,6 +252,52 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
                                      "below.") % {"total": total, "shown": self.preview_rows})
         return response
 
+    #: a file with more rows than this is imported by a background job whichever button
+    #: was pressed: the page shows a progress bar instead of a request that runs for minutes
+    background_import_rows = 5_000
+
+    def process_dataset(self, dataset, form, request, **kwargs):
+        if dataset.height > self.background_import_rows:
+            upload = self._uploaded_file(form)
+            if upload is not None:
+                from backoffice import jobs
+
+                fmt = self.get_import_formats()[int(form.cleaned_data["format"])]
+                job = jobs.start_import(
+                    user=request.user, model_label=self.model._meta.label, upload=upload,
+                    file_format="xlsx" if issubclass(fmt, formats.XLSX) else "csv",
+                    language=get_language())
+                return HandedToJob(job, dataset.height)
+        return super().process_dataset(dataset, form, request, **kwargs)
+
+    def _uploaded_file(self, form):
+        """The file being imported: the upload ("Import now") or the preview's copy."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        data = form.cleaned_data
+        if data.get("import_file") is not None:
+            upload = data["import_file"]
+            upload.seek(0)
+            return SimpleUploadedFile(upload.name, upload.read())
+        if data.get("import_file_name"):
+            fmt = self.get_import_formats()[int(data["format"])]
+            storage = self.get_tmp_storage_class()(
+                name=data["import_file_name"], encoding=None, read_mode=fmt().get_read_mode(),
+                **self.get_tmp_storage_class_kwargs())
+            content = storage.read()
+            if isinstance(content, str):
+                content = content.encode()
+            return SimpleUploadedFile(data.get("original_file_name") or "import", content)
+        return None
+
+    def process_result(self, result, request):
+        if isinstance(result, HandedToJob):
+            messages.info(request, _("The file has %(rows)s rows: it is being imported in the "
+                                     "background. This page shows the progress and, at the "
+                                     "end, the result.") % {"rows": result.row_count})
+            return redirect(reverse("admin:backoffice_datajob_change", args=[result.job.pk]))
+        return super().process_result(result, request)
+
     def is_skip_import_confirm_enabled(self):
         return _import_now.get() or super().is_skip_import_confirm_enabled()
 
@@ -291,6 +339,14 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
                 f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_change",
                 args=[object_id]))
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class HandedToJob(Result):
+    """What process_dataset returns when a background job took the file over."""
+
+    def __init__(self, job, rows):
+        super().__init__()
+        self.job, self.row_count = job, rows
 
 
 class ReadOnlyAdminMixin:

@@ -106,3 +106,38 @@ def test_the_database_queue_and_worker(client, manager, settings):
     call_command("db_worker", "--batch", "--no-startup-delay")
     job.refresh_from_db()
     assert job.status == JobStatus.DONE and Customer.objects.count() == 50
+
+
+@pytest.mark.parametrize("button", ["check_then_confirm", "import_now"])
+def test_a_big_file_goes_to_a_background_job_whichever_button(client, manager, button,
+                                                               monkeypatch):
+    """No request runs for minutes: above background_import_rows the admin hands the file
+    to a job and shows its progress page."""
+    import re
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from backoffice.admin.base import BackofficeAdmin
+    from backoffice.models import Customer, DataJob
+
+    monkeypatch.setattr(BackofficeAdmin, "background_import_rows", 3)
+    data = "code,name,region\n" + "".join(f"C8{i:03d},客户{i},华东\n" for i in range(5))
+    client.force_login(manager)
+    url = reverse("admin:backoffice_customer_import")
+    upload = SimpleUploadedFile("big.csv", data.encode(), content_type="text/csv")
+    post = {"format": "0", "resource": "0", "import_file": upload}
+    if button == "import_now":
+        response = client.post(url, {**post, "_import_now": "1"})
+    else:
+        preview = client.post(url, post).content.decode()
+        fields = dict(re.findall(r'name="(import_file_name|original_file_name|format|resource)"'
+                                 r'[^>]*value="([^"]*)"', preview))
+        assert Customer.objects.count() == 0
+        response = client.post(reverse("admin:backoffice_customer_process_import"), fields)
+    job = DataJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:backoffice_datajob_change", args=[job.pk])
+    job.refresh_from_db()  # tests run jobs immediately
+    assert (job.status, job.created_rows, job.owner) == ("done", 5, manager)
+    assert Customer.objects.filter(code__startswith="C8").count() == 5
+    assert Customer.objects.get(code="C8000").history.get().history_user == manager
