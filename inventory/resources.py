@@ -10,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
-from import_export.instance_loaders import CachedInstanceLoader
 
 from backoffice.resources_base import BackofficeResource, ChoiceWidget
 from inventory import services
@@ -149,7 +148,6 @@ class PartResource(InventoryResource):
                   "preferred_supplier", "is_active", "on_hand")
         export_order = fields
         import_id_fields = ("code",)
-        instance_loader_class = CachedInstanceLoader
         skip_diff = True
 
     def get_queryset(self):
@@ -164,12 +162,6 @@ class PartResource(InventoryResource):
     def before_import_row(self, row, **kwargs):
         if not row.get("code"):
             raise ValidationError({"code": _("The part code is required.")})
-        self.check_duplicate(row["code"], kwargs.get("row_number"), "code")
-
-    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
-        # The code is the upsert key (found by the cached loader, duplicates refused
-        # above): skip the per-row uniqueness query.
-        super().validate_instance(instance, import_validation_errors, validate_unique=False)
 
 
 class SupplierResource(InventoryResource):
@@ -183,7 +175,6 @@ class SupplierResource(InventoryResource):
                   "address", "tax_id", "business_scope", "is_active")
         export_order = fields
         import_id_fields = ("code",)
-        instance_loader_class = CachedInstanceLoader
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
@@ -192,7 +183,6 @@ class SupplierResource(InventoryResource):
     def before_import_row(self, row, **kwargs):
         if not row.get("code"):
             raise ValidationError({"code": _("The supplier code is required.")})
-        self.check_duplicate(row["code"], kwargs.get("row_number"), "code")
 
 
 # -- opening balances (posted as ledger lines) --------------------------------------------
