@@ -36,6 +36,23 @@ def state_field(model):
     raise LookupError(f"{model.__name__} has no FSM field")
 
 
+def state_machines():
+    """(model, {transition name: transition}) for every model with transitions, across
+    the four apps (history copies keep the state field but have no transitions)."""
+    from django.apps import apps
+
+    for model in apps.get_models():
+        try:
+            field = state_field(model)
+        except LookupError:
+            continue
+        transitions = {}
+        for t in field.get_all_transitions(model):
+            transitions.setdefault(t.name, t)
+        if transitions:
+            yield model, transitions
+
+
 def transitions_of(model) -> list[TransitionInfo]:
     """All transitions declared on the model, once each, in declaration order."""
     seen: dict[str, TransitionInfo] = {}

@@ -14,23 +14,9 @@ from backoffice import roles, workflow
 from backoffice.roles import ANY, OTHERS, OWN
 
 
-def state_machines():
-    for model in apps.get_models():
-        try:
-            field = workflow.state_field(model)
-        except LookupError:
-            continue
-        if model.__name__.startswith("Historical"):
-            continue
-        transitions = {}
-        for t in field.get_all_transitions(model):
-            transitions.setdefault(t.name, t)
-        yield model, transitions
-
-
 def test_the_matrix_names_exactly_the_transitions_in_the_code():
     in_code = {f"{model._meta.label_lower}.{name}"
-               for model, transitions in state_machines() for name in transitions}
+               for model, transitions in workflow.state_machines() for name in transitions}
     in_matrix = {f"{label}.{name}"
                  for label, steps in roles.transition_matrix().items() for name in steps}
     assert in_code - in_matrix == set(), "add these steps to the apps' roles.TRANSITIONS"
@@ -79,7 +65,7 @@ def test_every_role_may_run_exactly_the_steps_the_matrix_grants(make_user):
     expected = roles.transition_matrix()
     owners = roles.owner_fields()
     mismatches, checked = [], 0
-    for model, transitions in state_machines():
+    for model, transitions in workflow.state_machines():
         label = model._meta.label_lower
         for name, transition in transitions.items():
             for role, user in users.items():
@@ -112,7 +98,7 @@ def test_a_deactivated_user_runs_nothing_whatever_their_role(make_user):
     stranger = make_user("engineer", username="someone_else")
     for role in roles.ROLES:
         user = make_user(role, is_active=False)
-        for model, transitions in state_machines():
+        for model, transitions in workflow.state_machines():
             fields = owners.get(model._meta.label_lower, ())
             for name, transition in transitions.items():
                 for mine in (True, False):
