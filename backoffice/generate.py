@@ -30,23 +30,25 @@ WORDS = ["报表", "结账", "审批", "导出", "登录", "打印", "库存", "
 PROBLEMS = ["数据不一致", "系统报错", "无法打开", "速度很慢", "结果错误", "卡住不动", "丢失", "乱码"]
 
 
+def generated_user(username, role=None):
+    """A staff user the generator invents (no password to log in with), in ``role``'s
+    group when given. Shared by every app's generator."""
+    user, created = get_user_model().objects.get_or_create(username=username,
+                                                           defaults={"is_staff": True})
+    if created:
+        user.set_unusable_password()
+        user.save()
+    if role:
+        from django.contrib.auth.models import Group
+
+        from backoffice.roles import group_name
+
+        user.groups.add(Group.objects.get(name=group_name(role)))
+    return user
+
+
 def _engineers(count):
-    User = get_user_model()
-    from django.contrib.auth.models import Group
-
-    from backoffice.roles import group_name
-
-    group = Group.objects.get(name=group_name("engineer"))
-    users = []
-    for i in range(count):
-        user, created = User.objects.get_or_create(username=f"gen_engineer{i:02d}",
-                                                   defaults={"is_staff": True})
-        if created:
-            user.set_unusable_password()
-            user.save()
-            user.groups.add(group)
-        users.append(user)
-    return users
+    return [generated_user(f"gen_engineer{i:02d}", "engineer") for i in range(count)]
 
 
 def generate(tickets=100_000, customers=None, years=4, batch=5_000, seed=1, stdout=None):

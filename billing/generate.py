@@ -24,6 +24,7 @@ from django.db.models import Min, Sum
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
+from backoffice.generate import generated_user
 from backoffice.models import DocumentSequence, Ticket
 from backoffice.roles import group_name
 from billing.demo import EXPENSES, PDF, POLICIES, YEARLY
@@ -49,18 +50,9 @@ def _role_users(role, fallback):
     """Active members of the role's group; a generated user when it has none."""
     from django.contrib.auth.models import Group
 
-    User = get_user_model()
     group = Group.objects.get(name=group_name(role))
     users = list(group.user_set.filter(is_active=True).order_by("id"))
-    if not users:
-        user, created = User.objects.get_or_create(username=fallback,
-                                                   defaults={"is_staff": True})
-        if created:
-            user.set_unusable_password()
-            user.save()
-        user.groups.add(group)
-        users = [user]
-    return users
+    return users or [generated_user(fallback, role)]
 
 
 def _claimants():

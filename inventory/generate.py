@@ -20,11 +20,11 @@ import itertools
 import random
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from backoffice import workflows as desk_wf
+from backoffice.generate import generated_user
 from backoffice.models import Ticket
 from inventory.models import Part, PartCategory, StockBalance, StockEntry, Supplier, Warehouse
 from inventory.workflows import EntryKind, SupplierStatus, WarehouseKind
@@ -93,16 +93,6 @@ def _reference_data(rng, part_count):
     return parts, [warehouses["G-WH-BJ"], warehouses["G-WH-SH"]], warehouses["G-SCRAP"]
 
 
-def _keeper():
-    User = get_user_model()
-    user, created = User.objects.get_or_create(username="gen_keeper",
-                                               defaults={"is_staff": True})
-    if created:
-        user.set_unusable_password()
-        user.save()
-    return user.pk
-
-
 def _sample_tickets(rng, wanted):
     """About ``wanted`` worked-on tickets (id, received_at, assignee), read in one pass."""
     eligible = Ticket.objects.exclude(state=desk_wf.TicketStatus.NEW).exclude(assignee=None)
@@ -122,7 +112,7 @@ def generate(scale, seed=1, stdout=None, batch=5_000):
 
     with transaction.atomic():
         parts, mains, scrap_wh = _reference_data(rng, min(PART_COUNT, max(20, scale // 20)))
-        keeper = _keeper()
+        keeper = generated_user("gen_keeper").pk
     say(f"{len(parts)} parts in {len(mains) + 1} warehouses")
 
     # transfers, scrap, stocktakes and disposals make ~19% of the lines, the opening stock

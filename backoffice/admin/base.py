@@ -258,19 +258,20 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
 
     def process_dataset(self, dataset, form, request, **kwargs):
         if dataset.height > self.background_import_rows:
-            upload = self._uploaded_file(form)
+            fmt = self.get_import_formats()[int(form.cleaned_data["format"])]
+            upload = self._uploaded_file(form, fmt)
             if upload is not None:
                 from backoffice import jobs
 
-                fmt = self.get_import_formats()[int(form.cleaned_data["format"])]
+                file_format = next(key for key, cls in jobs.file_formats().items()
+                                   if issubclass(fmt, cls))
                 job = jobs.start_import(
                     user=request.user, model_label=self.model._meta.label, upload=upload,
-                    file_format="xlsx" if issubclass(fmt, formats.XLSX) else "csv",
-                    language=get_language())
+                    file_format=file_format, language=get_language())
                 return HandedToJob(job, dataset.height)
         return super().process_dataset(dataset, form, request, **kwargs)
 
-    def _uploaded_file(self, form):
+    def _uploaded_file(self, form, fmt):
         """The file being imported: the upload ("Import now") or the preview's copy."""
         from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -280,7 +281,6 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
             upload.seek(0)
             return SimpleUploadedFile(upload.name, upload.read())
         if data.get("import_file_name"):
-            fmt = self.get_import_formats()[int(data["format"])]
             storage = self.get_tmp_storage_class()(
                 name=data["import_file_name"], encoding=None, read_mode=fmt().get_read_mode(),
                 **self.get_tmp_storage_class_kwargs())
