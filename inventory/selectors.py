@@ -57,10 +57,6 @@ def part_with_stock(queryset=None):
                            default=Value(False), output_field=BooleanField()))
 
 
-def parts_below_reorder(queryset=None):
-    return part_with_stock(queryset).filter(is_active=True, on_hand__lt=F("reorder_point"))
-
-
 def balance_with_part_total(queryset=None):
     """Balance rows annotated with the part's total on hand and its below-reorder flag."""
     queryset = StockBalance.objects.all() if queryset is None else queryset
@@ -99,16 +95,6 @@ def book_quantity_at(part_id, warehouse_id, when) -> int:
                                        posted_at__gt=when)
              .aggregate(q=Sum("quantity"))["q"]) or 0
     return balance - moved
-
-
-def moved_since_snapshot(stocktake) -> dict[int, int]:
-    """part id -> net movement in the stocktake's warehouse since its snapshot."""
-    if not stocktake.snapshot_at:
-        return {}
-    return dict(StockEntry.objects.filter(warehouse_id=stocktake.warehouse_id,
-                                          posted_at__gt=stocktake.snapshot_at)
-                .exclude(stocktake=stocktake)
-                .values_list("part_id").annotate(q=Sum("quantity")).order_by())
 
 
 def parts_used_on_ticket(ticket) -> list[dict]:

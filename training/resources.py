@@ -282,11 +282,6 @@ class TrainingNeedResource(TrainingResource):
         export_order = fields
         import_id_fields = ("number",)
 
-    def get_instance(self, instance_loader, row):
-        if not str(row.get("number") or "").strip():
-            return None
-        return super().get_instance(instance_loader, row)
-
 
 class TrainingPlanResource(TrainingResource):
     prepared_by = fields.Field(attribute="prepared_by", column_name="prepared_by",
@@ -299,11 +294,6 @@ class TrainingPlanResource(TrainingResource):
         fields = ("number", "year", "title", "goals", "state", "prepared_by", "approved_by")
         export_order = fields
         import_id_fields = ("number",)
-
-    def get_instance(self, instance_loader, row):
-        if not str(row.get("number") or "").strip():
-            return None
-        return super().get_instance(instance_loader, row)
 
     def row_errors(self, instance, row):
         if instance.pk and not instance.is_editable:
@@ -382,11 +372,6 @@ class TrainingSessionResource(TrainingResource):
                   "notes", "state")
         export_order = fields
         import_id_fields = ("number",)
-
-    def get_instance(self, instance_loader, row):
-        if not str(row.get("number") or "").strip():
-            return None
-        return super().get_instance(instance_loader, row)
 
     def row_errors(self, instance, row):
         errors = {}

@@ -30,10 +30,6 @@ class PartCategory(TimeStampedModel):
 
 
 class WarehouseQuerySet(models.QuerySet):
-    def stocking(self):
-        """Warehouses whose stock can be issued (everything but scrap areas)."""
-        return self.filter(kind=WarehouseKind.MAIN)
-
     def scrap_area(self):
         """The scrap area approved scrap moves to (the first active one)."""
         return self.filter(kind=WarehouseKind.SCRAP, is_active=True).order_by("code").first()
@@ -59,10 +55,6 @@ class Warehouse(VersionedModel):
 
     def __str__(self):
         return f"{self.code} {self.name}"
-
-    @property
-    def is_scrap(self):
-        return self.kind == WarehouseKind.SCRAP
 
 
 class Supplier(ConcurrentTransitionMixin, VersionedModel):

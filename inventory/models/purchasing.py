@@ -60,10 +60,6 @@ class PurchasePlan(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
     def __str__(self):
         return f"{self.number} {self.title}" if self.number else self.title
 
-    def total_amount(self) -> Decimal:
-        return self.lines.aggregate(t=Coalesce(Sum(line_amount()), Decimal("0"),
-                                               output_field=MONEY))["t"]
-
     @transition(field=state, source=PurchasePlanStatus.DRAFT, target=PurchasePlanStatus.SUBMITTED,
                 permission=wf.can_plan, conditions=[wf.has_lines],
                 custom={"label": _("Submit for approval"), "icon": "send",
@@ -207,17 +203,19 @@ class PurchaseOrder(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
         return dict(StockEntry.objects.filter(purchase_line__order=self, kind=EntryKind.RECEIPT)
                     .values_list("purchase_line").annotate(q=Sum("quantity")).order_by())
 
-    def open_quantity(self) -> int:
+    def open_quantity(self, received: dict[int, int] | None = None) -> int:
+        """Ordered minus received; ``received`` is received_by_line() when already read."""
         if self.pk is None:
             return 0
         ordered = self.lines.aggregate(q=Sum("quantity"))["q"] or 0
-        received = sum(self.received_by_line().values())
-        return ordered - received
+        received = self.received_by_line() if received is None else received
+        return ordered - sum(received.values())
 
     def _receipt_state(self):
-        if self.open_quantity() <= 0:
+        received = self.received_by_line() if self.pk else {}
+        if self.open_quantity(received) <= 0:
             return PurchaseOrderStatus.RECEIVED
-        if any(self.received_by_line().values()):
+        if any(received.values()):
             return PurchaseOrderStatus.PARTIALLY_RECEIVED
         return PurchaseOrderStatus.APPROVED
 
