@@ -130,11 +130,6 @@ class ExpenseClaimResource(BackofficeResource):
         export_order = fields
         import_id_fields = ("number",)
 
-    def get_instance(self, instance_loader, row):
-        if not _text(row, "number"):
-            return None  # a new claim: numbered on save
-        return super().get_instance(instance_loader, row)
-
     def init_instance(self, row=None):
         instance = super().init_instance(row)
         instance.claimant = getattr(self, "_import_user", None)

@@ -141,3 +141,24 @@ def test_a_big_file_goes_to_a_background_job_whichever_button(client, manager, b
     assert (job.status, job.created_rows, job.owner) == ("done", 5, manager)
     assert Customer.objects.filter(code__startswith="C8").count() == 5
     assert Customer.objects.get(code="C8000").history.get().history_user == manager
+
+
+def test_exporting_all_rows_costs_no_query_per_row(engineer):
+    """"Export all in background" reads resource.get_queryset(): the related records its
+    columns show (customer, engineer, product...) are joined, not fetched row by row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from backoffice.resources import TicketResource
+    from tests.factories import TicketFactory
+
+    def queries_for(count):
+        TicketFactory.create_batch(count, assignee=engineer)
+        resource = TicketResource()
+        with CaptureQueriesContext(connection) as ctx:
+            resource.export(resource.get_queryset())
+        return len(ctx.captured_queries)
+
+    few = queries_for(2)
+    many = queries_for(10)
+    assert many == few
