@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.workflow import condition
+from backoffice.workflows import _perm  # the desk's one permission rule
 
 
 # -- maintenance -----------------------------------------------------------------------
@@ -79,8 +80,6 @@ class CallOutcome(models.TextChoices):
 
 
 # -- permissions -----------------------------------------------------------------------
-def _perm(user, codename):
-    return user.is_active and user.has_perm(f"backoffice.{codename}")
 
 
 def can_record_visit(visit, user):

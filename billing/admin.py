@@ -22,7 +22,13 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import action, display
 
-from backoffice.admin.base import BackofficeAdmin, ReadOnlyAdminMixin, ReadOnlyInline
+from backoffice.admin.base import (
+    BackofficeAdmin,
+    ExportOnlyMixin,
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    admin_link,
+)
 from billing import receipts, services
 from billing import workflows as wf
 from billing.admin_views import BudgetReportView, claim_budget_rows, figures_table
@@ -64,18 +70,6 @@ CLAIM_COLOURS = {ClaimStatus.DRAFT: "info", ClaimStatus.SUBMITTED: "warning",
 CHARGE_COLOURS = {ChargeStatus.DRAFT: "info", ChargeStatus.SENT: "warning",
                   ChargeStatus.ACCEPTED: "success", ChargeStatus.DECLINED: "danger"}
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
-
-
-class ExportOnlyMixin:
-    """Spreadsheet export without import (documents that are born in the workflow)."""
-
-    def has_import_permission(self, request):
-        return False
-
-
-def _link(obj, text=None):
-    url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
-    return format_html('<a class="text-primary-600" href="{}">{}</a>', url, text or str(obj))
 
 
 # -- budgets ---------------------------------------------------------------------------------
@@ -131,7 +125,7 @@ class BudgetAdjustmentInline(ReadOnlyInline):
 
     @display(description=_("number"))
     def number_link(self, obj):
-        return _link(obj, obj.number)
+        return admin_link(obj, obj.number)
 
 
 class OverrunConfirmationInline(ReadOnlyInline):
@@ -606,7 +600,7 @@ class ExpenseLineAdmin(BackofficeAdmin):
 
     @display(description=_("expense claim"), ordering="claim__number")
     def display_claim(self, obj):
-        return _link(obj.claim, obj.claim.number)
+        return admin_link(obj.claim, obj.claim.number)
 
     @display(description=_("claimant"), ordering="claim__claimant__username")
     def claimant_name(self, obj):
@@ -682,4 +676,4 @@ class CustomerChargeAdmin(ExportOnlyMixin, BackofficeAdmin):
             decision = _("chargeable")
         else:
             decision = _("not chargeable")
-        return format_html("{} · {}", _link(ticket, ticket.number), decision)
+        return format_html("{} · {}", admin_link(ticket, ticket.number), decision)

@@ -349,6 +349,21 @@ class HandedToJob(Result):
         self.job, self.row_count = job, rows
 
 
+def admin_link(obj, text=None):
+    """A link to ``obj``'s change page (empty when there is no object)."""
+    if obj is None:
+        return "-"
+    url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    return format_html('<a class="text-primary-600" href="{}">{}</a>', url, text or str(obj))
+
+
+class ExportOnlyMixin:
+    """Records born in the workflow or made by generators: export yes, import no."""
+
+    def has_import_permission(self, request):
+        return False
+
+
 class ReadOnlyAdminMixin:
     """Records only services write (ledgers, logs, count sheets): viewable and exportable,
     never added, edited or deleted by hand."""

@@ -14,7 +14,7 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import display
 
-from backoffice.admin.base import BackofficeAdmin, ReadOnlyInline
+from backoffice.admin.base import BackofficeAdmin, ExportOnlyMixin, ReadOnlyInline, admin_link
 from backoffice.models import (
     FollowUp,
     MaintenancePlan,
@@ -54,18 +54,6 @@ def _late(day, text=None):
                        text or _("overdue"))
 
 
-def _link(name, pk, text):
-    return format_html('<a class="text-primary-600" href="{}">{}</a>',
-                       reverse(f"admin:backoffice_{name}_change", args=[pk]), text)
-
-
-class ExportOnlyMixin:
-    """Records made by generators and workflow buttons: export yes, import no."""
-
-    def has_import_permission(self, request):
-        return False
-
-
 # -- maintenance -----------------------------------------------------------------------
 class OverduePlanFilter(admin.SimpleListFilter):
     title = _("schedule")
@@ -93,7 +81,7 @@ class VisitInline(ReadOnlyInline):
 
     @display(description=_("visit"))
     def visit_link(self, visit):
-        return _link("maintenancevisit", visit.pk, visit.number)
+        return admin_link(visit, visit.number)
 
 
 @admin.register(MaintenancePlan)
@@ -239,7 +227,7 @@ class RecipientInline(ReadOnlyInline):
 
     @display(description=_("customer"))
     def customer_link(self, recipient):
-        return _link("updaterecipient", recipient.pk, recipient.customer)
+        return admin_link(recipient, recipient.customer)
 
 
 @admin.register(UpdateNotice)
@@ -334,7 +322,7 @@ class UpdateRecipientAdmin(ExportOnlyMixin, BackofficeAdmin):
         if not followups:
             return "-"
         f = followups[0]
-        return _link("followup", f.pk, f"{f.number} · {f.get_state_display()}")
+        return admin_link(f, f"{f.number} · {f.get_state_display()}")
 
     @admin.action(description=_("Mark as notified by email"), permissions=["notify"])
     def notify_by_email(self, request, queryset):
@@ -426,7 +414,7 @@ class FollowUpAdmin(ExportOnlyMixin, BackofficeAdmin):
     def display_ticket(self, followup):
         if followup.ticket_id is None:
             return "-"
-        return _link("ticket", followup.ticket_id, followup.ticket.number)
+        return admin_link(followup.ticket, followup.ticket.number)
 
     @display(description=_("phone"))
     def display_phone(self, followup):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from unfold.admin import ModelAdmin
 
 from backoffice import reports
+from backoffice.admin.base import ReadOnlyAdminMixin
 from backoffice.dashboard import line_chart
 from backoffice.models import Report
 from backoffice.resources_base import escape_formula
@@ -106,7 +107,7 @@ def report_workbook(report: dict) -> bytes:
 
 
 @admin.register(Report)
-class ReportAdmin(ModelAdmin):
+class ReportAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """Not a business model: no rows, no history, no import; just the report pages."""
 
     def has_view_permission(self, request, obj=None):
@@ -114,15 +115,6 @@ class ReportAdmin(ModelAdmin):
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         return [

@@ -1,7 +1,5 @@
 """Admin helpers shared by the inventory pages."""
 
-from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import TabularInline
 from unfold.decorators import display
@@ -16,14 +14,6 @@ STATE_COLOURS = {
     "closed": "default", "cancelled": "default", "rejected": "danger", "suspended": "warning",
     "disqualified": "danger",
 }
-
-
-def admin_link(obj, text=None):
-    """A link to ``obj``'s change page (empty when there is no object)."""
-    if obj is None:
-        return "-"
-    url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
-    return format_html('<a class="text-primary-600" href="{}">{}</a>', url, text or str(obj))
 
 
 class DocumentAdmin(BackofficeAdmin):

@@ -17,9 +17,10 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import action, display
 
+from backoffice.admin.base import admin_link
 from inventory import services
 from inventory import workflows as wf
-from inventory.admin.common import DocumentAdmin, LineInline, admin_link
+from inventory.admin.common import DocumentAdmin, LineInline
 from inventory.forms import ConfirmDialogForm
 from inventory.models import (
     PurchaseOrder,

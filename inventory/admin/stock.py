@@ -16,10 +16,10 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import action, display
 
-from backoffice.admin.base import BackofficeAdmin, ReadOnlyAdminMixin
+from backoffice.admin.base import BackofficeAdmin, ReadOnlyAdminMixin, admin_link
 from inventory import selectors, services
 from inventory import workflows as wf
-from inventory.admin.common import DocumentAdmin, LineInline, admin_link
+from inventory.admin.common import DocumentAdmin, LineInline
 from inventory.forms import ReverseEntryForm
 from inventory.models import StockBalance, StockEntry, StockTransfer, StockTransferLine
 from inventory.resources import OpeningBalanceResource, StockBalanceResource, StockEntryResource
