@@ -393,14 +393,22 @@ class LookupWidget(widgets.ForeignKeyWidget):
         cache = getattr(self, "_cache", None)
         if cache is None:
             cache = self._cache = {}
-        key = str(value).strip()
+        key = self.cache_key(value, row)
+        if key is None:
+            return None
         if key not in cache:
             cache[key] = self._lookup(key, row, **kwargs)
         if isinstance(cache[key], ValueError):
             raise cache[key]
         return cache[key]
 
+    def cache_key(self, value, row):
+        """What identifies the record; widgets that also read other columns of the row
+        (a contact by customer and name) return a tuple. None: no record."""
+        return str(value).strip()
+
     def _lookup(self, value, row, **kwargs):
+        """The record for ``cache_key``'s key, or a ValueError to report (and remember)."""
         try:
             return super().clean(value, row, **kwargs)
         except self.model.DoesNotExist:

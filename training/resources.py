@@ -120,49 +120,62 @@ class OrderedManyToManyWidget(StrictManyToManyWidget):
         return self.separator.join(sorted(str(getattr(o, self.field)) for o in value.all()))
 
 
-class PlanItemWidget(widgets.ForeignKeyWidget):
+class PlanItemWidget(LookupWidget):
     """A plan item by the plan's number (column ``plan``) and the item's no."""
 
     def __init__(self, **kwargs):
         super().__init__(TrainingPlanItem, field="seq", **kwargs)
 
     def clean(self, value, row=None, **kwargs):
-        plan = str((row or {}).get("plan") or "").strip()
-        if value in (None, "") or not plan:
+        if value in (None, "") or not self._plan(row):
             raise ValueError(_("Give the plan number and the item no."))
+        return super().clean(value, row, **kwargs)
+
+    @staticmethod
+    def _plan(row):
+        return str((row or {}).get("plan") or "").strip()
+
+    def cache_key(self, value, row):
         try:
             seq = int(float(value))
         except (TypeError, ValueError):
             raise ValueError(_("“%(value)s” is not an item no.") % {"value": value}) from None
+        return self._plan(row), seq
+
+    def _lookup(self, key, row, **kwargs):
+        plan, seq = key
         try:
             return TrainingPlanItem.objects.select_related("plan").get(plan__number=plan, seq=seq)
         except TrainingPlanItem.DoesNotExist:
-            raise ValueError(_("Plan %(plan)s has no item %(seq)s.")
-                             % {"plan": plan, "seq": seq}) from None
+            return ValueError(_("Plan %(plan)s has no item %(seq)s.")
+                              % {"plan": plan, "seq": seq})
 
     def render(self, value, obj=None, **kwargs):
         return "" if value is None else value.seq
 
 
-class ContactWidget(widgets.ForeignKeyWidget):
+class ContactWidget(LookupWidget):
     """A customer's contact by the customer's code (column ``customer``) and the name."""
 
     def __init__(self, **kwargs):
         super().__init__(Contact, field="name", **kwargs)
 
-    def clean(self, value, row=None, **kwargs):
-        name = "" if value is None else str(value).strip()
+    def cache_key(self, value, row):
+        name = str(value).strip()
         if not name:
             return None
-        code = str((row or {}).get("customer") or "").strip().upper()
+        return str((row or {}).get("customer") or "").strip().upper(), name
+
+    def _lookup(self, key, row, **kwargs):
+        code, name = key
         matches = list(Contact.objects.filter(customer__code=code, name=name)[:2])
-        if len(matches) != 1:
-            if not matches:
-                raise ValueError(_("Customer %(code)s has no contact “%(name)s”.")
-                                 % {"code": code or "-", "name": name})
-            raise ValueError(_("Customer %(code)s has more than one contact “%(name)s”.")
-                             % {"code": code, "name": name})
-        return matches[0]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            return ValueError(_("Customer %(code)s has no contact “%(name)s”.")
+                              % {"code": code or "-", "name": name})
+        return ValueError(_("Customer %(code)s has more than one contact “%(name)s”.")
+                          % {"code": code, "name": name})
 
 
 class MonthWidget(widgets.Widget):
