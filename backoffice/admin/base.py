@@ -149,6 +149,18 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
                 if allowed.get(a.action_name.rsplit(f"{self.model._meta.model_name}_", 1)[-1],
                                True)]
 
+    def get_object(self, request, object_id, from_field=None):
+        """Read once per page view: the change form, its workflow buttons and the panels
+        under it all ask for the record. Only on GET: on a POST the form may have changed
+        the instance, and the next question must see the stored row."""
+        if request.method != "GET":
+            return super().get_object(request, object_id, from_field)
+        seen = request.__dict__.setdefault("_backoffice_objects", {})
+        key = (self.model, str(object_id), from_field)
+        if key not in seen:
+            seen[key] = super().get_object(request, object_id, from_field)
+        return seen[key]
+
     # -- state machine -----------------------------------------------------------------
     def get_actions_detail(self, request, object_id):
         """Show only the buttons of transitions this user may run on this object now."""

@@ -155,7 +155,7 @@ class TicketKnowledgeMixin:
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})
         if object_id and request.method == "GET":
-            ticket = Ticket.objects.filter(pk=object_id).first()
+            ticket = self.get_object(request, object_id)
             if ticket is not None:
                 extra_context["knowledge_panel"] = ticket_panel(ticket, request.user)
         return super().changeform_view(request, object_id, form_url, extra_context)
@@ -180,7 +180,7 @@ class TicketKnowledgeMixin:
                                                             args=[object_id])})
 
     def has_resolve_with_article_permission(self, request, object_id=None):
-        ticket = Ticket.objects.filter(pk=object_id).first() if object_id else None
+        ticket = self.get_object(request, object_id) if object_id else None
         return (ticket is not None and request.user.has_perm("backoffice.view_article")
                 and can_resolve_with_article(ticket, request.user))
 
@@ -206,7 +206,7 @@ class TicketKnowledgeMixin:
         return HttpResponse(headers={"HX-Redirect": url})
 
     def has_create_article_permission(self, request, object_id=None):
-        ticket = Ticket.objects.filter(pk=object_id).first() if object_id else None
+        ticket = self.get_object(request, object_id) if object_id else None
         return ticket is not None and can_create_article(ticket, request.user)
 
 

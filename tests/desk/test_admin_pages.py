@@ -1,6 +1,8 @@
 """The service-desk admin pages render, and the workflow buttons follow the FSM."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from backoffice import workflows as wf
@@ -150,3 +152,16 @@ def test_ticket_changelist_query_count_does_not_grow(client, clerk, rows,
     client.force_login(clerk)
     with django_assert_max_num_queries(14):
         assert client.get(reverse("admin:backoffice_ticket_changelist")).status_code == 200
+
+
+def test_the_ticket_page_reads_the_ticket_once(client, manager):
+    """The form, the workflow buttons and the knowledge panel share one read."""
+    ticket = TicketFactory()
+    client.force_login(manager)
+    url = reverse("admin:backoffice_ticket_change", args=[ticket.pk])
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    reads = [q["sql"] for q in ctx.captured_queries
+             if q["sql"].startswith('SELECT') and 'FROM "backoffice_ticket" ' in q["sql"]
+             and '"backoffice_ticket"."id" = ' in q["sql"]]
+    assert len(reads) == 1, reads
