@@ -54,7 +54,8 @@ def claim_budget_rows(claim):
     would leave, so the approver sees the overrun before deciding."""
     rows = []
     for year, category, amount, _last in claim.spend_by_year_category():
-        figures = selectors.category_position(year, category, exclude=claim)
+        budget = selectors.approved_budget(year)
+        figures = selectors.category_position(year, category, budget=budget, exclude=claim)
         after = figures.remaining - amount
         rows.append({"year": year, "label": figures.label, "policy": figures.policy_label,
                      "policy_key": figures.policy,
@@ -62,7 +63,7 @@ def claim_budget_rows(claim):
                      "used": format_money(figures.used),
                      "remaining": format_money(figures.remaining),
                      "after": format_money(after), "over": after < 0,
-                     "has_budget": selectors.approved_budget(year) is not None})
+                     "has_budget": budget is not None})
     return rows
 
 

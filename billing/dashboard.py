@@ -37,14 +37,14 @@ def pending_approvals(user) -> list[dict]:
     if user.has_perm("billing.approve_expenseclaim"):
         items.append({
             "title": _("Expense claims to approve"),
-            "count": ExpenseClaim.objects.filter(state=ClaimStatus.SUBMITTED)
-            .exclude(claimant=user).count(),
+            "count": ExpenseClaim.objects.awaiting(user).filter(state=ClaimStatus.SUBMITTED)
+            .count(),
             "link": f"{claims_url}?todo=1&state__exact={ClaimStatus.SUBMITTED}"})
     if user.has_perm("billing.pay_expenseclaim"):
         items.append({
             "title": _("Approved claims to pay"),
-            "count": ExpenseClaim.objects.filter(state=ClaimStatus.APPROVED)
-            .exclude(claimant=user).count(),
+            "count": ExpenseClaim.objects.awaiting(user).filter(state=ClaimStatus.APPROVED)
+            .count(),
             "link": f"{claims_url}?todo=1&state__exact={ClaimStatus.APPROVED}"})
     if user.has_perm("billing.approve_budget"):
         items.append({
