@@ -9,6 +9,6 @@ class BackofficeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from backoffice import roles
+        from backoffice.platform import roles
 
         post_migrate.connect(roles.sync_after_migrate, dispatch_uid="backoffice.sync_roles")

@@ -23,8 +23,8 @@ def main():
     from django.db import connection
     from django.test import Client
 
-    from backoffice.models import Ticket
-    from backoffice.roles import group_name
+    from backoffice.desk.models import Ticket
+    from backoffice.platform.roles import group_name
 
     user, _ = get_user_model().objects.get_or_create(username="bench_manager",
                                                      defaults={"is_staff": True})

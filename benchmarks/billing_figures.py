@@ -53,7 +53,7 @@ def main():
         from django.test import Client
         from simple_history.utils import bulk_create_with_history
 
-        from backoffice import roles
+        from backoffice.platform import roles
         from billing import dashboard, selectors, services
         from billing.models import ExpenseClaim, ExpenseLine
         from billing.workflows import ClaimStatus, ExpenseCategory

@@ -6,7 +6,7 @@
 Use a database of its own: the script migrates it, bulk-inserts tickets until it holds
 ``--tickets`` of them (a re-run with the same count reuses them; ``--fresh`` starts over;
 use a new database for another size, since tickets are laid out in time order), then calls
-``backoffice.dashboard.dashboard_callback`` as an after-sales manager ``--repeat`` times
+``backoffice.reports.dashboard.dashboard_callback`` as an after-sales manager ``--repeat`` times
 and prints the timings and the slowest queries. Tickets are spread over two years, a few
 percent still open, most resolved with a satisfaction score, like a real desk.
 """
@@ -37,9 +37,9 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from backoffice import roles  # noqa: E402
-from backoffice import workflows as wf  # noqa: E402
-from backoffice.models import Customer, Product, Ticket  # noqa: E402
+from backoffice.desk import workflows as wf  # noqa: E402
+from backoffice.desk.models import Customer, Product, Ticket  # noqa: E402
+from backoffice.platform import roles  # noqa: E402
 
 PREFIX = "BM"
 BATCH = 5000
@@ -172,9 +172,9 @@ def main():
     print(f"tickets in the database: {total:,} "
           f"({Ticket.objects.filter(state__in=wf.OPEN_STATES).count():,} open)")
 
-    from backoffice import reports
-    from backoffice.admin.reports import build_report
-    from backoffice.dashboard import dashboard_callback
+    from backoffice.reports import selectors as reports
+    from backoffice.reports.admin import build_report
+    from backoffice.reports.dashboard import dashboard_callback
 
     request = RequestFactory().get("/admin/")
     request.user = manager

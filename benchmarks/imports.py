@@ -66,7 +66,7 @@ def child(path_name, file_path, fmt):
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
-    from backoffice.models import Customer
+    from backoffice.desk.models import Customer
 
     user, _ = get_user_model().objects.get_or_create(
         username="bench_admin", defaults={"is_staff": True, "is_superuser": True})
@@ -75,7 +75,7 @@ def child(path_name, file_path, fmt):
     if path_name == "baseline":
         from simple_history.utils import bulk_create_with_history
 
-        from backoffice.formats import CSV, XLSX
+        from backoffice.platform.formats import CSV, XLSX
 
         dataset = (CSV() if fmt == "csv" else XLSX()).create_dataset(data)
         objs = [Customer(code=r["code"], name=r["name"], is_vip=str(r["is_vip"]) in {"1", "True", "TRUE"},
@@ -84,8 +84,8 @@ def child(path_name, file_path, fmt):
         with transaction.atomic():
             bulk_create_with_history(objs, Customer, batch_size=1000, default_user=user)
     elif path_name == "resource":
-        from backoffice.formats import CSV, XLSX
-        from backoffice.resources import CustomerResource
+        from backoffice.desk.resources import CustomerResource
+        from backoffice.platform.formats import CSV, XLSX
 
         dataset = (CSV() if fmt == "csv" else XLSX()).create_dataset(data)
         result = CustomerResource().import_data(dataset, dry_run=False, user=user)
@@ -114,7 +114,7 @@ def child(path_name, file_path, fmt):
     elif path_name == "job":
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        from backoffice import jobs
+        from backoffice.platform import jobs
 
         job = jobs.start_import(user=user, model_label="backoffice.Customer",
                                 upload=SimpleUploadedFile(f"bench.{fmt}", data),
@@ -123,8 +123,8 @@ def child(path_name, file_path, fmt):
     if path_name.startswith("admin"):
         from django_tasks_db.models import DBTaskResult
 
-        from backoffice import jobs
-        from backoffice.models import DataJob
+        from backoffice.platform import jobs
+        from backoffice.platform.models import DataJob
 
         for job in DataJob.objects.filter(status="queued"):
             jobs.run_import.call(job.pk, "en")

@@ -122,9 +122,9 @@ def run(args):
     from django.db import connection
     from django.utils import timezone
 
-    from backoffice import roles
-    from backoffice.models import Customer, Ticket
-    from backoffice.workflows import Category, Priority, TicketStatus
+    from backoffice.desk.models import Customer, Ticket
+    from backoffice.desk.workflows import Category, Priority, TicketStatus
+    from backoffice.platform import roles
     from training import selectors, services
     from training.models import Appraisal
 

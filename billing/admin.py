@@ -22,7 +22,7 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import action, display
 
-from backoffice.admin.base import (
+from backoffice.platform.admin.base import (
     BackofficeAdmin,
     ExportOnlyMixin,
     ReadOnlyAdminMixin,

@@ -9,7 +9,7 @@ class BillingConfig(AppConfig):
 
     def ready(self):
         """Become the budget owner: every spender's approval now asks our guard."""
-        from backoffice import budget
+        from backoffice.platform import budget
         from billing.services import budget_guard
 
         budget.register_guard(budget_guard)

@@ -15,10 +15,10 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from backoffice import workflows as desk
-from backoffice.demo import say
-from backoffice.models import Ticket
-from backoffice.workflow import apply_transition
+from backoffice.desk import workflows as desk
+from backoffice.desk.models import Ticket
+from backoffice.platform.demo import say
+from backoffice.platform.workflow import apply_transition
 from billing import services
 from billing.models import Budget, CustomerCharge
 from billing.workflows import AdjustmentKind as K

@@ -10,7 +10,7 @@ from unfold.widgets import (
     UnfoldBooleanSwitchWidget,
 )
 
-from backoffice.forms import TransitionForm
+from backoffice.platform.forms import TransitionForm
 
 
 class ReasonForm(TransitionForm):

@@ -24,9 +24,10 @@ from django.db.models import Min, Sum
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
-from backoffice.generate import generated_user
-from backoffice.models import DocumentSequence, Ticket
-from backoffice.roles import group_name
+from backoffice.desk.models import Ticket
+from backoffice.platform.demo import generated_user
+from backoffice.platform.models import DocumentSequence
+from backoffice.platform.roles import group_name
 from billing.demo import EXPENSES, PDF, POLICIES, YEARLY
 from billing.models import Budget, BudgetControl, BudgetLine, ExpenseClaim, ExpenseLine
 from billing.receipts import receipt_storage

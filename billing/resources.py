@@ -10,8 +10,8 @@ from import_export import fields
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.widgets import DateWidget, DecimalWidget
 
-from backoffice.models import Customer, Ticket
-from backoffice.resources_base import BackofficeResource, ChoiceWidget, LookupWidget
+from backoffice.desk.models import Customer, Ticket
+from backoffice.platform.resources import BackofficeResource, ChoiceWidget, LookupWidget
 from billing.models import (
     Budget,
     BudgetAdjustment,

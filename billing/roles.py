@@ -1,4 +1,4 @@
-"""What each role may do in the billing app (merged into backoffice.roles.permission_matrix).
+"""What each role may do in the billing app (merged into backoffice.platform.roles.permission_matrix).
 
 Everybody files their own expense claims (the admin shows each person only their own
 claims unless they approve, pay or audit claims). The after-sales manager prepares the
@@ -6,7 +6,7 @@ budget, requests adjustments and approves claims; finance / leadership approves 
 adjustments and pays claims; the business manager owns the quotes charged to customers.
 """
 
-from backoffice.roles import ALL, ANY, EVERYONE, OTHERS, OWN, crud
+from backoffice.platform.roles import ALL, ANY, EVERYONE, OTHERS, OWN, crud
 
 _OWN_CLAIMS = [*crud("billing.expenseclaim", *ALL), *crud("billing.expenseline", *ALL)]
 _SEE_BUDGET = [*crud("billing.budget", "view"), *crud("billing.budgetline", "view"),
@@ -41,7 +41,7 @@ PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-# who runs each workflow step (see backoffice.roles.TRANSITIONS)
+# who runs each workflow step (see backoffice.platform.roles.TRANSITIONS)
 OWNERS = {
     "budget": ("prepared_by", "submitted_by"),
     "budgetadjustment": ("requested_by",),

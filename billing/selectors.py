@@ -19,7 +19,7 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.db.models.functions import ExtractMonth
 
-from backoffice import budget as seam
+from backoffice.platform import budget as seam
 from billing.models import Budget, BudgetAdjustment, BudgetControl, BudgetLine, ExpenseLine
 from billing.money import ZERO, to_money
 from billing.workflows import (

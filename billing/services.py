@@ -1,6 +1,6 @@
 """Writes of the billing app: the budget guard, totals, and the workflow entry points.
 
-Every state change goes through ``backoffice.workflow.apply_transition``; the functions
+Every state change goes through ``backoffice.platform.workflow.apply_transition``; the functions
 here name the common ones for demo data, commands and tests.
 """
 
@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backoffice.budget import BudgetOverrun, BudgetWarning
-from backoffice.workflow import apply_transition
+from backoffice.platform.budget import BudgetOverrun, BudgetWarning
+from backoffice.platform.workflow import apply_transition
 from billing import selectors
 from billing.models import (
     Budget,
@@ -67,7 +67,7 @@ def _lock_control(budget, category):
 
 def budget_guard(*, category, amount, on_date, actor, confirmed=False, reference="",
                  exclude=None):
-    """The guard behind ``backoffice.budget.check_spend`` (registered in BillingConfig).
+    """The guard behind ``backoffice.platform.budget.check_spend`` (registered in BillingConfig).
 
     Raises ``BudgetOverrun`` ("stop") or ``BudgetWarning`` ("warn", not confirmed); when a
     warning was confirmed it records an ``OverrunConfirmation`` and returns a text for

@@ -7,14 +7,14 @@ conditions receive the document.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from backoffice import budget as seam
-from backoffice.workflow import condition
-from backoffice.workflows import Category as TicketCategory
+from backoffice.desk.workflows import Category as TicketCategory
+from backoffice.platform import budget as seam
+from backoffice.platform.workflow import condition
 
 
 # -- choices ---------------------------------------------------------------------------
 class ExpenseCategory(models.TextChoices):
-    """Budget categories; the keys are shared with every spender (backoffice.budget)."""
+    """Budget categories; the keys are shared with every spender (backoffice.platform.budget)."""
 
     SALARIES = "salaries", _("Staff salaries")
     TRAINING = "training", _("Training")

@@ -8,13 +8,13 @@ class InventoryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from backoffice.budget import register_source
+        from backoffice.platform.budget import register_source
 
         register_source("inventory.purchases", _purchase_spending)
 
 
 def _purchase_spending(year):
-    """Parts purchases as a spending source of the budget (see backoffice.budget)."""
+    """Parts purchases as a spending source of the budget (see backoffice.platform.budget)."""
     from inventory.selectors import purchase_spending
 
     return list(purchase_spending(year))

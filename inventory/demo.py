@@ -13,10 +13,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from backoffice.budget import BudgetOverrun
-from backoffice.demo import fixture_rows, say
-from backoffice.models import Customer, Ticket
-from backoffice.workflow import apply_transition
+from backoffice.desk.models import Customer, Ticket
+from backoffice.platform.budget import BudgetOverrun
+from backoffice.platform.demo import fixture_rows, say
+from backoffice.platform.workflow import apply_transition
 from inventory import services
 from inventory import workflows as wf
 from inventory.models import (

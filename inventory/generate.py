@@ -23,9 +23,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from backoffice import workflows as desk_wf
-from backoffice.generate import generated_user
-from backoffice.models import Ticket
+from backoffice.desk import workflows as desk_wf
+from backoffice.desk.models import Ticket
+from backoffice.platform.demo import generated_user
 from inventory.models import Part, PartCategory, StockBalance, StockEntry, Supplier, Warehouse
 from inventory.workflows import EntryKind, SupplierStatus, WarehouseKind
 

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
-from backoffice.resources_base import BackofficeResource, ChoiceWidget
+from backoffice.platform.resources import BackofficeResource, ChoiceWidget
 from inventory import services
 from inventory.models import (
     Part,

@@ -1,4 +1,4 @@
-"""What each role may do in the inventory app (merged into backoffice.roles.permission_matrix).
+"""What each role may do in the inventory app (merged into backoffice.platform.roles.permission_matrix).
 
 - warehouse keeper: parts, warehouses, suppliers (proposes them), receives, issues,
   counts, transfers, disposes, draws up purchase plans and orders, reverses wrong lines;
@@ -9,7 +9,7 @@
 - finance: reads purchasing and stock figures.
 """
 
-from backoffice.roles import ALL, ANY, OTHERS, OWN, crud
+from backoffice.platform.roles import ALL, ANY, OTHERS, OWN, crud
 
 _reference = [*crud("inventory.part", "view"), *crud("inventory.partcategory", "view"),
               *crud("inventory.warehouse", "view"), *crud("inventory.stockbalance", "view")]
@@ -59,7 +59,7 @@ PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-# who runs each workflow step (see backoffice.roles.TRANSITIONS)
+# who runs each workflow step (see backoffice.platform.roles.TRANSITIONS)
 OWNERS = {
     "requisition": ("requester",),
     "scraprequest": ("requester",),

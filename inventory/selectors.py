@@ -132,7 +132,7 @@ def purchase_spending(year: int):
     ``actual`` = value received in the month (receipt lines at order price, reversals
     included); ``committed`` = approved orders' value not yet received, by approval month.
     """
-    from backoffice.budget import Spend
+    from backoffice.platform.budget import Spend
 
     entry_value = ExpressionWrapper(F("quantity") * F("unit_cost"), output_field=MONEY)
     line_value = ExpressionWrapper(F("quantity") * F("unit_price"), output_field=MONEY)

@@ -21,7 +21,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backoffice.workflow import apply_transition
+from backoffice.platform.workflow import apply_transition
 from inventory import workflows as wf
 from inventory.models import (
     DisposalLine,

@@ -7,7 +7,7 @@ and look at its fields or call its own small helper methods.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.workflow import condition
+from backoffice.platform.workflow import condition
 
 
 # -- reference choices -----------------------------------------------------------------

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from backoffice import roles
+from backoffice.platform import roles
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def superuser(db):
 @pytest.fixture
 def calendar(db):
     """Mon-Fri 09:00-12:00 + 13:30-18:00, with 2026's holidays and make-up days."""
-    from backoffice.demo import ensure_calendar
+    from backoffice.desk.demo import ensure_calendar
 
     return ensure_calendar()
 

@@ -3,8 +3,8 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from backoffice import workflows as wf
-from backoffice.models import Contact, Customer, Product, ProductVersion, Ticket
+from backoffice.desk import workflows as wf
+from backoffice.desk.models import Contact, Customer, Product, ProductVersion, Ticket
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -24,7 +24,7 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import action, display
 
-from backoffice.admin.base import BackofficeAdmin, ReadOnlyInline
+from backoffice.platform.admin.base import BackofficeAdmin, ReadOnlyInline
 from training import selectors, services
 from training import workflows as wf
 from training.forms import ConfirmDialogForm

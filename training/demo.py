@@ -15,10 +15,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from backoffice import budget
-from backoffice.demo import fixture_rows, say
-from backoffice.models import Contact, Customer, Product, Ticket
-from backoffice.workflow import apply_transition
+from backoffice.desk.models import Contact, Customer, Product, Ticket
+from backoffice.platform import budget
+from backoffice.platform.demo import fixture_rows, say
+from backoffice.platform.workflow import apply_transition
 from training import services
 from training.models import (
     Appraisal,

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.forms import BaseDialogForm
 from unfold.widgets import UnfoldAdminTextareaWidget, UnfoldBooleanSwitchWidget
 
-from backoffice.forms import TransitionForm
+from backoffice.platform.forms import TransitionForm
 
 
 class ApprovePlanForm(TransitionForm):

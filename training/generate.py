@@ -24,9 +24,9 @@ from django.db import connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
-from backoffice import roles
-from backoffice.models import Contact, Product, Ticket
-from backoffice.models.base import next_numbers
+from backoffice.desk.models import Contact, Product, Ticket
+from backoffice.platform import roles
+from backoffice.platform.models import next_numbers
 from training import selectors, services
 from training.models import (
     Appraisal,

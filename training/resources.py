@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from import_export import fields, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 
-from backoffice.models import Contact, Customer, Product
-from backoffice.resources_base import BackofficeResource, ChoiceWidget, LookupWidget
+from backoffice.desk.models import Contact, Customer, Product
+from backoffice.platform.resources import BackofficeResource, ChoiceWidget, LookupWidget
 from training import selectors
 from training.models import (
     Appraisal,

@@ -1,4 +1,4 @@
-"""What each role may do in the training app (merged into backoffice.roles.permission_matrix).
+"""What each role may do in the training app (merged into backoffice.platform.roles.permission_matrix).
 
 - The training specialist collects needs, prepares and submits the plan, runs sessions
   and records attendance and results.
@@ -8,7 +8,7 @@
   narrowed to one's own rows by the admin's ``get_queryset``.
 """
 
-from backoffice.roles import ALL, ANY, EVERYONE, OTHERS, OWN, crud
+from backoffice.platform.roles import ALL, ANY, EVERYONE, OTHERS, OWN, crud
 
 _own_appraisals = crud("training.appraisal", "view")
 
@@ -43,7 +43,7 @@ PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-# who runs each workflow step (see backoffice.roles.TRANSITIONS)
+# who runs each workflow step (see backoffice.platform.roles.TRANSITIONS)
 OWNERS = {
     "appraisal": ("employee",),
     "trainingplan": ("prepared_by", "submitted_by"),

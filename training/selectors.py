@@ -28,9 +28,9 @@ from django.db.models.functions import Cast, Length, Trim
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
-from backoffice import roles
-from backoffice.models import Ticket
-from backoffice.workflows import TicketStatus
+from backoffice.desk.models import Ticket
+from backoffice.desk.workflows import TicketStatus
+from backoffice.platform import roles
 from training.workflows import (
     DEFAULT_TARGETS,
     AppraisalStatus,

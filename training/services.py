@@ -1,6 +1,6 @@
 """Writes of the training app that go beyond one document's transition.
 
-State changes themselves always go through ``backoffice.workflow.apply_transition``;
+State changes themselves always go through ``backoffice.platform.workflow.apply_transition``;
 the appraisal figures are written here, in bulk and with one history row per appraisal.
 """
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from backoffice.workflow import condition
+from backoffice.platform.workflow import condition
 
 
 # -- states -----------------------------------------------------------------------------

@@ -63,6 +63,19 @@ INSTALLED_APPS = [
     "training",
 ]
 
+#: The domains the site is made of, in the order the sidebar, the role matrix and the demo
+#: follow. The platform (``backoffice.platform``) finds each one's ``roles``, ``dashboard``
+#: and ``demo`` modules through this list instead of importing them.
+BACKOFFICE_DOMAINS = [
+    "backoffice.desk",
+    "backoffice.knowledge",
+    "backoffice.care",
+    "backoffice.reports",
+    "inventory",
+    "billing",
+    "training",
+]
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -177,16 +190,16 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
-# Formats: CSV and XLSX (import through backoffice.formats: encodings, bombs, formulas).
+# Formats: CSV and XLSX (import through backoffice.platform.formats: encodings, bombs, formulas).
 IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
-# Uploads larger than this are refused by the import form (see backoffice.imports).
+# Uploads larger than this are refused by the import form (see backoffice.platform.forms).
 IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 200_000))
 IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES = int(os.environ.get("IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES",
                                                         300 * 1024 * 1024))
 
 # Reverting a state-machine model from history would bypass its workflow; the button is
-# hidden here and the POST is refused in backoffice.admin.base.
+# hidden here and the POST is refused in backoffice.platform.admin.base.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
@@ -196,7 +209,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", 30)))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "backoffice.security.lockout_response"
+AXES_LOCKOUT_CALLABLE = "backoffice.platform.security.lockout_response"
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", 0))
 AXES_VERBOSE = False
 
@@ -218,11 +231,11 @@ UNFOLD = {
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
     "SHOW_LANGUAGES": True,
-    "DASHBOARD_CALLBACK": "backoffice.dashboard.dashboard_callback",
+    "DASHBOARD_CALLBACK": "backoffice.reports.dashboard.dashboard_callback",
     "SIDEBAR": {
         "show_search": True,
         "show_all_applications": False,
-        "navigation": "backoffice.navigation.sidebar",
+        "navigation": "backoffice.platform.navigation.sidebar",
     },
     "COLORS": {
         "primary": {

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from backoffice.models import JournalEntry, NumberedModel, TimeStampedModel, VersionedModel
+from backoffice.platform.models import JournalEntry, NumberedModel, TimeStampedModel, VersionedModel
 from billing import workflows as wf
 from billing.workflows import (
     AdjustmentKind,

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from backoffice.models import Customer, JournalEntry, NumberedModel, Ticket, VersionedModel
+from backoffice.desk.models import Customer, Ticket
+from backoffice.platform.models import JournalEntry, NumberedModel, VersionedModel
 from billing import workflows as wf
 from billing.workflows import ChargeKind, ChargeStatus
 

@@ -14,15 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from backoffice import budget as seam
-from backoffice.models import (
-    Customer,
-    JournalEntry,
-    NumberedModel,
-    Ticket,
-    TimeStampedModel,
-    VersionedModel,
-)
+from backoffice.desk.models import Customer, Ticket
+from backoffice.platform import budget as seam
+from backoffice.platform.models import JournalEntry, NumberedModel, TimeStampedModel, VersionedModel
 from billing import workflows as wf
 from billing.money import ZERO, to_money
 from billing.receipts import ReceiptValidator, receipt_path, receipt_storage

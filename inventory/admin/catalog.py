@@ -13,7 +13,7 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import display
 
-from backoffice.admin.base import BackofficeAdmin, ReadOnlyInline
+from backoffice.platform.admin.base import BackofficeAdmin, ReadOnlyInline
 from inventory import selectors
 from inventory.admin.common import STATE_COLOURS
 from inventory.models import (

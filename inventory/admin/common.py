@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import TabularInline
 from unfold.decorators import display
 
-from backoffice.admin.base import BackofficeAdmin
+from backoffice.platform.admin.base import BackofficeAdmin
 
 #: unfold label colours by state value (shared by all inventory documents)
 STATE_COLOURS = {

@@ -29,9 +29,9 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import action, display
 
-from backoffice.admin.base import BackofficeAdmin, ReadOnlyAdminMixin
-from backoffice.models import Ticket
-from backoffice.workflows import Priority
+from backoffice.desk.models import Ticket
+from backoffice.desk.workflows import Priority
+from backoffice.platform.admin.base import BackofficeAdmin, ReadOnlyAdminMixin
 from inventory import services
 from inventory import workflows as wf
 from inventory.admin.common import DocumentAdmin, LineInline

@@ -17,7 +17,7 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import action, display
 
-from backoffice.admin.base import admin_link
+from backoffice.platform.admin.base import admin_link
 from inventory import services
 from inventory import workflows as wf
 from inventory.admin.common import DocumentAdmin, LineInline

@@ -16,7 +16,7 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import action, display
 
-from backoffice.admin.base import BackofficeAdmin, ReadOnlyAdminMixin, admin_link
+from backoffice.platform.admin.base import BackofficeAdmin, ReadOnlyAdminMixin, admin_link
 from inventory import selectors, services
 from inventory import workflows as wf
 from inventory.admin.common import DocumentAdmin, LineInline

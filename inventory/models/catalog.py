@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from backoffice.models.base import JournalEntry, TimeStampedModel, VersionedModel
+from backoffice.platform.models import JournalEntry, TimeStampedModel, VersionedModel
 from inventory import workflows as wf
 from inventory.workflows import SupplierStatus, WarehouseKind
 
@@ -102,7 +102,7 @@ class Supplier(ConcurrentTransitionMixin, VersionedModel):
     @transition(field=state, source=SupplierStatus.QUALIFIED, target=SupplierStatus.SUSPENDED,
                 permission=wf.can_qualify_supplier,
                 custom={"label": _("Suspend"), "icon": "pause_circle", "variant": "warning",
-                        "form": "backoffice.forms.NoteRequiredTransitionForm"})
+                        "form": "backoffice.platform.forms.NoteRequiredTransitionForm"})
     def suspend(self):
         pass
 
@@ -110,7 +110,7 @@ class Supplier(ConcurrentTransitionMixin, VersionedModel):
                                      SupplierStatus.SUSPENDED],
                 target=SupplierStatus.DISQUALIFIED, permission=wf.can_qualify_supplier,
                 custom={"label": _("Disqualify"), "icon": "block", "variant": "danger",
-                        "form": "backoffice.forms.NoteRequiredTransitionForm"})
+                        "form": "backoffice.platform.forms.NoteRequiredTransitionForm"})
     def disqualify(self):
         self.qualified_until = None
 

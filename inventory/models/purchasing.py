@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from backoffice.models.base import JournalEntry, NumberedModel, TimeStampedModel, VersionedModel
+from backoffice.platform.models import JournalEntry, NumberedModel, TimeStampedModel, VersionedModel
 from inventory import workflows as wf
 from inventory.models.ledger import StockEntry
 from inventory.workflows import (
@@ -70,7 +70,7 @@ class PurchasePlan(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
     @transition(field=state, source=PurchasePlanStatus.SUBMITTED, target=PurchasePlanStatus.DRAFT,
                 permission=wf.can_approve_plan,
                 custom={"label": _("Send back"), "icon": "undo", "variant": "warning",
-                        "form": "backoffice.forms.NoteRequiredTransitionForm"})
+                        "form": "backoffice.platform.forms.NoteRequiredTransitionForm"})
     def send_back(self):
         pass
 
@@ -94,7 +94,7 @@ class PurchasePlan(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                                      PurchasePlanStatus.APPROVED],
                 target=PurchasePlanStatus.CANCELLED, permission=wf.can_plan,
                 custom={"label": _("Cancel"), "icon": "cancel", "variant": "danger",
-                        "form": "backoffice.forms.NoteRequiredTransitionForm"})
+                        "form": "backoffice.platform.forms.NoteRequiredTransitionForm"})
     def cancel(self):
         pass
 
@@ -230,7 +230,7 @@ class PurchaseOrder(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
     @transition(field=state, source=PurchaseOrderStatus.SUBMITTED, target=PurchaseOrderStatus.DRAFT,
                 permission=wf.can_approve_order,
                 custom={"label": _("Send back"), "icon": "undo", "variant": "warning",
-                        "form": "backoffice.forms.NoteRequiredTransitionForm"})
+                        "form": "backoffice.platform.forms.NoteRequiredTransitionForm"})
     def send_back(self):
         pass
 
@@ -241,7 +241,7 @@ class PurchaseOrder(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                         "form": "inventory.forms.ApproveOrderForm"})
     def approve(self, actor, confirm_budget_overrun=False):
         """Ask the budget owner first: an overrun refuses, a warning needs confirming."""
-        from backoffice.budget import check_spend
+        from backoffice.platform.budget import check_spend
 
         today = timezone.localdate()
         confirmed = check_spend(category="parts", amount=self.total_amount(), on_date=today,
@@ -278,7 +278,7 @@ class PurchaseOrder(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                 target=PurchaseOrderStatus.CLOSED, permission=wf.can_close_order,
                 custom={"label": _("Close short"), "icon": "do_not_disturb_on",
                         "variant": "warning",
-                        "form": "backoffice.forms.NoteRequiredTransitionForm"})
+                        "form": "backoffice.platform.forms.NoteRequiredTransitionForm"})
     def close(self):
         self.closed_at = timezone.now()
 
@@ -286,7 +286,7 @@ class PurchaseOrder(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                                      PurchaseOrderStatus.APPROVED],
                 target=PurchaseOrderStatus.CANCELLED, permission=wf.can_close_order,
                 custom={"label": _("Cancel order"), "icon": "cancel", "variant": "danger",
-                        "form": "backoffice.forms.NoteRequiredTransitionForm"})
+                        "form": "backoffice.platform.forms.NoteRequiredTransitionForm"})
     def cancel(self):
         self.closed_at = timezone.now()
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from backoffice.models.base import JournalEntry, NumberedModel, TimeStampedModel, VersionedModel
+from backoffice.platform.models import JournalEntry, NumberedModel, TimeStampedModel, VersionedModel
 from inventory import workflows as wf
 from inventory.models.ledger import StockEntry
 from inventory.workflows import (
@@ -95,7 +95,7 @@ class Requisition(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
     @transition(field=state, source=RequisitionStatus.SUBMITTED, target=RequisitionStatus.DRAFT,
                 permission=wf.can_issue,
                 custom={"label": _("Send back"), "icon": "undo", "variant": "warning",
-                        "form": "backoffice.forms.NoteRequiredTransitionForm"})
+                        "form": "backoffice.platform.forms.NoteRequiredTransitionForm"})
     def send_back(self):
         self.submitted_at = None
 

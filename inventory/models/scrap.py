@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from backoffice.models.base import JournalEntry, NumberedModel, TimeStampedModel, VersionedModel
+from backoffice.platform.models import JournalEntry, NumberedModel, TimeStampedModel, VersionedModel
 from inventory import workflows as wf
 from inventory.workflows import (
     DisposalMethod,
@@ -91,7 +91,7 @@ class ScrapRequest(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
     @transition(field=state, source=ScrapStatus.SUBMITTED, target=ScrapStatus.REJECTED,
                 permission=wf.can_approve_scrap,
                 custom={"label": _("Reject"), "icon": "block", "variant": "danger",
-                        "form": "backoffice.forms.NoteRequiredTransitionForm"})
+                        "form": "backoffice.platform.forms.NoteRequiredTransitionForm"})
     def reject(self, actor):
         self.approved_by = actor
         self.approved_at = timezone.now()

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from backoffice.models.base import JournalEntry, NumberedModel, TimeStampedModel, VersionedModel
+from backoffice.platform.models import JournalEntry, NumberedModel, TimeStampedModel, VersionedModel
 from inventory import workflows as wf
 from inventory.workflows import (
     StocktakeStatus,
@@ -82,7 +82,7 @@ class Stocktake(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
     @transition(field=state, source=StocktakeStatus.SUBMITTED, target=StocktakeStatus.COUNTING,
                 permission=wf.can_approve_stocktake,
                 custom={"label": _("Recount"), "icon": "undo", "variant": "warning",
-                        "form": "backoffice.forms.NoteRequiredTransitionForm"})
+                        "form": "backoffice.platform.forms.NoteRequiredTransitionForm"})
     def recount(self):
         pass
 
@@ -101,7 +101,7 @@ class Stocktake(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                                      StocktakeStatus.SUBMITTED],
                 target=StocktakeStatus.CANCELLED, permission=wf.can_cancel_stocktake,
                 custom={"label": _("Cancel"), "icon": "cancel", "variant": "danger",
-                        "form": "backoffice.forms.NoteRequiredTransitionForm"})
+                        "form": "backoffice.platform.forms.NoteRequiredTransitionForm"})
     def cancel(self):
         pass
 

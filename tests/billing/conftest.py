@@ -17,7 +17,7 @@ def billing_media(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def no_spending_sources():
     """Each test starts with no registered spending source (inventory may register one)."""
-    from backoffice import budget
+    from backoffice.platform import budget
 
     saved = dict(budget._sources)
     budget._sources.clear()

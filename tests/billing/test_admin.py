@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from backoffice import workflows as desk
+from backoffice.desk import workflows as desk
 from billing.models import Budget, ExpenseClaim, OverrunConfirmation
 from billing.workflows import ClaimStatus as S
 from billing.workflows import ExpenseCategory as C

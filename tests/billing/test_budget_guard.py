@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from backoffice import budget as seam
-from backoffice.budget import BudgetOverrun, BudgetWarning, Spend
+from backoffice.platform import budget as seam
+from backoffice.platform.budget import BudgetOverrun, BudgetWarning, Spend
 from billing import selectors, services
 from billing.models import ExpenseClaim, OverrunConfirmation
 from billing.workflows import ClaimStatus as S

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from backoffice.workflow import available_transitions
+from backoffice.platform.workflow import available_transitions
 from billing import selectors, services
 from billing.models import Budget, BudgetAdjustment, BudgetControl, BudgetLine
 from billing.workflows import AdjustmentKind as K

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from backoffice import workflows as desk
-from backoffice.workflow import apply_transition
+from backoffice.desk import workflows as desk
+from backoffice.platform.workflow import apply_transition
 from billing.models import CustomerCharge
 from billing.workflows import ChargeStatus as S
 from tests.factories import TicketFactory

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from backoffice.workflow import apply_transition, available_transitions
+from backoffice.platform.workflow import apply_transition, available_transitions
 from billing import services
 from billing.models import ExpenseClaim, ExpenseLine
 from billing.receipts import ReceiptValidator

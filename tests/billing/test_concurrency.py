@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from backoffice.budget import BudgetOverrun
+from backoffice.platform.budget import BudgetOverrun
 from billing import selectors, services
 from billing.models import ExpenseClaim, OverrunConfirmation
 from billing.workflows import ClaimStatus as S

@@ -84,7 +84,7 @@ def test_budget_usage_without_a_budget_shows_spending(manager, engineer, finance
 
 
 def test_sidebar_items_resolve_for_the_roles(client, engineer, manager):
-    from backoffice.navigation import sidebar
+    from backoffice.platform.navigation import sidebar
 
     class Request:
         def __init__(self, user):

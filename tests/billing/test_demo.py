@@ -2,8 +2,8 @@
 
 import pytest
 
-from backoffice import workflows as desk
-from backoffice.demo import ensure_users
+from backoffice.desk import workflows as desk
+from backoffice.platform.demo import ensure_users
 from billing import demo
 from billing.models import (
     Budget,

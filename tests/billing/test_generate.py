@@ -5,7 +5,7 @@ from collections import Counter
 import pytest
 from django.db.models import Sum
 
-from backoffice import generate as desk
+from backoffice.desk import generate as desk
 from billing import generate
 from billing.models import Budget, ExpenseClaim, ExpenseLine
 from billing.workflows import BudgetStatus, ClaimStatus

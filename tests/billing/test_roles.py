@@ -4,7 +4,7 @@ import pytest
 from django.contrib.admin import site
 from django.test import RequestFactory
 
-from backoffice import roles
+from backoffice.platform import roles
 
 pytestmark = pytest.mark.django_db
 STAFF = ["clerk", "engineer", "manager", "business", "warehouse", "trainer", "finance"]

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from backoffice.models import Customer
+from backoffice.desk.models import Customer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SAMPLES = Path(settings.BASE_DIR) / "fixtures" / "samples"

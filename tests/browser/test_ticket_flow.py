@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from backoffice import workflows as wf
-from backoffice.models import Ticket
-from backoffice.workflow import apply_transition
+from backoffice.desk import workflows as wf
+from backoffice.desk.models import Ticket
+from backoffice.platform.workflow import apply_transition
 from tests.factories import CustomerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

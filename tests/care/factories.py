@@ -4,8 +4,8 @@ import datetime as dt
 
 import factory
 
-from backoffice.models import MaintenancePlan, UpdateNotice
-from backoffice.workflows_care import MaintenanceCycle
+from backoffice.care.models import MaintenancePlan, UpdateNotice
+from backoffice.care.workflows import MaintenanceCycle
 from tests.factories import CustomerFactory, ProductVersionFactory, UserFactory
 
 

@@ -6,10 +6,10 @@ import pytest
 import tablib
 from django.urls import reverse
 
-from backoffice.models import FollowUp, MaintenancePlan
-from backoffice.resources_care import FollowUpResource, MaintenancePlanResource
-from backoffice.services_care import followup_for_ticket, maintenance_generate_due_visits
-from backoffice.workflow import apply_transition
+from backoffice.care.models import FollowUp, MaintenancePlan
+from backoffice.care.resources import FollowUpResource, MaintenancePlanResource
+from backoffice.care.services import followup_for_ticket, maintenance_generate_due_visits
+from backoffice.platform.workflow import apply_transition
 from tests.care.factories import NoticeFactory, PlanFactory
 from tests.factories import CustomerFactory, TicketFactory
 

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from backoffice.models import FollowUp, MaintenanceVisit
-from backoffice.services_care import followups_generate, maintenance_generate_due_visits
+from backoffice.care.models import FollowUp, MaintenanceVisit
+from backoffice.care.services import followups_generate, maintenance_generate_due_visits
 from tests.care.factories import PlanFactory
 from tests.factories import TicketFactory
 

@@ -9,11 +9,12 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from backoffice import workflows as wf
-from backoffice.models import FollowUp, Ticket
-from backoffice.services_care import followup_for_ticket, followups_generate, ticket_close
-from backoffice.workflow import apply_transition
-from backoffice.workflows_care import CallOutcome, FollowUpStatus
+from backoffice.care.models import FollowUp
+from backoffice.care.services import followup_for_ticket, followups_generate, ticket_close
+from backoffice.care.workflows import CallOutcome, FollowUpStatus
+from backoffice.desk import workflows as wf
+from backoffice.desk.models import Ticket
+from backoffice.platform.workflow import apply_transition
 from tests.factories import ContactFactory
 from tests.knowledge.factories import resolved_ticket
 

@@ -8,11 +8,11 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from backoffice.models import MaintenancePlan, MaintenanceVisit
-from backoffice.selectors_care import overdue_plans
-from backoffice.services_care import maintenance_generate_due_visits
-from backoffice.workflow import apply_transition
-from backoffice.workflows_care import MaintenanceCycle, VisitStatus
+from backoffice.care.models import MaintenancePlan, MaintenanceVisit
+from backoffice.care.selectors import overdue_plans
+from backoffice.care.services import maintenance_generate_due_visits
+from backoffice.care.workflows import MaintenanceCycle, VisitStatus
+from backoffice.platform.workflow import apply_transition
 from tests.care.factories import PlanFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from backoffice.models.care import MaintenancePlan, add_months, advance
-from backoffice.workflows_care import MaintenanceCycle as C
+from backoffice.care.models import MaintenancePlan, add_months, advance
+from backoffice.care.workflows import MaintenanceCycle as C
 
 D = dt.date
 

@@ -7,9 +7,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from backoffice.models import FollowUp, InstalledProduct, UpdateRecipient
-from backoffice.workflow import apply_transition
-from backoffice.workflows_care import FollowUpKind, NoticeStatus, RecipientStatus
+from backoffice.care.models import FollowUp, UpdateRecipient
+from backoffice.care.workflows import FollowUpKind, NoticeStatus, RecipientStatus
+from backoffice.desk.models import InstalledProduct
+from backoffice.platform.workflow import apply_transition
 from tests.care.factories import NoticeFactory
 from tests.factories import ContactFactory, CustomerFactory, ProductVersionFactory
 

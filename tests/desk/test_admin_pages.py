@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from backoffice import workflows as wf
-from backoffice.workflow import apply_transition
+from backoffice.desk import workflows as wf
+from backoffice.platform.workflow import apply_transition
 from tests.factories import CustomerFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,10 +10,10 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from backoffice import workflows as wf
-from backoffice.models import Customer, Ticket
-from backoffice.resources import CustomerResource, TicketResource
-from backoffice.resources_base import escape_formula
+from backoffice.desk import workflows as wf
+from backoffice.desk.models import Customer, Ticket
+from backoffice.desk.resources import CustomerResource, TicketResource
+from backoffice.platform.resources import escape_formula
 from tests.factories import CustomerFactory, ProductFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import RequestFactory
 
-from backoffice import roles
+from backoffice.platform import roles
 
 pytestmark = pytest.mark.django_db
 

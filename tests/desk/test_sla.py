@@ -10,10 +10,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from backoffice import workflows as wf
-from backoffice.models import SLAPolicy, Ticket
-from backoffice.sla import WorkingCalendar
-from backoffice.workflow import apply_transition
+from backoffice.desk import workflows as wf
+from backoffice.desk.models import SLAPolicy, Ticket
+from backoffice.desk.sla import WorkingCalendar
+from backoffice.platform.workflow import apply_transition
 from tests.conftest import aware
 from tests.factories import CustomerFactory, TicketFactory
 

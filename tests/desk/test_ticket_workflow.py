@@ -3,9 +3,9 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from backoffice import workflows as wf
-from backoffice.models import Ticket
-from backoffice.workflow import apply_transition, available_transitions
+from backoffice.desk import workflows as wf
+from backoffice.desk.models import Ticket
+from backoffice.platform.workflow import apply_transition, available_transitions
 from tests.factories import ContactFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from backoffice.workflow import apply_transition
+from backoffice.platform.workflow import apply_transition
 from inventory import workflows as wf
 from inventory.models import (
     DisposalBatch,
@@ -202,7 +202,7 @@ def test_receive_dialog_and_approve_dialog(client, warehouse, manager, part, mai
 
 
 def test_budget_refusal_reaches_the_manager_as_a_message(client, warehouse, manager, part, main):
-    from backoffice import budget
+    from backoffice.platform import budget
 
     def guard(**kwargs):
         raise budget.BudgetOverrun("零配件预算不足")

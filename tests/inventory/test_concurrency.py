@@ -13,7 +13,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection
 
-from backoffice.workflow import apply_transition
+from backoffice.platform.workflow import apply_transition
 from inventory import services
 from inventory import workflows as wf
 from inventory.models import Requisition, StockEntry

@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from backoffice.workflow import apply_transition
+from backoffice.platform.workflow import apply_transition
 from inventory import dashboard
 from inventory import workflows as wf
 from inventory.models import PurchasePlan, StockEntry, Stocktake, StockTransfer

@@ -3,7 +3,7 @@
 import pytest
 from django.db.models import Count
 
-from backoffice import demo as desk_demo
+from backoffice.platform.demo import ensure_users
 from inventory import demo, services
 from inventory import workflows as wf
 from inventory.models import Part, Requisition, ScrapRequest, Stocktake
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_loads_documents_in_different_states_and_is_idempotent():
-    users = desk_demo.ensure_users()
+    users = ensure_users()
     demo.load(users)
     assert Part.objects.count() >= 20
     assert services.stock_drift() == []

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from backoffice import generate as desk_generate
+from backoffice.desk import generate as desk_generate
 from inventory import generate
 from inventory.models import StockBalance, StockEntry
 from inventory.workflows import EntryKind

@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from backoffice import budget
-from backoffice.workflow import apply_transition, available_transitions
+from backoffice.platform import budget
+from backoffice.platform.workflow import apply_transition, available_transitions
 from inventory import services
 from inventory import workflows as wf
 from inventory.models import PurchaseOrder, PurchasePlan, StockEntry, SupplierContract

@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from backoffice.workflow import apply_transition, available_transitions
+from backoffice.platform.workflow import apply_transition, available_transitions
 from inventory import workflows as wf
 from inventory.models import Requisition, StockEntry
 from inventory.selectors import parts_used_on_ticket

@@ -7,7 +7,7 @@ import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from backoffice.workflow import apply_transition
+from backoffice.platform.workflow import apply_transition
 from inventory import workflows as wf
 from inventory.models import Part, StockEntry, Stocktake, Supplier
 from inventory.resources import (

@@ -2,9 +2,9 @@
 
 import factory
 
-from backoffice import workflows as wf
-from backoffice.models import Article
-from backoffice.workflow import apply_transition
+from backoffice.desk import workflows as wf
+from backoffice.knowledge.models import Article
+from backoffice.platform.workflow import apply_transition
 from tests.factories import ProductFactory
 
 

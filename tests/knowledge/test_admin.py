@@ -4,8 +4,8 @@ import pytest
 import tablib
 from django.urls import reverse
 
-from backoffice.models import Article
-from backoffice.resources_care import ArticleResource
+from backoffice.knowledge.models import Article
+from backoffice.knowledge.resources import ArticleResource
 from tests.factories import ProductFactory
 from tests.knowledge.factories import ArticleFactory, published, resolved_ticket
 
@@ -59,7 +59,7 @@ def test_author_is_who_created_it(client, engineer):
 
 def test_ticket_panel_lists_articles_written_and_used(client, clerk, engineer):
     ticket = resolved_ticket(clerk, engineer)
-    from backoffice.services_knowledge import article_create_from_ticket
+    from backoffice.knowledge.services import article_create_from_ticket
 
     article = article_create_from_ticket(ticket=ticket, actor=engineer)
     client.force_login(engineer)

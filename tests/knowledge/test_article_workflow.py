@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from backoffice.models import Article
-from backoffice.workflow import apply_transition, available_transitions
-from backoffice.workflows_knowledge import ArticleStatus as S
+from backoffice.knowledge.models import Article
+from backoffice.knowledge.workflows import ArticleStatus as S
+from backoffice.platform.workflow import apply_transition, available_transitions
 from tests.knowledge.factories import ArticleFactory, published
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from backoffice.models import Article
-from backoffice.selectors_knowledge import article_filter, article_search
+from backoffice.knowledge.models import Article
+from backoffice.knowledge.selectors import article_filter, article_search
 from tests.knowledge.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,12 +4,13 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from backoffice import workflows as wf
-from backoffice.models import Article, ArticleUse, Ticket
-from backoffice.selectors_knowledge import suggested_articles
-from backoffice.services_knowledge import article_create_from_ticket, ticket_resolve_with_article
-from backoffice.workflow import apply_transition
-from backoffice.workflows_knowledge import ArticleStatus
+from backoffice.desk import workflows as wf
+from backoffice.desk.models import Ticket
+from backoffice.knowledge.models import Article, ArticleUse
+from backoffice.knowledge.selectors import suggested_articles
+from backoffice.knowledge.services import article_create_from_ticket, ticket_resolve_with_article
+from backoffice.knowledge.workflows import ArticleStatus
+from backoffice.platform.workflow import apply_transition
 from tests.factories import ProductFactory, ProductVersionFactory
 from tests.knowledge.factories import (
     ArticleFactory,

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from backoffice.workflow import apply_transition
+from backoffice.platform.workflow import apply_transition
 from tests.conftest import aware
 from tests.factories import ContactFactory, TicketFactory
 from training.models import Appraisal, AppraisalPeriod, TrainingPlan

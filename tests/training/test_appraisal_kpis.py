@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from backoffice import workflows as dwf
+from backoffice.desk import workflows as dwf
 from tests.conftest import aware
 from tests.factories import TicketFactory
 from training import selectors, services

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from backoffice import workflows as dwf
-from backoffice.workflow import apply_transition, available_transitions
+from backoffice.desk import workflows as dwf
+from backoffice.platform.workflow import apply_transition, available_transitions
 from tests.conftest import aware
 from tests.factories import TicketFactory
 from training import services

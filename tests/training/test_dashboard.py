@@ -2,7 +2,7 @@
 
 import pytest
 
-from backoffice.workflow import apply_transition
+from backoffice.platform.workflow import apply_transition
 from training.dashboard import SIDEBAR_ITEMS, pending_approvals
 from training.workflows import Outcome
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from backoffice import demo as desk_demo
+from backoffice.desk import demo as desk_demo
+from backoffice.platform.demo import ensure_users
 from training import demo
 from training.models import Appraisal, AppraisalPeriod, SessionAttendee, TrainingPlan
 from training.workflows import AppraisalStatus, TrainingPlanStatus, TrainingSessionStatus
@@ -12,7 +13,8 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_loads_a_plan_sessions_and_three_months_of_appraisals(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    users = desk_demo.load(ticket_count=60)
+    users = ensure_users()
+    desk_demo.load(users, ticket_count=60)
     demo.load(users=users)
     plan = TrainingPlan.objects.get()
     assert plan.state == TrainingPlanStatus.APPROVED and plan.items.count() == 8

@@ -2,7 +2,7 @@
 
 import pytest
 
-from backoffice import generate as desk_generate
+from backoffice.desk import generate as desk_generate
 from training import generate
 from training.models import (
     Appraisal,

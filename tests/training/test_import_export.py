@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from backoffice.workflow import apply_transition
+from backoffice.platform.workflow import apply_transition
 from tests.factories import ContactFactory, CustomerFactory, ProductFactory
 from training.models import (
     Appraisal,

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from backoffice import budget
-from backoffice.workflow import apply_transition, available_transitions
+from backoffice.platform import budget
+from backoffice.platform.workflow import apply_transition, available_transitions
 from training.models import TrainingPlan
 from training.workflows import TrainingNeedStatus as N
 from training.workflows import TrainingPlanStatus as P

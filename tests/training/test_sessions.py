@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from backoffice.workflow import apply_transition
+from backoffice.platform.workflow import apply_transition
 from training import selectors
 from training.models import SessionAttendee, TrainingSession
 from training.workflows import PracticalResult

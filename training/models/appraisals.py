@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from backoffice.models.base import JournalEntry, TimeStampedModel, VersionedModel
+from backoffice.platform.models import JournalEntry, TimeStampedModel, VersionedModel
 from training import workflows as wf
 from training.workflows import AppraisalSource, AppraisalStatus, Kpi, Outcome
 
@@ -186,14 +186,14 @@ class Appraisal(ConcurrentTransitionMixin, VersionedModel):
     @transition(field=state, source=AppraisalStatus.REVIEWED, target=AppraisalStatus.DRAFT,
                 permission=wf.can_review_appraisal,
                 custom={"label": _("Reopen review"), "icon": "replay", "variant": "warning",
-                        "form": "backoffice.forms.NoteRequiredTransitionForm"})
+                        "form": "backoffice.platform.forms.NoteRequiredTransitionForm"})
     def reopen(self):
         self.reviewed_at = None
 
     @transition(field=state, source=AppraisalStatus.REVIEWED, target=AppraisalStatus.DRAFT,
                 permission=wf.is_appraised_employee,
                 custom={"label": _("Object"), "icon": "feedback", "variant": "danger",
-                        "form": "backoffice.forms.NoteRequiredTransitionForm"})
+                        "form": "backoffice.platform.forms.NoteRequiredTransitionForm"})
     def dispute(self):
         self.reviewed_at = None
 

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from backoffice.models import Contact, Customer, Product, Ticket
-from backoffice.models.base import JournalEntry, NumberedModel, TimeStampedModel, VersionedModel
+from backoffice.desk.models import Contact, Customer, Product, Ticket
+from backoffice.platform.models import JournalEntry, NumberedModel, TimeStampedModel, VersionedModel
 from training import workflows as wf
 from training.workflows import (
     Audience,
@@ -105,14 +105,14 @@ class TrainingNeed(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
     @transition(field=state, source=TrainingNeedStatus.OPEN, target=TrainingNeedStatus.DROPPED,
                 permission=wf.can_manage_need,
                 custom={"label": _("Drop"), "icon": "block", "variant": "danger",
-                        "form": "backoffice.forms.NoteRequiredTransitionForm"})
+                        "form": "backoffice.platform.forms.NoteRequiredTransitionForm"})
     def drop(self):
         pass
 
     @transition(field=state, source=[TrainingNeedStatus.PLANNED, TrainingNeedStatus.DROPPED],
                 target=TrainingNeedStatus.OPEN, permission=wf.can_manage_need,
                 custom={"label": _("Reopen"), "icon": "replay",
-                        "form": "backoffice.forms.NoteRequiredTransitionForm"})
+                        "form": "backoffice.platform.forms.NoteRequiredTransitionForm"})
     def reopen(self):
         pass
 
@@ -189,7 +189,7 @@ class TrainingPlan(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
     @transition(field=state, source=TrainingPlanStatus.SUBMITTED, target=TrainingPlanStatus.DRAFT,
                 permission=wf.can_approve_plan,
                 custom={"label": _("Send back"), "icon": "reply", "variant": "danger",
-                        "form": "backoffice.forms.NoteRequiredTransitionForm"})
+                        "form": "backoffice.platform.forms.NoteRequiredTransitionForm"})
     def reject(self):
         self.submitted_at = None
 
@@ -200,8 +200,8 @@ class TrainingPlan(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                         "form": "training.forms.ApprovePlanForm"})
     def approve(self, actor, confirm_over_budget=False):
         """Asks the budget owner about the plan's total, then plans the needs it answers."""
-        from backoffice import budget
-        from backoffice.workflow import apply_transition
+        from backoffice.platform import budget
+        from backoffice.platform.workflow import apply_transition
 
         today = timezone.localdate()
         on_date = today if today.year == self.year else dt.date(self.year, 1, 1)
@@ -381,7 +381,7 @@ class TrainingSession(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
     @transition(field=state, source=TrainingSessionStatus.PLANNED,
                 target=TrainingSessionStatus.CANCELLED, permission=wf.can_run_session,
                 custom={"label": _("Cancel"), "icon": "event_busy", "variant": "danger",
-                        "form": "backoffice.forms.NoteRequiredTransitionForm"})
+                        "form": "backoffice.platform.forms.NoteRequiredTransitionForm"})
     def cancel(self):
         pass
 

@@ -1,5 +1,4 @@
 import time
-from importlib import import_module
 
 from django.core.management.base import BaseCommand
 
@@ -15,18 +14,15 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
 
     def handle(self, *args, tickets, customers, years, seed, **options):
-        from backoffice import generate
-        from backoffice.roles import ROLE_APPS
+        from backoffice.platform import domains
 
         started = time.perf_counter()
-        generate.generate(tickets=tickets, customers=customers, years=years, seed=seed,
-                          stdout=self.stdout)
-        for app in ROLE_APPS[1:]:
-            try:
-                module = import_module(f"{app}.generate")
-            except ModuleNotFoundError:
-                continue
-            module.generate(scale=tickets, seed=seed, stdout=self.stdout)
+        for domain, module in domains.modules("generate"):
+            if domain == "backoffice.desk":  # the tickets everything else refers to come first
+                module.generate(tickets=tickets, customers=customers, years=years, seed=seed,
+                                stdout=self.stdout)
+            else:
+                module.generate(scale=tickets, seed=seed, stdout=self.stdout)
         self.analyze()
         self.stdout.write(self.style.SUCCESS(
             f"Generated in {time.perf_counter() - started:.1f} s"))

@@ -14,7 +14,7 @@ class Command(BaseCommand):
                                  "(default: settings.FOLLOWUP_LOOKBACK_DAYS).")
 
     def handle(self, *args, lookback_days=None, verbosity=1, **options):
-        from backoffice.services_care import followups_generate
+        from backoffice.care.services import followups_generate
 
         created = followups_generate(lookback_days=lookback_days)
         if verbosity:

@@ -14,7 +14,7 @@ class Command(BaseCommand):
                             help="Pretend today is this date (YYYY-MM-DD).")
 
     def handle(self, *args, today=None, verbosity=1, **options):
-        from backoffice.services_care import maintenance_generate_due_visits
+        from backoffice.care.services import maintenance_generate_due_visits
 
         created = maintenance_generate_due_visits(today=today)
         if verbosity:

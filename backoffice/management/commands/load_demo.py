@@ -1,3 +1,5 @@
+from inspect import signature
+
 from django.core.management.base import BaseCommand
 from django.utils import translation
 
@@ -9,19 +11,13 @@ class Command(BaseCommand):
         parser.add_argument("--tickets", type=int, default=300)
 
     def handle(self, *args, tickets, **options):
-        from importlib import import_module
-
-        from backoffice import demo
-        from backoffice.roles import ROLE_APPS
+        from backoffice.platform import demo, domains
 
         translation.activate("zh-hans")
-        users = demo.load(ticket_count=tickets, stdout=self.stdout)
-        for app in ROLE_APPS[1:]:
-            try:
-                module = import_module(f"{app}.demo")
-            except ModuleNotFoundError:
-                continue
-            module.load(users=users, stdout=self.stdout)
+        users = demo.ensure_users(self.stdout)
+        for _domain, module in domains.modules("demo"):
+            extra = {"ticket_count": tickets} if "ticket_count" in signature(module.load).parameters else {}
+            module.load(users=users, stdout=self.stdout, **extra)
         self.stdout.write(self.style.SUCCESS(
             f"Demo ready. Users: admin, {', '.join(demo.DEMO_USERS)}; "
             f"password for all: {demo.DEMO_PASSWORD}"))

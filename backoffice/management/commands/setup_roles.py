@@ -9,7 +9,7 @@ class Command(BaseCommand):
                             help="Print the permission matrix as a Markdown table instead.")
 
     def handle(self, *args, markdown=False, **options):
-        from backoffice import roles
+        from backoffice.platform import roles
 
         if markdown:
             self.stdout.write(roles.matrix_markdown())

@@ -1,0 +1,259 @@
+"""Demo data for the service desk (called by ``manage.py load_demo``).
+
+Reference data comes from ``fixtures/demo/*.csv``; tickets are generated with a fixed
+seed and walked through the real workflow (``apply_transition``), so their journals and
+history look like the real thing.
+"""
+
+import datetime as dt
+import random
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from backoffice.desk import workflows as wf
+from backoffice.desk.models import (
+    BusinessCalendar,
+    CalendarDay,
+    Contact,
+    Customer,
+    InstalledProduct,
+    Product,
+    ProductVersion,
+    SLAPolicy,
+    Ticket,
+    WorkingPeriod,
+)
+from backoffice.platform.demo import fixture_rows, say
+from backoffice.platform.workflow import apply_transition
+
+FIXTURES = Path(settings.BASE_DIR) / "fixtures" / "demo"
+# 2026 public holidays and make-up working days (国务院办公厅 2026 schedule)
+HOLIDAYS_2026 = {
+    "元旦": ["2026-01-01", "2026-01-02", "2026-01-03"],
+    "春节": [f"2026-02-{d:02d}" for d in range(15, 24)],
+    "清明节": ["2026-04-04", "2026-04-05", "2026-04-06"],
+    "劳动节": [f"2026-05-{d:02d}" for d in range(1, 6)],
+    "端午节": ["2026-06-19", "2026-06-20", "2026-06-21"],
+    "中秋节": ["2026-09-25", "2026-09-26", "2026-09-27"],
+    "国庆节": [f"2026-10-{d:02d}" for d in range(1, 8)],
+}
+MAKEUP_DAYS_2026 = {"2026-01-04": "元旦调休", "2026-02-14": "春节调休",
+                    "2026-02-28": "春节调休", "2026-05-09": "劳动节调休",
+                    "2026-09-20": "国庆节调休", "2026-10-10": "国庆节调休"}
+
+SLA_TARGETS = [  # priority, vip, response min, resolution min, 24x7
+    (wf.Priority.CRITICAL, False, 120, 8 * 60, True),
+    (wf.Priority.CRITICAL, True, 60, 4 * 60, True),
+    (wf.Priority.HIGH, False, 4 * 60, 16 * 60, False),
+    (wf.Priority.HIGH, True, 2 * 60, 8 * 60, False),
+    (wf.Priority.NORMAL, False, 24 * 60, 5 * 24 * 60, False),
+    (wf.Priority.NORMAL, True, 8 * 60, 3 * 24 * 60, False),
+    (wf.Priority.LOW, False, 48 * 60, 10 * 24 * 60, False),
+]
+
+
+def _csv(name):
+    return fixture_rows("demo", name)
+
+
+def ensure_calendar():
+    cal, _ = BusinessCalendar.objects.get_or_create(name="标准工作日历", defaults={"is_default": True})
+    if not cal.periods.exists():
+        for wd in range(5):
+            WorkingPeriod.objects.create(calendar=cal, weekday=wd, start=dt.time(9), end=dt.time(12))
+            WorkingPeriod.objects.create(calendar=cal, weekday=wd, start=dt.time(13, 30),
+                                         end=dt.time(18))
+    for name, days in HOLIDAYS_2026.items():
+        for day in days:
+            CalendarDay.objects.get_or_create(calendar=cal, date=day,
+                                              defaults={"kind": "holiday", "name": name})
+    for day, name in MAKEUP_DAYS_2026.items():
+        CalendarDay.objects.get_or_create(calendar=cal, date=day,
+                                          defaults={"kind": "workday", "name": name})
+    labels = dict(wf.Priority.choices)
+    for priority, vip, response, resolution, clock in SLA_TARGETS:
+        SLAPolicy.objects.get_or_create(
+            priority=priority, for_vip=vip,
+            defaults={"name": f"{labels[priority]}{' VIP' if vip else ''}",
+                      "response_minutes": response, "resolution_minutes": resolution,
+                      "round_the_clock": clock})
+    return cal
+
+
+def ensure_catalogue(users):
+    products = {}
+    for row in _csv("products.csv"):
+        product, _ = Product.objects.get_or_create(
+            code=row["code"], defaults={"name": row["name"], "description": row["description"]})
+        for i, version in enumerate(row["versions"].split(";")):
+            ProductVersion.objects.get_or_create(
+                product=product, version=version,
+                defaults={"released_on": dt.date(2023 + i, 3, 1)})
+        products[product.code] = product
+    rng = random.Random(7)
+    for row in _csv("customers.csv"):
+        customer, created = Customer.objects.get_or_create(
+            code=row["code"],
+            defaults={"name": row["name"], "is_vip": row["is_vip"] == "1",
+                      "industry": row["industry"], "region": row["region"],
+                      "address": row["address"], "phone": row["phone"],
+                      "consultant": users["manager"] if row["is_vip"] == "1" else None})
+        if created:
+            Contact.objects.create(customer=customer, name=row["contact_name"],
+                                   position=row["contact_position"], phone=row["contact_phone"],
+                                   email=row["contact_email"], is_primary=True)
+            for code in rng.sample(sorted(products), 2):
+                product = products[code]
+                InstalledProduct.objects.create(
+                    customer=customer, product=product,
+                    version=rng.choice(list(product.versions.all())),
+                    installed_on=dt.date(2024, rng.randint(1, 12), rng.randint(1, 28)),
+                    licences=rng.choice([5, 10, 20, 50, 100]))
+    return products
+
+
+def _walk(ticket, users, rng, template, target):
+    """Push a ticket through the workflow as the right people, up to ``target``."""
+    clerk, manager, business = users["clerk"], users["manager"], users["business"]
+    engineer = ticket.assignee or rng.choice([users["engineer"], users["engineer2"]])
+
+    def go(name, actor, **kw):
+        apply_transition(ticket, name, actor=actor, **kw)
+
+    if target == "new":
+        return
+    if ticket.category == wf.Category.COMPLAINT:
+        go("refer_complaint", clerk, note="客户来电投诉，转售后经理")
+        if target in {"assigned", "in_progress", "waiting"}:
+            return
+        ticket.complaint_investigation = "调取服务记录并与当事工程师、客户分别沟通"
+        ticket.complaint_cause = "排班冲突、未及时通知客户"
+        ticket.complaint_responsible = "售后服务部"
+        ticket.complaint_plan = template["solution"]
+        ticket.save()
+        go("resolve_complaint", manager, note="处理方案已与客户确认")
+    else:
+        if ticket.category == wf.Category.REQUIREMENT:
+            go("refer_requirement", clerk)
+            if target == "assigned":
+                return
+            go("evaluate_requirement", business, decision=rng.choice(["change", "custom"]),
+               chargeable=rng.random() < 0.5, planned_for=timezone.localdate() + dt.timedelta(days=60),
+               effort_days=rng.choice([2, 5, 10]), approach="纳入版本计划", assignee=engineer)
+        else:
+            go("assign", clerk, assignee=engineer, support_level=1)
+            if target == "assigned":
+                return
+            go("start", engineer)
+        ticket.diagnosis = "远程连接客户环境，复现问题并查看日志"
+        ticket.save()
+        if target == "in_progress":
+            return
+        if target == "waiting":
+            go("wait_for_customer", engineer, note="等待客户提供数据库备份")
+            return
+        if rng.random() < 0.15 and ticket.support_level < 3:
+            go("escalate", engineer, note="需要二线工程师支持")
+            go("start", engineer)
+        if rng.random() < 0.15:
+            go("schedule_visit", engineer, visit_at=timezone.now() + dt.timedelta(days=1))
+            if target == "on_site":
+                return
+            go("finish_visit", engineer, findings="现场检查服务器与网络")
+        ticket.process = "分析日志、定位原因并在测试环境验证"
+        ticket.solution = template["solution"]
+        ticket.save()
+        go("resolve", engineer)
+    if target == "resolved":
+        return
+    go("confirm", clerk, confirmed_by=ticket.contact.name if ticket.contact else "客户",
+       satisfaction=rng.choices([5, 4, 3, 2], weights=[50, 30, 15, 5])[0],
+       feedback="问题已解决，感谢")
+    if target == "confirmed":
+        return
+    go("close", clerk)
+
+
+#: working hours from first response to resolution, per priority (min, max)
+RESOLUTION_HOURS = {wf.Priority.CRITICAL: (1, 8), wf.Priority.HIGH: (3, 30),
+                    wf.Priority.NORMAL: (4, 100), wf.Priority.LOW: (24, 220)}
+
+
+def _realistic_timeline(rng, stdout):
+    """The walk runs every ticket's workflow *now*: a ticket received months ago was
+    answered, resolved and closed at load time, which would make response times,
+    monthly appraisals and weekly charts meaningless. Spread those moments over the
+    working hours after each ticket's arrival, on its own business calendar (never
+    later than now). States, journals and service records stay as walked; a demo-only
+    bulk update, without history rows."""
+    now = timezone.now()
+    tickets = list(Ticket.objects.filter(first_response_at__isnull=False)
+                   .select_related("sla_policy__calendar"))
+    calendars = {}
+    for t in tickets:
+        if t.sla_policy_id not in calendars:
+            calendars[t.sla_policy_id] = t._calendar()
+        cal = calendars[t.sla_policy_id]
+        minutes = rng.choices([rng.randint(5, 120), rng.randint(120, 480),
+                               rng.randint(480, 1800)], weights=[70, 22, 8])[0]
+        t.first_response_at = min(cal.add(t.received_at, minutes * 60), now)
+        t.first_response_seconds = int(cal.between(t.received_at, t.first_response_at))
+        t.response_met = t.response_due is None or t.first_response_at <= t.response_due
+        moment = t.first_response_at
+        if t.resolved_at:
+            low, high = RESOLUTION_HOURS.get(t.priority, (4, 100))
+            t.resolved_at = min(cal.add(moment, rng.uniform(low, high) * 3600), now)
+            t.resolution_met = t.resolution_due is None or t.resolved_at <= t.resolution_due
+            moment = t.resolved_at
+        if t.confirmed_at:
+            t.confirmed_at = moment = min(moment + dt.timedelta(hours=rng.uniform(2, 48)), now)
+        if t.closed_at:
+            t.closed_at = min(moment + dt.timedelta(hours=rng.uniform(1, 24)), now)
+    Ticket.objects.bulk_update(tickets, ["first_response_at", "first_response_seconds",
+                                         "response_met", "resolved_at", "resolution_met",
+                                         "confirmed_at", "closed_at"], batch_size=500)
+    say(stdout, f"  realistic response and resolution times on {len(tickets)} tickets")
+
+
+@transaction.atomic
+def load(users, stdout=None, ticket_count=300):
+    ensure_calendar()
+    products = ensure_catalogue(users)
+    if Ticket.objects.exists():
+        say(stdout, "Tickets already present: demo tickets not generated again.")
+        return
+    rng = random.Random(2026)
+    customers = list(Customer.objects.prefetch_related("contacts", "installations"))
+    templates = _csv("ticket_subjects.csv")
+    now = timezone.now()
+    channels = [c for c, _ in wf.Channel.choices]
+    for i in range(ticket_count):
+        age_days = rng.random() ** 1.7 * 330  # more recent tickets than old ones
+        received = now - dt.timedelta(days=age_days, minutes=rng.randint(0, 600))
+        customer = rng.choice(customers)
+        template = rng.choice(templates)
+        installation = rng.choice(list(customer.installations.all()))
+        contact = next(iter(customer.contacts.all()), None)
+        ticket = Ticket.objects.create(
+            channel=wf.Channel.VIP if customer.is_vip and rng.random() < 0.5 else rng.choice(channels[:5]),
+            category=template["category"],
+            priority=rng.choices([p for p, _ in wf.Priority.choices], weights=[5, 20, 60, 15])[0],
+            customer=customer, contact=contact, product=installation.product,
+            product_version=installation.version, subject=template["subject"],
+            description=template["description"], received_at=received,
+            recorded_by=users["clerk"])
+        if age_days > 30:
+            target = rng.choices(["closed", "confirmed", "resolved"], weights=[85, 10, 5])[0]
+        else:
+            target = rng.choice(["new", "assigned", "in_progress", "waiting", "on_site",
+                                 "resolved", "confirmed", "closed", "closed"])
+        if target == "on_site" and ticket.category in {wf.Category.COMPLAINT, wf.Category.REQUIREMENT}:
+            target = "in_progress"
+        _walk(ticket, users, rng, template, target)
+        if (i + 1) % 100 == 0:
+            say(stdout, f"  {i + 1} tickets")
+    _ = products
+    _realistic_timeline(rng, stdout)

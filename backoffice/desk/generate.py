@@ -1,0 +1,131 @@
+"""A large, realistic service-desk data set for benchmarks (``manage.py generate_data``).
+
+Bulk inserts only (no per-row save, no history rows: this is synthetic volume, not
+audited work). Works on SQLite and PostgreSQL.
+"""
+
+import datetime as dt
+import random
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from backoffice.desk import workflows as wf
+from backoffice.desk.models import Contact, Customer, Product, ProductVersion, Ticket, TicketEvent
+from backoffice.platform.demo import generated_user
+from backoffice.platform.models import DocumentSequence
+
+S = wf.TicketStatus
+REGIONS = ["北京", "上海", "广东", "浙江", "江苏", "四川", "湖北", "山东", "福建", "陕西"]
+INDUSTRIES = ["制造", "零售", "金融", "医疗", "教育", "物流", "政府", "能源"]
+WORDS = ["报表", "结账", "审批", "导出", "登录", "打印", "库存", "凭证", "接口", "同步", "权限",
+         "工资", "考勤", "订单", "发票", "备份", "升级", "数据库", "网络", "证书"]
+PROBLEMS = ["数据不一致", "系统报错", "无法打开", "速度很慢", "结果错误", "卡住不动", "丢失", "乱码"]
+
+
+def _engineers(count):
+    return [generated_user(f"gen_engineer{i:02d}", "engineer") for i in range(count)]
+
+
+def generate(tickets=100_000, customers=None, years=4, batch=5_000, seed=1, stdout=None):
+    rng = random.Random(seed)
+    customers = customers or max(50, tickets // 50)
+    say = stdout.write if stdout else (lambda *_: None)
+    engineers = _engineers(12)
+
+    with transaction.atomic():
+        products = []
+        for code, name in [("ERP", "云帆ERP"), ("CRM", "云帆CRM"), ("HRM", "云帆HR"),
+                           ("WMS", "云帆WMS"), ("OA", "云帆OA")]:
+            product, _ = Product.objects.get_or_create(code=code, defaults={"name": name})
+            ProductVersion.objects.get_or_create(product=product, version="9.0")
+            products.append(product)
+        versions = {p.pk: p.versions.first() for p in products}
+        start = Customer.objects.count()
+        Customer.objects.bulk_create([
+            Customer(code=f"G{start + i:07d}", name=f"{rng.choice(REGIONS)}{rng.choice(WORDS)}"
+                     f"{rng.choice(INDUSTRIES)}有限公司{start + i}",
+                     region=rng.choice(REGIONS), industry=rng.choice(INDUSTRIES),
+                     is_vip=rng.random() < 0.1)
+            for i in range(customers)], batch_size=batch)
+        new_customers = list(Customer.objects.order_by("-id")[:customers]
+                             .values_list("id", flat=True))
+        Contact.objects.bulk_create([Contact(customer_id=c, name=f"联系人{c}")
+                                     for c in new_customers], batch_size=batch)
+        contacts = dict(Contact.objects.filter(customer_id__in=new_customers)
+                        .values_list("customer_id", "id"))
+    say(f"{customers} customers")
+
+    now = timezone.now()
+    span = dt.timedelta(days=365 * years)
+    categories = [c for c, _ in wf.Category.choices]
+    priorities = [p for p, _ in wf.Priority.choices]
+    channels = [c for c, _ in wf.Channel.choices]
+    actor = engineers[0]
+    done = 0
+    while done < tickets:
+        size = min(batch, tickets - done)
+        rows, events = [], []
+        received = sorted(now - span * rng.random() ** 0.8 for _ in range(size))
+        by_month: dict[str, int] = {}
+        for when in received:
+            key = f"SR{timezone.localtime(when):%Y%m}"
+            by_month[key] = by_month.get(key, 0) + 1
+        first = {key: DocumentSequence.take(key, n) for key, n in by_month.items()}
+        for when in received:
+            key = f"SR{timezone.localtime(when):%Y%m}"
+            number = f"{key}-{first[key]:05d}"
+            first[key] += 1
+            customer = rng.choice(new_customers)
+            product = rng.choice(products)
+            age = (now - when).days
+            state = (rng.choices([S.CLOSED, S.CONFIRMED, S.RESOLVED], [90, 6, 4])[0] if age > 20
+                     else rng.choice([S.NEW, S.ASSIGNED, S.IN_PROGRESS, S.WAITING, S.RESOLVED,
+                                      S.CLOSED]))
+            finished = state in {S.RESOLVED, S.CONFIRMED, S.CLOSED}
+            engineer = None if state == S.NEW else rng.choice(engineers)
+            response = when + dt.timedelta(minutes=rng.randint(5, 600))
+            resolved = response + dt.timedelta(hours=rng.randint(1, 120)) if finished else None
+            ticket = Ticket(
+                number=number, state=state, channel=rng.choice(channels),
+                category=rng.choice(categories), priority=rng.choice(priorities),
+                customer_id=customer, contact_id=contacts.get(customer), product=product,
+                product_version=versions[product.pk],
+                subject=f"{rng.choice(WORDS)}{rng.choice(PROBLEMS)}",
+                description="客户反馈问题，需远程排查", received_at=when, assignee=engineer,
+                response_due=when + dt.timedelta(hours=8),
+                resolution_due=when + dt.timedelta(days=3),
+                first_response_at=response if engineer else None,
+                first_response_seconds=int((response - when).total_seconds()) if engineer else None,
+                response_met=(response - when) <= dt.timedelta(hours=8) if engineer else None,
+                resolved_at=resolved,
+                resolution_met=(resolved - when) <= dt.timedelta(days=3) if resolved else None,
+                closed_at=resolved + dt.timedelta(days=1) if state == S.CLOSED else None,
+                diagnosis="远程排查" if finished else "", process="分析日志" if finished else "",
+                solution="已修复" if finished else "",
+                satisfaction=rng.choices([5, 4, 3, 2, 1], [45, 30, 15, 7, 3])[0]
+                if state in {S.CONFIRMED, S.CLOSED} else None,
+                confirmed_by="客户" if state in {S.CONFIRMED, S.CLOSED} else "",
+                confirmed_at=resolved if state in {S.CONFIRMED, S.CLOSED} else None,
+                created_at=when)
+            rows.append(ticket)
+        with transaction.atomic():
+            Ticket.objects.bulk_create(rows, batch_size=batch)
+            if connection.features.can_return_rows_from_bulk_insert:
+                saved = rows
+            else:
+                saved = list(Ticket.objects.filter(number__in=[t.number for t in rows]))
+            for t in saved:
+                if t.state == S.NEW:
+                    continue
+                events.append(TicketEvent(ticket_id=t.pk, actor=actor, action="assign",
+                                          source=S.NEW, target=S.ASSIGNED,
+                                          created_at=t.received_at))
+                if t.resolved_at:
+                    events.append(TicketEvent(ticket_id=t.pk, actor=actor, action="resolve",
+                                              source=S.IN_PROGRESS, target=S.RESOLVED,
+                                              created_at=t.resolved_at))
+            TicketEvent.objects.bulk_create(events, batch_size=batch)
+        done += size
+        say(f"{done} tickets")
+    return {"customers": customers, "tickets": tickets}

@@ -1,0 +1,591 @@
+"""The service desk: customers, products, the business calendar, SLA policies, tickets."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from simple_history.models import HistoricalRecords
+
+from backoffice.desk import workflows as wf
+from backoffice.desk.workflows import (
+    Category,
+    Channel,
+    Priority,
+    RequirementDecision,
+    SupportLevel,
+    TicketStatus,
+)
+from backoffice.platform.models import (
+    JournalEntry,
+    NumberedModel,
+    StateGuardedQuerySet,
+    TimeStampedModel,
+    VersionedModel,
+)
+
+
+class Customer(VersionedModel):
+    code = models.CharField(_("customer code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200, db_index=True)
+    is_vip = models.BooleanField(_("VIP"), default=False, db_index=True)
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("service consultant"),
+        help_text=_("VIP customers reach their consultant directly."))
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class Contact(TimeStampedModel):
+    customer = models.ForeignKey(Customer, models.CASCADE, related_name="contacts",
+                                 verbose_name=_("customer"))
+    name = models.CharField(_("name"), max_length=100)
+    position = models.CharField(_("position"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    wechat = models.CharField(_("WeChat / QQ"), max_length=100, blank=True)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["customer", "-is_primary", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.customer.name})" if self.customer_id else self.name
+
+
+class Product(VersionedModel):
+    code = models.CharField(_("product code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class ProductVersion(TimeStampedModel):
+    product = models.ForeignKey(Product, models.CASCADE, related_name="versions",
+                                verbose_name=_("product"))
+    version = models.CharField(_("version"), max_length=32)
+    released_on = models.DateField(_("released on"), null=True, blank=True)
+    end_of_support = models.DateField(_("end of support"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("product version")
+        verbose_name_plural = _("product versions")
+        ordering = ["product", "-released_on", "-version"]
+        constraints = [models.UniqueConstraint(fields=["product", "version"],
+                                               name="uniq_product_version")]
+
+    def __str__(self):
+        return f"{self.product.name} {self.version}"
+
+
+class InstalledProduct(TimeStampedModel):
+    customer = models.ForeignKey(Customer, models.CASCADE, related_name="installations",
+                                 verbose_name=_("customer"))
+    product = models.ForeignKey(Product, models.PROTECT, related_name="installations",
+                                verbose_name=_("product"))
+    version = models.ForeignKey(ProductVersion, models.PROTECT, null=True, blank=True,
+                                related_name="installations", verbose_name=_("version"))
+    installed_on = models.DateField(_("installed on"), null=True, blank=True)
+    licences = models.PositiveIntegerField(_("licences"), default=1)
+    notes = models.CharField(_("notes"), max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("installed product")
+        verbose_name_plural = _("installed products")
+        constraints = [models.UniqueConstraint(fields=["customer", "product"],
+                                               name="uniq_installed_product")]
+
+    def __str__(self):
+        return f"{self.customer} · {self.product} {self.version.version if self.version else ''}"
+
+
+# -- business calendar and response-time targets --------------------------------------
+class BusinessCalendar(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    is_default = models.BooleanField(_("default calendar"), default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def default(cls):
+        return cls.objects.filter(is_default=True).first() or cls.objects.first()
+
+
+class WorkingPeriod(models.Model):
+    class Weekday(models.IntegerChoices):
+        MON = 0, _("Monday")
+        TUE = 1, _("Tuesday")
+        WED = 2, _("Wednesday")
+        THU = 3, _("Thursday")
+        FRI = 4, _("Friday")
+        SAT = 5, _("Saturday")
+        SUN = 6, _("Sunday")
+
+    calendar = models.ForeignKey(BusinessCalendar, models.CASCADE, related_name="periods",
+                                 verbose_name=_("calendar"))
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("to"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("working period")
+        verbose_name_plural = _("working hours")
+        ordering = ["weekday", "start"]
+        constraints = [models.CheckConstraint(condition=models.Q(end__gt=models.F("start")),
+                                              name="working_period_end_after_start")]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class CalendarDay(models.Model):
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Public holiday (no work)")
+        WORKDAY = "workday", _("Make-up working day")
+
+    calendar = models.ForeignKey(BusinessCalendar, models.CASCADE, related_name="days",
+                                 verbose_name=_("calendar"))
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("holiday or make-up day")
+        verbose_name_plural = _("holidays and make-up days")
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"],
+                                               name="uniq_calendar_day")]
+
+    def __str__(self):
+        return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+class SLAPolicy(TimeStampedModel):
+    """Response and resolution targets, in working minutes, per priority (and VIP)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices)
+    for_vip = models.BooleanField(_("for VIP customers"), default=False)
+    response_minutes = models.PositiveIntegerField(_("response within (working minutes)"))
+    resolution_minutes = models.PositiveIntegerField(_("resolve within (working minutes)"))
+    round_the_clock = models.BooleanField(
+        _("round the clock"), default=False,
+        help_text=_("The clock also runs outside working hours and on holidays."))
+    calendar = models.ForeignKey(BusinessCalendar, models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name=_("calendar"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("response-time target")
+        verbose_name_plural = _("response-time targets")
+        ordering = ["priority", "for_vip"]
+        constraints = [models.UniqueConstraint(fields=["priority", "for_vip"],
+                                               name="uniq_sla_priority_vip")]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def for_ticket(cls, ticket):
+        vip = bool(ticket.customer_id and ticket.customer.is_vip)
+        policies = {p.for_vip: p for p in cls.objects.filter(priority=ticket.priority)}
+        return policies.get(vip) or policies.get(False)
+
+
+# -- tickets ----------------------------------------------------------------------------
+class TicketQuerySet(StateGuardedQuerySet):
+    def open(self):
+        return self.filter(state__in=wf.OPEN_STATES)
+
+    def overdue(self, now=None):
+        now = now or timezone.now()
+        running = models.Q(state__in=wf.CLOCK_RUNNING_STATES)
+        late_response = models.Q(first_response_at__isnull=True, response_due__lt=now)
+        late_resolution = models.Q(resolution_due__lt=now)
+        return self.filter(running & (late_response | late_resolution))
+
+    def due_soon(self, now=None, within=dt.timedelta(hours=2)):
+        now = now or timezone.now()
+        running = models.Q(state__in=wf.CLOCK_RUNNING_STATES)
+        response = models.Q(first_response_at__isnull=True,
+                            response_due__gte=now, response_due__lt=now + within)
+        resolution = models.Q(resolution_due__gte=now, resolution_due__lt=now + within)
+        return self.filter(running & (response | resolution))
+
+
+class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
+    """A service ticket (售后服务单) and its service record (服务记录)."""
+
+    number_prefix = "SR"
+
+    state = FSMField(_("state"), max_length=32, choices=TicketStatus.choices,
+                     default=TicketStatus.NEW, protected=True, db_index=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices,
+                               default=Channel.PHONE, db_index=True)
+    category = models.CharField(_("problem category"), max_length=16, choices=Category.choices,
+                                db_index=True)
+    priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices,
+                                default=Priority.NORMAL, db_index=True)
+    customer = models.ForeignKey(Customer, models.PROTECT, related_name="tickets",
+                                 verbose_name=_("customer"))
+    contact = models.ForeignKey(Contact, models.SET_NULL, null=True, blank=True,
+                                related_name="tickets", verbose_name=_("contact"))
+    product = models.ForeignKey(Product, models.PROTECT, null=True, blank=True,
+                                related_name="tickets", verbose_name=_("product"))
+    product_version = models.ForeignKey(ProductVersion, models.PROTECT, null=True, blank=True,
+                                        related_name="tickets", verbose_name=_("version"))
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                    blank=True, related_name="+", verbose_name=_("recorded by"))
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                 blank=True, related_name="assigned_tickets",
+                                 verbose_name=_("engineer"))
+    support_level = models.PositiveSmallIntegerField(_("support level"),
+                                                     choices=SupportLevel.choices,
+                                                     default=SupportLevel.FIRST)
+
+    # service record
+    diagnosis = models.TextField(_("diagnosis"), blank=True)
+    process = models.TextField(_("process"), blank=True,
+                               help_text=_("What was done, remotely or on site."))
+    solution = models.TextField(_("solution"), blank=True)
+    customer_feedback = models.TextField(_("customer feedback"), blank=True)
+    confirmed_by = models.CharField(_("confirmed by (customer)"), max_length=100, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    satisfaction = models.PositiveSmallIntegerField(
+        _("satisfaction (1-5)"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)])
+
+    # on-site visit
+    visit_at = models.DateTimeField(_("visit appointment"), null=True, blank=True)
+    visit_address = models.CharField(_("visit address"), max_length=300, blank=True)
+
+    # new-requirement evaluation (business manager)
+    requirement_decision = models.CharField(_("decision"), max_length=16, blank=True,
+                                            choices=RequirementDecision.choices)
+    requirement_chargeable = models.BooleanField(_("chargeable"), null=True, blank=True)
+    requirement_planned_for = models.DateField(_("planned for"), null=True, blank=True)
+    requirement_effort_days = models.DecimalField(_("effort (person-days)"), max_digits=7,
+                                                  decimal_places=1, null=True, blank=True)
+    requirement_approach = models.TextField(_("approach"), blank=True)
+
+    # complaint handling (after-sales manager)
+    complaint_investigation = models.TextField(_("investigation"), blank=True)
+    complaint_cause = models.TextField(_("cause"), blank=True)
+    complaint_responsible = models.CharField(_("responsible party"), max_length=200,
+                                             blank=True)
+    complaint_plan = models.TextField(_("resolution plan"), blank=True,
+                                      help_text=_("Solution, deadlines, compensation."))
+    complaint_compensation = models.CharField(_("compensation"), max_length=200, blank=True)
+    complaint_evaluation = models.TextField(_("customer's evaluation"), blank=True)
+
+    # service level
+    sla_policy = models.ForeignKey(SLAPolicy, models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("response-time target"))
+    response_due = models.DateTimeField(_("response due"), null=True, blank=True)
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    response_met = models.BooleanField(_("answered in time"), null=True, blank=True)
+    first_response_seconds = models.PositiveIntegerField(
+        _("first response (working seconds)"), null=True, blank=True,
+        help_text=_("Working time from arrival to first response, on the ticket's calendar."))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolution_met = models.BooleanField(_("resolved in time"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    paused_since = models.DateTimeField(_("waiting since"), null=True, blank=True)
+    paused_seconds = models.PositiveIntegerField(_("working seconds paused"), default=0)
+
+    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-received_at", "-id"]
+        permissions = [
+            ("assign_ticket", _("Can assign tickets to engineers")),
+            ("work_ticket", _("Can work on assigned tickets")),
+            ("supervise_ticket", _("Can work on any ticket")),
+            ("evaluate_requirement", _("Can evaluate new requirements")),
+            ("handle_complaint", _("Can handle complaints")),
+            ("confirm_ticket", _("Can record the customer's confirmation")),
+            ("close_ticket", _("Can close tickets")),
+            ("cancel_ticket", _("Can cancel tickets")),
+            ("reopen_ticket", _("Can reopen tickets")),
+        ]
+        indexes = [
+            models.Index(fields=["state", "resolution_due"], name="ticket_state_due"),
+            models.Index(fields=["assignee", "state"], name="ticket_assignee_state"),
+            models.Index(fields=["customer", "-received_at"], name="ticket_customer_recv"),
+            models.Index(fields=["-received_at", "-id"], name="ticket_recv_order"),
+            # weekly "resolved" and satisfaction figures of the dashboard and reports, and
+            # monthly KPIs (satisfaction included so PostgreSQL answers from the index alone)
+            models.Index(fields=["resolved_at", "satisfaction"], name="ticket_resolved_at"),
+            models.Index(fields=["closed_at"], name="ticket_closed_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.subject}"
+
+    # -- SLA -----------------------------------------------------------------------------
+    @property
+    def is_open(self):
+        return self.state in wf.OPEN_STATES
+
+    def is_overdue(self, now=None):
+        now = now or timezone.now()
+        if self.state not in wf.CLOCK_RUNNING_STATES:
+            return False
+        if self.first_response_at is None and self.response_due and self.response_due < now:
+            return True
+        return bool(self.resolution_due and self.resolution_due < now)
+
+    def _calendar(self):
+        from backoffice.desk.sla import WorkingCalendar
+
+        policy = self.sla_policy
+        return WorkingCalendar.load(policy.calendar if policy else None,
+                                    round_the_clock=bool(policy and policy.round_the_clock))
+
+    def schedule_deadlines(self):
+        """(Re)compute the due dates from the policy, the arrival time and the pauses."""
+        if self.sla_policy_id is None:
+            self.sla_policy = SLAPolicy.for_ticket(self)
+        policy = self.sla_policy
+        if policy is None:
+            self.response_due = self.resolution_due = None
+            return
+        cal = self._calendar()
+        self.response_due = cal.add(self.received_at,
+                                    policy.response_minutes * 60 + self.paused_seconds)
+        self.resolution_due = cal.add(self.received_at,
+                                      policy.resolution_minutes * 60 + self.paused_seconds)
+
+    def _stamp_response(self):
+        if self.first_response_at is None:
+            self.first_response_at = timezone.now()
+            self.response_met = (self.response_due is None
+                                 or self.first_response_at <= self.response_due)
+            waited = self._calendar().between(self.received_at, self.first_response_at)
+            self.first_response_seconds = max(0, int(waited) - self.paused_seconds)
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.response_due is None:
+            self.schedule_deadlines()
+        super().save(*args, **kwargs)
+
+    # -- workflow --------------------------------------------------------------------------
+    @transition(field=state, source=[TicketStatus.NEW, TicketStatus.ASSIGNED],
+                target=TicketStatus.ASSIGNED, permission=wf.can_assign,
+                conditions=[wf.is_not_complaint],
+                custom={"label": _("Assign"), "form": "backoffice.desk.forms.AssignForm",
+                        "icon": "person_add", "variant": "primary"})
+    def assign(self, assignee, support_level=None):
+        self.assignee = assignee
+        if support_level:
+            self.support_level = support_level
+
+    @transition(field=state, source=TicketStatus.ASSIGNED, target=TicketStatus.IN_PROGRESS,
+                permission=wf.can_work, conditions=[wf.has_assignee],
+                custom={"label": _("Start work"), "icon": "play_arrow", "variant": "primary"})
+    def start(self):
+        self._stamp_response()
+
+    @transition(field=state, source=TicketStatus.IN_PROGRESS, target=TicketStatus.WAITING,
+                permission=wf.can_work,
+                custom={"label": _("Wait for customer"), "icon": "pause"})
+    def wait_for_customer(self):
+        self._stamp_response()
+        self.paused_since = timezone.now()
+
+    @transition(field=state, source=TicketStatus.WAITING, target=TicketStatus.IN_PROGRESS,
+                permission=wf.can_work,
+                custom={"label": _("Customer replied"), "icon": "play_arrow"})
+    def resume(self):
+        if self.paused_since:
+            paused = self._calendar().between(self.paused_since, timezone.now())
+            self.paused_seconds += int(paused)
+            self.paused_since = None
+            self.schedule_deadlines()
+
+    @transition(field=state, source=[TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS],
+                target=TicketStatus.ASSIGNED, permission=wf.can_work,
+                conditions=[wf.below_top_level],
+                custom={"label": _("Escalate"), "form": "backoffice.desk.forms.EscalateForm",
+                        "icon": "trending_up", "variant": "warning"})
+    def escalate(self, assignee=None):
+        self._stamp_response()
+        self.support_level = self.support_level + 1
+        if assignee is not None:
+            self.assignee = assignee
+
+    @transition(field=state, source=TicketStatus.IN_PROGRESS, target=TicketStatus.ON_SITE,
+                permission=wf.can_work,
+                custom={"label": _("Schedule on-site visit"),
+                        "form": "backoffice.desk.forms.VisitForm", "icon": "directions_car"})
+    def schedule_visit(self, visit_at, visit_address=""):
+        self._stamp_response()
+        self.visit_at = visit_at
+        self.visit_address = visit_address or self.customer.address
+
+    @transition(field=state, source=TicketStatus.ON_SITE, target=TicketStatus.IN_PROGRESS,
+                permission=wf.can_work,
+                custom={"label": _("Visit done"), "form": "backoffice.desk.forms.VisitDoneForm",
+                        "icon": "task_alt"})
+    def finish_visit(self, findings=""):
+        if findings:
+            self.process = f"{self.process}\n{findings}".strip()
+
+    @transition(field=state,
+                source=[TicketStatus.NEW, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS],
+                target=TicketStatus.REQUIREMENT_REVIEW, permission=wf.can_refer,
+                conditions=[wf.is_requirement],
+                custom={"label": _("Send to business manager"), "icon": "request_quote"})
+    def refer_requirement(self):
+        self._stamp_response()
+
+    @transition(field=state, source=TicketStatus.REQUIREMENT_REVIEW,
+                target=TicketStatus.IN_PROGRESS, permission=wf.can_evaluate_requirement,
+                custom={"label": _("Evaluate requirement"),
+                        "form": "backoffice.desk.forms.RequirementForm",
+                        "icon": "gavel", "variant": "primary"})
+    def evaluate_requirement(self, decision, chargeable, planned_for=None, effort_days=None,
+                             approach="", assignee=None):
+        if assignee is not None:
+            self.assignee = assignee
+        self.requirement_decision = decision
+        self.requirement_chargeable = chargeable
+        self.requirement_planned_for = planned_for
+        self.requirement_effort_days = effort_days
+        self.requirement_approach = approach
+
+    @transition(field=state,
+                source=[TicketStatus.NEW, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS],
+                target=TicketStatus.COMPLAINT_HANDLING, permission=wf.can_refer,
+                conditions=[wf.is_complaint],
+                custom={"label": _("Send to after-sales manager"), "icon": "report"})
+    def refer_complaint(self):
+        self._stamp_response()
+
+    @transition(field=state, source=TicketStatus.COMPLAINT_HANDLING,
+                target=TicketStatus.RESOLVED, permission=wf.can_handle_complaint,
+                conditions=[wf.complaint_investigated],
+                custom={"label": _("Resolve complaint"), "icon": "done_all",
+                        "variant": "success"})
+    def resolve_complaint(self):
+        self._stamp_response()
+        self._stamp_resolution()
+
+    @transition(field=state, source=TicketStatus.IN_PROGRESS, target=TicketStatus.RESOLVED,
+                permission=wf.can_work, conditions=[wf.has_solution],
+                custom={"label": _("Resolve"), "icon": "done", "variant": "success"})
+    def resolve(self):
+        self._stamp_resolution()
+
+    def _stamp_resolution(self):
+        self.resolved_at = timezone.now()
+        self.resolution_met = self.resolution_due is None or self.resolved_at <= self.resolution_due
+
+    @transition(field=state, source=TicketStatus.RESOLVED, target=TicketStatus.CONFIRMED,
+                permission=wf.can_confirm,
+                custom={"label": _("Customer confirms"),
+                        "form": "backoffice.desk.forms.ConfirmForm", "icon": "verified",
+                        "variant": "success"})
+    def confirm(self, confirmed_by, satisfaction, feedback=""):
+        self.confirmed_by = confirmed_by
+        self.confirmed_at = timezone.now()
+        self.satisfaction = satisfaction
+        if feedback:
+            if self.category == Category.COMPLAINT:
+                self.complaint_evaluation = feedback
+            else:
+                self.customer_feedback = feedback
+
+    @transition(field=state, source=[TicketStatus.RESOLVED, TicketStatus.CONFIRMED],
+                target=TicketStatus.IN_PROGRESS, permission=wf.can_reopen,
+                conditions=[wf.is_not_complaint],
+                custom={"label": _("Reopen (customer not satisfied)"),
+                        "form": "backoffice.platform.forms.NoteRequiredTransitionForm",
+                        "icon": "replay", "variant": "danger"})
+    def reopen(self):
+        self._clear_resolution()
+
+    @transition(field=state, source=[TicketStatus.RESOLVED, TicketStatus.CONFIRMED],
+                target=TicketStatus.COMPLAINT_HANDLING, permission=wf.can_reopen,
+                conditions=[wf.is_complaint],
+                custom={"label": _("Reopen complaint"),
+                        "form": "backoffice.platform.forms.NoteRequiredTransitionForm",
+                        "icon": "replay", "variant": "danger"})
+    def reopen_complaint(self):
+        self._clear_resolution()
+
+    def _clear_resolution(self):
+        self.resolved_at = None
+        self.resolution_met = None
+        self.confirmed_at = None
+        self.satisfaction = None
+
+    @transition(field=state, source=TicketStatus.CONFIRMED, target=TicketStatus.CLOSED,
+                permission=wf.can_close, conditions=[wf.customer_confirmed],
+                custom={"label": _("Close and archive"), "icon": "archive"})
+    def close(self):
+        self.closed_at = timezone.now()
+
+    @transition(field=state,
+                source=[TicketStatus.NEW, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS,
+                        TicketStatus.WAITING],
+                target=TicketStatus.CANCELLED, permission=wf.can_cancel,
+                custom={"label": _("Cancel"), "form": "backoffice.platform.forms.NoteRequiredTransitionForm",
+                        "icon": "cancel", "variant": "danger"})
+    def cancel(self):
+        self.closed_at = timezone.now()
+
+
+class TicketEvent(JournalEntry):
+    ticket = models.ForeignKey(Ticket, models.CASCADE, related_name="events",
+                               verbose_name=_("ticket"))
+
+    class Meta(JournalEntry.Meta):
+        verbose_name = _("ticket journal entry")
+        verbose_name_plural = _("ticket journal")

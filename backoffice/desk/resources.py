@@ -1,0 +1,55 @@
+"""Import/export of customers and tickets."""
+
+from django.contrib.auth import get_user_model
+from import_export import fields
+
+from backoffice.desk.models import Customer, Product, Ticket
+from backoffice.desk.workflows import Category, Channel, Priority
+from backoffice.platform.resources import BackofficeResource, ChoiceWidget
+from backoffice.platform.resources import LookupWidget as ForeignKeyWidget
+
+
+class CustomerResource(BackofficeResource):
+    consultant = fields.Field(attribute="consultant", column_name="consultant",
+                              widget=ForeignKeyWidget(get_user_model(), field="username"))
+
+    class Meta:
+        model = Customer
+        fields = ("code", "name", "is_vip", "consultant", "industry", "region", "address",
+                  "phone", "notes", "is_active")
+        import_id_fields = ("code",)
+
+    def before_import_row(self, row, **kwargs):
+        if row.get("code") is not None:
+            row["code"] = str(row["code"]).strip().upper()
+
+
+class TicketResource(BackofficeResource):
+    # tickets enter the workflow at "new"; only their intake data can be imported
+    never_import = (*BackofficeResource.never_import, "first_response_at", "resolved_at",
+                    "satisfaction")
+
+    customer = fields.Field(attribute="customer", column_name="customer",
+                            widget=ForeignKeyWidget(Customer, field="code"))
+    product = fields.Field(attribute="product", column_name="product",
+                           widget=ForeignKeyWidget(Product, field="code"))
+    channel = fields.Field(attribute="channel", column_name="channel",
+                           widget=ChoiceWidget(Channel))
+    category = fields.Field(attribute="category", column_name="category",
+                            widget=ChoiceWidget(Category))
+    priority = fields.Field(attribute="priority", column_name="priority",
+                            widget=ChoiceWidget(Priority))
+    assignee = fields.Field(attribute="assignee", column_name="engineer", readonly=True,
+                            widget=ForeignKeyWidget(get_user_model(), field="username"))
+
+    class Meta:
+        model = Ticket
+        fields = ("number", "received_at", "channel", "category", "priority", "customer",
+                  "product", "subject", "description", "state", "assignee", "first_response_at",
+                  "resolved_at", "satisfaction")
+        export_order = fields
+        import_id_fields = ("number",)
+
+    def before_save_instance(self, instance, row, **kwargs):
+        if instance.pk is None:
+            instance.schedule_deadlines()

@@ -1,0 +1,91 @@
+"""What each role may do at the service desk: customers, products, tickets, response-time
+targets and the business calendar (merged into ``platform.roles.permission_matrix``).
+
+- clerk: records customers and tickets, assigns, records the confirmation, closes;
+- engineer: works the tickets assigned to them (the service record is theirs);
+- after-sales manager: everything here, supervises every ticket, handles complaints;
+- business manager: evaluates new-requirement tickets;
+- everyone else reads customers and tickets.
+"""
+
+from backoffice.platform.roles import ALL, ANY, OWN, crud
+
+_reference = [*crud("backoffice.product", "view"), *crud("backoffice.productversion", "view"),
+              *crud("backoffice.slapolicy", "view"), *crud("backoffice.businesscalendar", "view")]
+
+PERMISSIONS: dict[str, list[str]] = {
+    "clerk": [
+        *crud("backoffice.customer", "view", "add", "change"),
+        *crud("backoffice.contact", *ALL), *crud("backoffice.installedproduct", *ALL),
+        *_reference,
+        *crud("backoffice.ticket", "view", "add", "change"),
+        "backoffice.assign_ticket", "backoffice.confirm_ticket", "backoffice.close_ticket",
+        "backoffice.cancel_ticket", "backoffice.reopen_ticket",
+    ],
+    "engineer": [
+        *crud("backoffice.customer", "view"), *crud("backoffice.contact", "view", "add", "change"),
+        *crud("backoffice.installedproduct", "view", "add", "change"),
+        *_reference,
+        *crud("backoffice.ticket", "view", "change"),
+        "backoffice.work_ticket", "backoffice.confirm_ticket", "backoffice.close_ticket",
+        "backoffice.reopen_ticket",
+    ],
+    "manager": [
+        *crud("backoffice.customer", *ALL), *crud("backoffice.contact", *ALL),
+        *crud("backoffice.installedproduct", *ALL), *crud("backoffice.product", *ALL),
+        *crud("backoffice.productversion", *ALL), *crud("backoffice.slapolicy", *ALL),
+        *crud("backoffice.businesscalendar", *ALL), *crud("backoffice.workingperiod", *ALL),
+        *crud("backoffice.calendarday", *ALL),
+        *crud("backoffice.ticket", "view", "add", "change"),
+        "backoffice.assign_ticket", "backoffice.work_ticket", "backoffice.supervise_ticket",
+        "backoffice.handle_complaint", "backoffice.confirm_ticket", "backoffice.close_ticket",
+        "backoffice.cancel_ticket", "backoffice.reopen_ticket",
+    ],
+    "business": [
+        *crud("backoffice.customer", "view"), *crud("backoffice.contact", "view"),
+        *crud("backoffice.installedproduct", "view"), *_reference,
+        *crud("backoffice.ticket", "view"), "backoffice.evaluate_requirement",
+    ],
+    "warehouse": [
+        *crud("backoffice.customer", "view"), *crud("backoffice.product", "view"),
+        *crud("backoffice.ticket", "view"),
+    ],
+    "trainer": [
+        *crud("backoffice.customer", "view"), *crud("backoffice.contact", "view"),
+        *_reference, *crud("backoffice.ticket", "view"),
+    ],
+    "finance": [
+        *crud("backoffice.customer", "view"), *crud("backoffice.ticket", "view"),
+    ],
+}
+
+OWNERS = {
+    "ticket": ("assignee",),
+}
+
+#: the front desk: whoever takes the customer's call
+FRONT_DESK = {"clerk": ANY, "engineer": ANY, "manager": ANY}
+#: the assignee, or a supervisor
+ENGINEER_AT_WORK = {"engineer": OWN, "manager": ANY}
+
+TRANSITIONS = {
+    "ticket": {
+        "assign": {"clerk": ANY, "manager": ANY},
+        "start": ENGINEER_AT_WORK,
+        "wait_for_customer": ENGINEER_AT_WORK,
+        "resume": ENGINEER_AT_WORK,
+        "schedule_visit": ENGINEER_AT_WORK,
+        "finish_visit": ENGINEER_AT_WORK,
+        "escalate": ENGINEER_AT_WORK,
+        "refer_requirement": {"clerk": ANY, "engineer": OWN, "manager": ANY},
+        "evaluate_requirement": {"business": ANY},
+        "refer_complaint": {"clerk": ANY, "engineer": OWN, "manager": ANY},
+        "resolve_complaint": {"manager": ANY},
+        "reopen_complaint": FRONT_DESK,
+        "resolve": ENGINEER_AT_WORK,
+        "confirm": FRONT_DESK,
+        "reopen": FRONT_DESK,
+        "close": FRONT_DESK,
+        "cancel": {"clerk": ANY, "manager": ANY},
+    },
+}

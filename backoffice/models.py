@@ -1,0 +1,39 @@
+"""Every model of the ``backoffice`` app, where Django looks for them.
+
+The models live in the platform and in the desk's domains; importing them here gives
+them the app label ``backoffice`` (their tables and migrations stay as they were).
+Code imports a model from its domain (``backoffice.desk.models``), not from here.
+"""
+
+from backoffice.care.models import (  # noqa: F401
+    FollowUp,
+    FollowUpEvent,
+    MaintenancePlan,
+    MaintenanceVisit,
+    MaintenanceVisitEvent,
+    UpdateNotice,
+    UpdateNoticeEvent,
+    UpdateRecipient,
+    UpdateRecipientEvent,
+)
+from backoffice.desk.models import (  # noqa: F401
+    BusinessCalendar,
+    CalendarDay,
+    Contact,
+    Customer,
+    InstalledProduct,
+    Product,
+    ProductVersion,
+    SLAPolicy,
+    Ticket,
+    TicketEvent,
+    WorkingPeriod,
+)
+from backoffice.knowledge.models import (  # noqa: F401
+    Article,
+    ArticleAttachment,
+    ArticleEvent,
+    ArticleUse,
+)
+from backoffice.platform.models import DataJob, DocumentSequence  # noqa: F401
+from backoffice.reports.models import Report  # noqa: F401

@@ -1,0 +1,401 @@
+"""Admin building blocks shared by the four apps.
+
+``BackofficeAdmin`` is the one ModelAdmin base: unfold look, history, import/export with
+the safe forms, optimistic locking on the change form, and - for models with a state
+machine - one dialog button per transition, routed through ``apply_transition``.
+"""
+
+import contextvars
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.module_loading import import_string
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats import base_formats
+from import_export.results import Result
+from simple_history.admin import SimpleHistoryAdmin
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.decorators import action, display
+
+from backoffice.platform import formats, workflow
+from backoffice.platform.formats import UnreadableFile
+from backoffice.platform.forms import ExportForm, SafeImportForm, TransitionForm
+from backoffice.platform.models import ConcurrentEdit, VersionedModel
+from backoffice.platform.paginator import EstimatedCountPaginator
+
+#: set while an import request asked for "Import now" (admins are shared between threads)
+_import_now = contextvars.ContextVar("import_now", default=False)
+
+VARIANTS = {"primary", "success", "info", "warning", "danger", "default"}
+
+
+def _has_state_machine(model) -> bool:
+    try:
+        workflow.state_field(model)
+    except LookupError:
+        return False
+    return True
+
+
+class VersionCheckedForm(forms.ModelForm):
+    """Carries the version the user saw; saving over a newer version is refused."""
+
+    _version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.get("_version")
+        if self.instance.pk and seen is not None and seen != self.instance.version:
+            raise ValidationError(
+                _("This record was changed by someone else after you opened it. "
+                  "Reload the page to see their changes, then make yours again."),
+                code="stale",
+            )
+        if self.instance.pk and seen is not None:
+            self.instance.version = seen
+        return cleaned
+
+
+def _make_transition_action(info: workflow.TransitionInfo):
+    """One unfold detail action (a dialog POST) for one FSM transition."""
+
+    variant = info.variant if info.variant in VARIANTS else "default"
+
+    @action(description=info.label, url_path=f"transition/{info.name}", icon=info.icon,
+            variant=variant,
+            dialog={"title": info.label, "form_class": info.form_class or TransitionForm,
+                    "form_submit_text": info.label})
+    def transition_action(model_admin, request, form, object_id):
+        obj = get_object_or_404(model_admin.get_queryset(request), pk=object_id)
+        # a step with consequences beyond the document runs its service (which itself goes
+        # through apply_transition), so the button does what the code path does
+        run = model_admin.transition_services.get(info.name)
+        run = import_string(run) if isinstance(run, str) else workflow.apply_transition
+        try:
+            run(obj, info.name, actor=request.user, note=form.cleaned_data.get("note", ""),
+                **form.transition_kwargs())
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+        else:
+            messages.success(request, _("Done: %(action)s.") % {"action": info.label})
+        url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change",
+                      args=[object_id])
+        return HttpResponse(headers={"HX-Redirect": url})
+
+    transition_action.__name__ = f"transition_{info.name}"
+    return transition_action
+
+
+class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
+    """The base ModelAdmin of every business model."""
+
+    #: transition name -> dotted path of a service run instead of the bare transition,
+    #: called like apply_transition(obj, name, actor=..., note=..., **form values)
+    transition_services: dict[str, str] = {}
+
+    import_form_class = SafeImportForm
+    export_form_class = ExportForm
+    list_per_page = 50
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    warn_unsaved_form = True
+    compressed_fields = True
+
+    def __init__(self, model, admin_site):
+        self._transitions = workflow.transitions_of(model) if _has_state_machine(model) else []
+        for info in self._transitions:
+            setattr(self, f"transition_{info.name}",
+                    _make_transition_action(info).__get__(self, type(self)))
+        self.actions_detail = [*self.actions_detail,
+                               *[f"transition_{info.name}" for info in self._transitions]]
+        if self.resource_classes:
+            self.actions_list = [*self.actions_list, "background_import", "background_export"]
+        super().__init__(model, admin_site)
+        if self._transitions:
+            self._wrap_for_state_machine()
+
+    # -- background import/export (large files) --------------------------------------------
+    @action(description=_("Import in background"), url_path="background-import",
+            icon="cloud_upload")
+    def background_import(self, request):
+        from backoffice.platform.admin.jobs import background_import_view
+
+        return background_import_view(self, request)
+
+    @action(description=_("Export all in background"), url_path="background-export",
+            icon="cloud_download")
+    def background_export(self, request):
+        from backoffice.platform.admin.jobs import background_export_view
+
+        return background_export_view(self, request)
+
+    def get_actions_list(self, request):
+        allowed = {"background_import": self.has_import_permission(request),
+                   "background_export": self.has_export_permission(request)}
+        return [a for a in super().get_actions_list(request)
+                if allowed.get(a.action_name.rsplit(f"{self.model._meta.model_name}_", 1)[-1],
+                               True)]
+
+    def get_object(self, request, object_id, from_field=None):
+        """Read once per page view: the change form, its workflow buttons and the panels
+        under it all ask for the record. Only on GET: on a POST the form may have changed
+        the instance, and the next question must see the stored row."""
+        if request.method != "GET":
+            return super().get_object(request, object_id, from_field)
+        seen = request.__dict__.setdefault("_backoffice_objects", {})
+        key = (self.model, str(object_id), from_field)
+        if key not in seen:
+            seen[key] = super().get_object(request, object_id, from_field)
+        return seen[key]
+
+    # -- state machine -----------------------------------------------------------------
+    def get_actions_detail(self, request, object_id):
+        """Show only the buttons of transitions this user may run on this object now."""
+        actions = super().get_actions_detail(request, object_id)
+        if not self._transitions:
+            return actions
+        obj = self.get_object(request, object_id)
+        allowed = set(workflow.available_transitions(obj, request.user)) if obj else set()
+        prefix = f"{self.model._meta.app_label}_{self.model._meta.model_name}_transition_"
+        return [a for a in actions
+                if not a.action_name.startswith(prefix)
+                or a.action_name.removeprefix(prefix) in allowed]
+
+    def _wrap_for_state_machine(self):
+        """Whatever a subclass does in get_fieldsets/get_readonly_fields, the state field
+        stays read-only (STACK.md pitfall 5) and the journal closes the page."""
+        own_fieldsets, own_readonly = self.get_fieldsets, self.get_readonly_fields
+        locked = (workflow.state_field(self.model).name, "workflow_journal")
+
+        def get_fieldsets(request, obj=None):
+            return self.with_journal(own_fieldsets(request, obj), obj)
+
+        def get_readonly_fields(request, obj=None):
+            readonly = list(own_readonly(request, obj))
+            return readonly + [name for name in locked if name not in readonly]
+
+        self.get_fieldsets, self.get_readonly_fields = get_fieldsets, get_readonly_fields
+
+    def with_journal(self, fieldsets, obj):
+        """The workflow journal closes every document's page (read-only, newest first)."""
+        if not self._transitions or obj is None:
+            return fieldsets
+        cleaned = []
+        for name, options in fieldsets:
+            fields = [f for f in options.get("fields", []) if f != "workflow_journal"]
+            cleaned.append((name, {**options, "fields": fields}))
+        return [*cleaned, (_("Workflow journal"), {"fields": ["workflow_journal"]})]
+
+    @display(description=_("journal"))
+    def workflow_journal(self, obj):
+        entries = list(obj.events.select_related("actor").order_by("-created_at", "-id")[:200])
+        if not entries:
+            return _("No workflow step yet.")
+        model = type(obj)
+        rows = format_html_join("", "<tr class='border-t border-base-200 dark:border-base-700'>"
+                                    "<td class='pr-4 py-1 whitespace-nowrap'>{}</td>"
+                                    "<td class='pr-4 py-1'>{}</td><td class='pr-4 py-1'>{}</td>"
+                                    "<td class='pr-4 py-1'>{} → {}</td><td class='py-1'>{}</td></tr>",
+                                ((timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M"),
+                                  e.actor.get_full_name() or e.actor.get_username(),
+                                  workflow.transition_label(model, e.action),
+                                  workflow.state_label(model, e.source),
+                                  workflow.state_label(model, e.target), e.note)
+                                 for e in entries))
+        head = format_html("<tr><th class='pr-4 text-left'>{}</th><th class='pr-4 text-left'>{}</th>"
+                           "<th class='pr-4 text-left'>{}</th><th class='pr-4 text-left'>{}</th>"
+                           "<th class='text-left'>{}</th></tr>", _("at"), _("by"), _("action"),
+                           _("state"), _("comment"))
+        return format_html("<table class='text-sm w-full'>{}{}</table>", head, rows)
+
+    # -- optimistic locking ------------------------------------------------------------
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if issubclass(self.model, VersionedModel) and not issubclass(
+            kwargs.get("form", self.form), VersionCheckedForm
+        ):
+            kwargs["form"] = type("VersionChecked" + self.form.__name__,
+                                  (VersionCheckedForm, self.form), {})
+        return super().get_form(request, obj, change, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        try:
+            super().save_model(request, obj, form, change)
+        except ConcurrentEdit as exc:
+            # The version moved between the form check and the UPDATE: refuse, keep nothing.
+            raise PermissionDenied(str(exc)) from exc
+
+    # -- import ------------------------------------------------------------------------
+    to_encoding = "utf-8-sig"  # CSV exports open correctly in Chinese Excel
+    import_formats = [formats.CSV, formats.XLSX]
+    export_formats = [base_formats.CSV, base_formats.XLSX]
+
+    preview_rows = 200
+
+    def import_action(self, request, **kwargs):
+        """The preview lists every invalid row but only the first rows of a big valid file:
+        the browser should not have to draw 100,000 table rows to offer "Confirm".
+
+        "Import now" (``_import_now``) skips the preview: import-export's no-confirm path,
+        which validates and writes in one pass and, like the preview, writes nothing and
+        lists the errors when a row is wrong."""
+        token = _import_now.set(request.method == "POST" and "_import_now" in request.POST)
+        try:
+            response = super().import_action(request, **kwargs)
+        finally:
+            _import_now.reset(token)
+        result = getattr(response, "context_data", {}).get("result")
+        if result is not None and len(result.rows) > self.preview_rows:
+            total = len(result.rows)
+            result.rows = result.rows[:self.preview_rows]
+            messages.info(request, _("%(total)d rows checked; the first %(shown)d are shown "
+                                     "below.") % {"total": total, "shown": self.preview_rows})
+        return response
+
+    #: a file with more rows than this is imported by a background job whichever button
+    #: was pressed: the page shows a progress bar instead of a request that runs for minutes
+    background_import_rows = 5_000
+
+    def process_dataset(self, dataset, form, request, **kwargs):
+        if dataset.height > self.background_import_rows:
+            fmt = self.get_import_formats()[int(form.cleaned_data["format"])]
+            upload = self._uploaded_file(form, fmt)
+            if upload is not None:
+                from backoffice.platform import jobs
+
+                file_format = next(key for key, cls in jobs.file_formats().items()
+                                   if issubclass(fmt, cls))
+                job = jobs.start_import(
+                    user=request.user, model_label=self.model._meta.label, upload=upload,
+                    file_format=file_format, language=get_language())
+                return HandedToJob(job, dataset.height)
+        return super().process_dataset(dataset, form, request, **kwargs)
+
+    def _uploaded_file(self, form, fmt):
+        """The file being imported: the upload ("Import now") or the preview's copy."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        data = form.cleaned_data
+        if data.get("import_file") is not None:
+            upload = data["import_file"]
+            upload.seek(0)
+            return SimpleUploadedFile(upload.name, upload.read())
+        if data.get("import_file_name"):
+            storage = self.get_tmp_storage_class()(
+                name=data["import_file_name"], encoding=None, read_mode=fmt().get_read_mode(),
+                **self.get_tmp_storage_class_kwargs())
+            content = storage.read()
+            if isinstance(content, str):
+                content = content.encode()
+            return SimpleUploadedFile(data.get("original_file_name") or "import", content)
+        return None
+
+    def process_result(self, result, request):
+        if isinstance(result, HandedToJob):
+            messages.info(request, _("The file has %(rows)s rows: it is being imported in the "
+                                     "background. This page shows the progress and, at the "
+                                     "end, the result.") % {"rows": result.row_count})
+            return redirect(reverse("admin:backoffice_datajob_change", args=[result.job.pk]))
+        return super().process_result(result, request)
+
+    def is_skip_import_confirm_enabled(self):
+        return _import_now.get() or super().is_skip_import_confirm_enabled()
+
+    def add_data_read_fail_error_to_form(self, form, exc):
+        """Say why a file was refused, in the user's language, instead of an exception name."""
+        if isinstance(exc, UnreadableFile):
+            form.add_error("import_file", str(exc))
+        else:
+            super().add_data_read_fail_error_to_form(form, exc)
+
+    # -- import/export without a declared resource --------------------------------------
+    def get_resource_classes(self, request=None):
+        """Admins that declare no resource still export through the safe base (formula
+        escaping, states read-only) and offer no import (see has_import_permission)."""
+        if self.resource_classes:
+            return super().get_resource_classes(request)
+        from import_export.resources import modelresource_factory
+
+        from backoffice.platform.resources import BackofficeResource
+
+        return [modelresource_factory(self.model, resource_class=BackofficeResource)]
+
+    def has_import_permission(self, request):
+        return bool(self.resource_classes) and super().has_import_permission(request)
+
+    # -- history -------------------------------------------------------------------------
+    def history_view(self, request, object_id, extra_context=None):
+        """Models without simple-history (immutable ledgers) show Django's own log."""
+        if not hasattr(self.model, "history"):
+            return ModelAdmin.history_view(self, request, object_id, extra_context)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """Reverting from history would bypass workflows and locks: view only."""
+        if request.method == "POST":
+            messages.error(request, _("Restoring an old version is disabled. Change the record "
+                                      "or use its workflow buttons instead."))
+            return redirect(reverse(
+                f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_change",
+                args=[object_id]))
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class HandedToJob(Result):
+    """What process_dataset returns when a background job took the file over."""
+
+    def __init__(self, job, rows):
+        super().__init__()
+        self.job, self.row_count = job, rows
+
+
+def admin_link(obj, text=None):
+    """A link to ``obj``'s change page (empty when there is no object)."""
+    if obj is None:
+        return "-"
+    url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    return format_html('<a class="text-primary-600" href="{}">{}</a>', url, text or str(obj))
+
+
+class ExportOnlyMixin:
+    """Records born in the workflow or made by generators: export yes, import no."""
+
+    def has_import_permission(self, request):
+        return False
+
+
+class ReadOnlyAdminMixin:
+    """Records only services write (ledgers, logs, count sheets): viewable and exportable,
+    never added, edited or deleted by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

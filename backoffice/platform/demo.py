@@ -1,0 +1,76 @@
+"""What every app's demo loader and data generator share: the demo users (one per role),
+fixture files and progress lines.
+
+``manage.py load_demo`` creates the users here, then runs each domain's ``demo.load``
+in the order of ``settings.BACKOFFICE_DOMAINS``.
+"""
+
+import csv
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from backoffice.platform import roles
+
+DEMO_PASSWORD = "Demo@2026"
+
+#: username -> (role key, last name, first name)
+DEMO_USERS = {
+    "clerk": ("clerk", "陈", "小客"),
+    "engineer": ("engineer", "李", "工"),
+    "engineer2": ("engineer", "王", "技"),
+    "manager": ("manager", "张", "经理"),
+    "business": ("business", "赵", "商务"),
+    "warehouse": ("warehouse", "刘", "库管"),
+    "trainer": ("trainer", "周", "培训"),
+    "finance": ("finance", "吴", "财务"),
+}
+
+
+def fixture_rows(app, name):
+    """The rows of ``fixtures/<app>/<name>`` (demo reference data of any app)."""
+    with open(Path(settings.BASE_DIR) / "fixtures" / app / name, encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def say(stdout, text):
+    """Progress line of a demo loader (silent when no output stream is given)."""
+    if stdout:
+        stdout.write(text)
+
+
+def ensure_users(stdout=None):
+    User = get_user_model()
+    roles.sync_roles()
+    admin, created = User.objects.get_or_create(
+        username="admin", defaults={"is_staff": True, "is_superuser": True})
+    if created:
+        admin.set_password(DEMO_PASSWORD)
+        admin.save()
+    users = {}
+    for username, (role, last, first) in DEMO_USERS.items():
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"is_staff": True, "last_name": last, "first_name": first,
+                      "email": f"{username}@aftersales.example.cn"})
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        user.groups.add(Group.objects.get(name=roles.group_name(role)))
+        users[username] = user
+    return users
+
+
+def generated_user(username, role=None):
+    """A staff user the generator invents (no password to log in with), in ``role``'s
+    group when given. Shared by every app's generator."""
+    user, created = get_user_model().objects.get_or_create(username=username,
+                                                           defaults={"is_staff": True})
+    if created:
+        user.set_unusable_password()
+        user.save()
+    if role:
+        user.groups.add(Group.objects.get(name=roles.group_name(role)))
+    return user

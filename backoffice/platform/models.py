@@ -1,0 +1,200 @@
+"""What every business model of the four apps builds on (abstract bases, numbering,
+optimistic locking, journals) and the platform's own background-job record."""
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ConcurrentEdit(Exception):
+    """The row changed in the database since this copy was read."""
+
+
+class StateGuardedQuerySet(models.QuerySet):
+    """``update(state=...)`` would skip the workflow, its permission check, the journal and
+    history (STACK.md pitfall 7): refused for every FSM field of the model."""
+
+    def update(self, **kwargs):
+        from django_fsm import FSMFieldMixin
+
+        guarded = {f.name for f in self.model._meta.fields if isinstance(f, FSMFieldMixin)}
+        guarded |= {f"{name}_id" for name in guarded}
+        if guarded & kwargs.keys():
+            raise TypeError(f"{self.model.__name__} state changes go through "
+                            "backoffice.platform.workflow.apply_transition, not QuerySet.update().")
+        return super().update(**kwargs)
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class VersionedModel(TimeStampedModel):
+    """Optimistic locking: an UPDATE only lands if nobody saved the row since it was read.
+
+    ``version`` rises by one on every save; the admin form carries the version the user
+    saw, so a second browser tab saving an older copy is refused instead of silently
+    overwriting the first one.
+    """
+
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self._expected_version = self.version
+            self.version = self.version + 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        try:
+            super().save(*args, **kwargs)
+        except Exception:
+            if getattr(self, "_expected_version", None) is not None:
+                self.version = self._expected_version
+            raise
+        finally:
+            self._expected_version = None
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        expected = getattr(self, "_expected_version", None)
+        if expected is not None and base_qs.model is self._meta.concrete_model:
+            base_qs = base_qs.filter(version=expected)
+        updated = super()._do_update(base_qs, using, pk_val, values, update_fields,
+                                     forced_update)
+        if not updated and expected is not None:
+            if type(self)._base_manager.using(using).filter(pk=pk_val).exists():
+                raise ConcurrentEdit(
+                    _("This record was changed by someone else after you opened it. "
+                      "Reload the page to see their changes, then make yours again.")
+                )
+        return updated
+
+
+class JournalEntry(models.Model):
+    """One line of a document's workflow journal: who moved it, when, from where to where.
+
+    Each state-machine model has a concrete ``<Model>Event`` subclass with a foreign key
+    to it and ``related_name="events"``; ``backoffice.platform.workflow.apply_transition`` writes it.
+    """
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                              verbose_name=_("by"))
+    action = models.CharField(_("action"), max_length=64)
+    source = models.CharField(_("from state"), max_length=32)
+    target = models.CharField(_("to state"), max_length=32)
+    note = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.action}: {self.source} → {self.target}"
+
+
+class DocumentSequence(models.Model):
+    """Counters behind human-readable document numbers (SR202611-00042, ...)."""
+
+    key = models.CharField(max_length=32, unique=True)
+    last = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("document sequence")
+        verbose_name_plural = _("document sequences")
+
+    def __str__(self):
+        return f"{self.key}={self.last}"
+
+    @classmethod
+    def take(cls, key: str, count: int = 1) -> int:
+        """Reserve ``count`` numbers under ``key``; returns the first one."""
+        with transaction.atomic():
+            cls.objects.get_or_create(key=key)
+            cls.objects.filter(key=key).update(last=F("last") + count)
+            last = cls.objects.filter(key=key).values_list("last", flat=True).get()
+        return last - count + 1
+
+
+def next_numbers(prefix: str, count: int = 1, when=None) -> list[str]:
+    """``count`` fresh numbers like ``SR202611-00042``, unique per prefix and month."""
+    when = timezone.localtime(when or timezone.now())
+    key = f"{prefix}{when:%Y%m}"
+    first = DocumentSequence.take(key, count)
+    return [f"{key}-{n:05d}" for n in range(first, first + count)]
+
+
+class NumberedModel(models.Model):
+    """A document with a human-readable number assigned on first save."""
+
+    number_prefix = "DOC"
+    number = models.CharField(_("number"), max_length=32, unique=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self.number:
+            self.number = next_numbers(self.number_prefix)[0]
+        super().save(*args, **kwargs)
+
+
+# -- background import and export jobs (run by the task queue's worker) ---------------
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    REJECTED = "rejected", _("Rejected: invalid rows, nothing written")
+    FAILED = "failed", _("Failed")
+
+
+class DataJob(TimeStampedModel):
+    """One spreadsheet import or export that runs outside the request.
+
+    Its status is a technical progress marker written only by the worker, not a business
+    workflow; live progress goes through the cache (see ``backoffice.platform.jobs``).
+    """
+
+    class Kind(models.TextChoices):
+        IMPORT = "import", _("Import")
+        EXPORT = "export", _("Export")
+
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+",
+                              verbose_name=_("started by"))
+    model_label = models.CharField(_("data"), max_length=100)
+    file_format = models.CharField(_("format"), max_length=8)
+    source = models.FileField(_("uploaded file"), upload_to="jobs/in/%Y/%m/", blank=True)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    result_file = models.FileField(_("result file"), upload_to="jobs/out/%Y/%m/", blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=JobStatus.choices,
+                              default=JobStatus.QUEUED, db_index=True)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    created_rows = models.PositiveIntegerField(_("created"), default=0)
+    updated_rows = models.PositiveIntegerField(_("updated"), default=0)
+    skipped_rows = models.PositiveIntegerField(_("skipped"), default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    errors = models.JSONField(_("error details"), default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import/export job")
+        verbose_name_plural = _("import/export jobs")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.model_label} #{self.pk}"
+
+    @property
+    def finished(self):
+        return self.status in {JobStatus.DONE, JobStatus.REJECTED, JobStatus.FAILED}

@@ -1,0 +1,172 @@
+"""The one way a document changes state in this back office.
+
+django-fsm checks a transition's source state and conditions but not its ``permission``
+(STACK.md pitfall 1), so every state change - from the admin buttons, services, imports
+or commands - goes through :func:`apply_transition`, which checks both, saves, and writes
+the journal entry in one transaction.
+"""
+
+from dataclasses import dataclass
+
+import django_fsm as fsm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from backoffice.platform.models import ConcurrentEdit
+
+
+@dataclass(frozen=True)
+class TransitionInfo:
+    """What the admin needs to draw a transition's button."""
+
+    name: str
+    label: str
+    form_class: type | None
+    variant: str
+    icon: str | None
+
+
+def state_field(model):
+    """The model's FSM state field (one per model here)."""
+    for field in model._meta.fields:
+        if isinstance(field, fsm.FSMFieldMixin):
+            return field
+    raise LookupError(f"{model.__name__} has no FSM field")
+
+
+def state_machines():
+    """(model, {transition name: transition}) for every model with transitions, across
+    the four apps (history copies keep the state field but have no transitions)."""
+    from django.apps import apps
+
+    for model in apps.get_models():
+        try:
+            field = state_field(model)
+        except LookupError:
+            continue
+        transitions = {}
+        for t in field.get_all_transitions(model):
+            transitions.setdefault(t.name, t)
+        if transitions:
+            yield model, transitions
+
+
+def transitions_of(model) -> list[TransitionInfo]:
+    """All transitions declared on the model, once each, in declaration order."""
+    seen: dict[str, TransitionInfo] = {}
+    for t in state_field(model).get_all_transitions(model):
+        if t.name in seen:
+            continue
+        seen[t.name] = TransitionInfo(
+            name=t.name,
+            label=t.custom.get("label") or gettext_lazy(t.name.replace("_", " ").capitalize()),
+            form_class=_form_class(t.custom.get("form")),
+            variant=t.custom.get("variant", "default"),
+            icon=t.custom.get("icon"),
+        )
+    return list(seen.values())
+
+
+def _form_class(form):
+    if isinstance(form, str):
+        from django.utils.module_loading import import_string
+
+        return import_string(form)
+    return form
+
+
+def available_transitions(obj, user) -> list[str]:
+    """Names of the transitions ``user`` may run on ``obj`` now (state, conditions, perm)."""
+    getter = getattr(obj, f"get_available_user_{state_field(type(obj)).name}_transitions")
+    return [t.name for t in getter(user)]
+
+
+def transition_label(model, name: str) -> str:
+    for info in transitions_of(model):
+        if info.name == name:
+            return str(info.label)
+    return name
+
+
+def state_label(model, value: str) -> str:
+    return str(dict(state_field(model).choices).get(value, value))
+
+
+@transaction.atomic
+def apply_transition(obj, name: str, *, actor, note: str = "", **kwargs):
+    """Run transition ``name`` on ``obj`` as ``actor``; journal it; return ``obj``.
+
+    Raises ``PermissionDenied`` when the actor lacks the transition's permission and
+    ``ValidationError`` when the state or a condition forbids it, or when somebody else
+    moved the document first (optimistic locking).
+    """
+    field = state_field(type(obj))
+    method = getattr(obj, name, None)
+    if method is None or not hasattr(method, "_django_fsm"):
+        raise ValidationError(_("Unknown action “%(name)s”.") % {"name": name})
+    source = field.value_from_object(obj)
+    if not fsm.can_proceed(method, check_conditions=False):
+        raise ValidationError(
+            _("“%(action)s” is not possible while the %(model)s is “%(state)s”.")
+            % {"action": transition_label(type(obj), name),
+               "model": obj._meta.verbose_name,
+               "state": state_label(type(obj), source)}
+        )
+    # permission before conditions: someone who may not act learns that, not why the
+    # document is not ready
+    transition = method._django_fsm.get_transition(source)
+    if actor is None or not transition.has_perm(obj, actor):
+        raise PermissionDenied(
+            _("You are not allowed to “%(action)s” this %(model)s.")
+            % {"action": transition_label(type(obj), name), "model": obj._meta.verbose_name}
+        )
+    if not fsm.can_proceed(method):
+        unmet = _unmet_conditions(obj, method, source)
+        raise ValidationError(
+            _("“%(action)s” is not possible yet: %(reasons)s")
+            % {"action": transition_label(type(obj), name), "reasons": "; ".join(unmet)}
+        )
+    if _accepts_actor(method):
+        method(actor=actor, **kwargs)
+    else:
+        method(**kwargs)
+    obj._history_user = actor
+    obj._change_reason = f"{name}: {note}"[:100] if note else name
+    try:
+        obj.save()
+    except (fsm.ConcurrentTransition, ConcurrentEdit) as exc:
+        raise ValidationError(
+            _("Someone else changed this %(model)s a moment ago. Reload it and try again.")
+            % {"model": obj._meta.verbose_name}
+        ) from exc
+    obj.events.create(actor=actor, action=name, source=source,
+                      target=field.value_from_object(obj), note=note)
+    return obj
+
+
+def _accepts_actor(method) -> bool:
+    import inspect
+
+    return "actor" in inspect.signature(method).parameters
+
+
+def _unmet_conditions(obj, method, source) -> list[str]:
+    transition = method._django_fsm.get_transition(source)
+    reasons = []
+    for condition in transition.conditions:
+        if not condition(obj):
+            reasons.append(str(getattr(condition, "message", None)
+                               or condition.__name__.replace("_", " ")))
+    return reasons or [_("a condition is not met")]
+
+
+def condition(message):
+    """Give an FSM condition a user-facing explanation for when it fails."""
+
+    def decorate(func):
+        func.message = message
+        return func
+
+    return decorate

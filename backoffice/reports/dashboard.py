@@ -1,0 +1,62 @@
+"""The admin index (the dashboard) and the reports' sidebar entry.
+
+The dashboard answers "how are we doing this week?" with figures from
+:mod:`backoffice.reports.selectors` (database aggregates, each linked to the changelist
+behind it) plus what every domain contributes through its ``dashboard`` hooks
+(``platform.dashboard``). What the user sees follows their permissions.
+"""
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.platform import dashboard as board
+from backoffice.reports import selectors as reports
+
+SIDEBAR_ITEMS = [
+    ("report", "monitoring", "", _("Weekly and monthly reports")),
+]
+
+
+def pending_approvals(user) -> list[dict]:
+    """The desk's work waiting for this user (tickets to assign, articles to review …)."""
+    return reports.waiting_for(user)
+
+
+def dashboard_callback(request, context):
+    """Figures for the admin index, by role; every figure links to its changelist."""
+    user = request.user
+    today = timezone.localdate()
+    sees_desk = user.has_perm("backoffice.view_ticket")
+    sees_reports = user.has_perm("backoffice.view_report")
+    week = reports.Period.of("week", today)
+    dashboard = {"week": week, "today": today, "my_work": reports.my_work(user, today)}
+
+    if sees_desk and (sees_reports or user.has_perm("backoffice.assign_ticket")):
+        dashboard["open"] = reports.open_by_state_priority()
+        dashboard["deadlines"] = reports.deadline_counts()
+        dashboard["response"] = reports.response_share(week)
+    if sees_desk and sees_reports:
+        series = reports.weekly_series(12, today)
+        dashboard["series"] = series
+        dashboard["volume_chart"] = board.line_chart(
+            series["labels"], (_("Received"), series["received"], "primary"),
+            (_("Resolved"), series["resolved"], "green"))
+        dashboard["legend_volume"] = [(_("Received"), board.COLOURS["primary"]),
+                                      (_("Resolved"), board.COLOURS["green"])]
+        dashboard["satisfaction_chart"] = board.bar_chart(
+            series["labels"], _("Average satisfaction"), series["satisfaction"], "orange")
+        dashboard["satisfaction_now"] = next(
+            (s for s in reversed(series["satisfaction"]) if s is not None), None)
+        since = today - dt.timedelta(days=27)  # the last four weeks
+        dashboard["recurring"] = reports.recurring_problems(since, today, limit=8)
+        dashboard["recurring_since"] = since
+
+    dashboard["approvals"] = board.pending_approvals(user)
+    dashboard["alerts"] = reports.care_alerts(user, today)
+    dashboard["cards"] = board.cards(user)
+    dashboard["budget"] = board.budget_rows(user, today.year)
+    dashboard["report_link"] = reports.changelist("report") if sees_reports else None
+    context["dashboard"] = dashboard
+    return context

@@ -1,0 +1,149 @@
+"""The admin index as a dashboard: by role, with the other apps' contracts, bounded queries."""
+
+import datetime as dt
+import sys
+import types
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from backoffice.platform import dashboard
+from backoffice.reports.dashboard import dashboard_callback
+from tests.factories import TicketFactory
+
+pytestmark = pytest.mark.django_db
+INDEX = "admin:index"
+
+
+def tickets(n):
+    now = timezone.now()
+    for i in range(n):
+        TicketFactory(state=["new", "assigned", "in_progress", "closed"][i % 4],
+                      priority=["critical", "high", "normal", "low"][i % 4],
+                      received_at=now - dt.timedelta(days=i % 60),
+                      resolved_at=(now - dt.timedelta(days=i % 50)) if i % 4 == 3 else None,
+                      satisfaction=(i % 5) + 1 if i % 4 == 3 else None)
+
+
+@pytest.fixture
+def contracts(monkeypatch):
+    """Fake inventory/billing/training dashboard contracts (each app brings its own)."""
+    fakes = {
+        "inventory": {
+            "pending_approvals": lambda user: [
+                {"title": "报废申请待审批", "count": 3, "link": "/admin/inventory/scrap/"},
+                {"title": "没有待办", "count": 0, "link": "/x/"}],
+            "dashboard_cards": lambda user: [
+                {"title": "低于再订货点的配件", "value": 7, "link": "/admin/inventory/part/"}]},
+        "billing": {
+            "pending_approvals": lambda user: [
+                {"title": "报销单待审批", "count": 2, "link": "/admin/billing/claim/"}],
+            "budget_usage": lambda user, year: [
+                {"category": "差旅", "budget": Decimal("10000.00"), "actual": Decimal("6000.00"),
+                 "committed": Decimal("5000.00"), "link": "/admin/billing/budget/"},
+                {"category": "培训", "budget": Decimal("20000.00"), "actual": Decimal("5000.00"),
+                 "committed": Decimal("0.00"), "link": "/admin/billing/budget/?c=training"}]},
+        "training": {},  # offers nothing yet: skipped
+    }
+    for app, funcs in fakes.items():
+        module = types.ModuleType(f"{app}.dashboard")
+        module.SIDEBAR_ITEMS = []
+        for name, func in funcs.items():
+            setattr(module, name, func)
+        monkeypatch.setitem(sys.modules, f"{app}.dashboard", module)
+    return fakes
+
+
+def test_manager_sees_every_figure(client, manager, contracts):
+    tickets(8)
+    client.force_login(manager)
+    page = client.get(reverse(INDEX)).content.decode()
+    for marker in ('data-figure="open"', 'data-figure="overdue"', 'data-figure="due_soon"',
+                   'data-figure="response_share"', 'id="open-by-state"', 'id="recurring"',
+                   'data-type="line"', 'data-type="bar"', 'id="approvals"', 'id="budget"',
+                   'id="app-cards"'):
+        assert marker in page, marker
+    assert "报废申请待审批" in page and "报销单待审批" in page and "没有待办" not in page
+    assert "低于再订货点的配件" in page
+    assert reverse("admin:backoffice_report_changelist") in page
+
+
+def test_budget_rows_add_paid_and_committed(manager, contracts):
+    rows = {r["category"]: r for r in dashboard.budget_rows(manager, 2026)}
+    assert rows["差旅"]["used"] == Decimal("11000.00") and rows["差旅"]["over"]
+    assert rows["差旅"]["share"] == 110.0 and rows["差旅"]["bar"] == 100
+    assert rows["培训"]["share"] == 25.0 and not rows["培训"]["over"]
+
+
+def test_a_broken_contract_does_not_take_the_dashboard_down(client, manager, monkeypatch,
+                                                            caplog):
+    module = types.ModuleType("billing.dashboard")
+    module.SIDEBAR_ITEMS = []
+    module.pending_approvals = lambda user: 1 / 0
+    monkeypatch.setitem(sys.modules, "billing.dashboard", module)
+    client.force_login(manager)
+    assert client.get(reverse(INDEX)).status_code == 200
+    assert "billing.dashboard.pending_approvals failed" in caplog.text
+
+
+def test_clerk_sees_the_desk_but_no_charts(client, clerk):
+    tickets(4)
+    client.force_login(clerk)
+    page = client.get(reverse(INDEX)).content.decode()
+    assert 'data-figure="open"' in page and 'id="open-by-state"' in page
+    assert "My follow-up calls due" in page
+    assert 'data-type="line"' not in page and 'id="recurring"' not in page
+
+
+def test_engineer_sees_their_own_work(client, engineer):
+    tickets(4)
+    client.force_login(engineer)
+    page = client.get(reverse(INDEX)).content.decode()
+    assert "My open tickets" in page and "My overdue tickets" in page
+    assert 'data-figure="open"' not in page and 'data-type="line"' not in page
+
+
+def test_finance_sees_the_reports_but_not_the_desk_queue(client, finance):
+    tickets(4)
+    client.force_login(finance)
+    page = client.get(reverse(INDEX)).content.decode()
+    assert 'data-type="line"' in page and 'data-figure="open"' in page
+    assert "My open tickets" not in page
+
+
+def test_warehouse_sees_no_ticket_figures(client, warehouse, contracts):
+    tickets(4)
+    client.force_login(warehouse)
+    page = client.get(reverse(INDEX)).content.decode()
+    assert 'data-figure="open"' not in page and 'data-type="line"' not in page
+    assert "低于再订货点的配件" in page  # the inventory contract decides what it shows
+
+
+def test_dashboard_queries_do_not_grow_with_tickets(client, manager, contracts,
+                                                    django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(manager)
+    tickets(4)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse(INDEX))
+    tickets(60)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(reverse(INDEX)).status_code == 200
+    assert len(few.captured_queries) <= 30
+
+
+def test_callback_figures_are_database_aggregates(rf, manager, contracts,
+                                                  django_assert_max_num_queries):
+    """The callback alone: a fixed set of aggregate queries (19 for the manager, who sees
+    every figure), whatever the data."""
+    tickets(40)
+    request = rf.get("/admin/")
+    request.user = manager
+    manager.has_perm("backoffice.view_ticket")  # load the permission cache first
+    with django_assert_max_num_queries(20):
+        context = dashboard_callback(request, {})
+    assert context["dashboard"]["open"]["total"] == 30

@@ -1,0 +1,164 @@
+"""Each dashboard and report figure against a hand-built data set (week of 11 May 2026)."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from backoffice.knowledge.models import ArticleUse
+from backoffice.reports import selectors as reports
+from tests.factories import ProductFactory, TicketFactory
+from tests.knowledge.factories import published
+
+pytestmark = pytest.mark.django_db
+
+
+def at(day, hour=9, minute=0):
+    return timezone.make_aware(dt.datetime(2026, 5, day, hour, minute))
+
+
+NOW = at(15, 12)
+WEEK = reports.Period.of("week", dt.date(2026, 5, 13))
+
+
+@pytest.fixture
+def data(make_user, engineer, manager):
+    p1, p2 = ProductFactory(name="云帆ERP"), ProductFactory(name="云帆CRM")
+    eng2 = make_user("engineer", "eng2")
+    t = {}
+    t["answered"] = TicketFactory(
+        state="closed", category="bug", product=p1, assignee=engineer, priority="normal",
+        received_at=at(11, 10), first_response_at=at(11, 10, 30), response_met=True,
+        first_response_seconds=1800, resolved_at=at(12, 15), resolution_met=True,
+        satisfaction=5)
+    t["late"] = TicketFactory(
+        state="resolved", category="bug", product=p1, assignee=eng2, priority="normal",
+        received_at=at(12), first_response_at=at(13), response_met=False,
+        first_response_seconds=5400, resolved_at=at(14), resolution_met=False, satisfaction=3)
+    t["missed"] = TicketFactory(
+        state="new", category="data", product=p2, priority="critical", received_at=at(13),
+        response_due=at(13, 12))
+    t["due_soon"] = TicketFactory(
+        state="new", category="bug", product=p2, priority="normal", received_at=at(15, 9),
+        response_due=NOW + dt.timedelta(hours=1))
+    t["last_week"] = TicketFactory(
+        state="closed", category="bug", product=p1, assignee=engineer, received_at=at(6),
+        first_response_at=at(6, 10), response_met=True, resolved_at=at(11, 11),
+        resolution_met=True, satisfaction=4)
+    t["next_week"] = TicketFactory(state="new", category="bug", product=p1, priority="low",
+                                   received_at=at(18))
+    t["complaint"] = TicketFactory(state="complaint_handling", category="complaint",
+                                   priority="high", received_at=at(14))
+    covering = published(engineer, manager, product=p1, category="bug")
+    published(engineer, manager, product=None, category="bug")
+    use = ArticleUse.objects.create(article=covering, ticket=t["answered"])
+    ArticleUse.objects.filter(pk=use.pk).update(created_at=at(12, 15))
+    return {"tickets": t, "p1": p1, "p2": p2, "eng2": eng2}
+
+
+def test_period_arithmetic():
+    assert WEEK.first_day == dt.date(2026, 5, 11) and WEEK.last_day == dt.date(2026, 5, 17)
+    assert WEEK.previous().first_day == dt.date(2026, 5, 4)
+    assert WEEK.next().first_day == dt.date(2026, 5, 18)
+    feb = reports.Period.of("month", dt.date(2028, 2, 10))
+    assert (feb.first_day, feb.last_day) == (dt.date(2028, 2, 1), dt.date(2028, 2, 29))
+    assert feb.next().first_day == dt.date(2028, 3, 1)
+    assert reports.Period.from_params({"period": "month", "month": "2026-12"}).label == "2026-12"
+    assert reports.Period.from_params({"date": "2026-05-13"}) == WEEK
+    assert reports.Period.from_params({"date": "garbage"}, today=dt.date(2026, 5, 13)) == WEEK
+    assert WEEK.start == at(11, 0) and WEEK.end == at(18, 0)
+
+
+def test_open_tickets_by_state_and_priority(data):
+    table = reports.open_by_state_priority()
+    assert table["total"] == 4
+    cells = {(row["state"], label): cell["value"] for row in table["rows"]
+             for label, cell in zip(table["priorities"], row["cells"], strict=True)}
+    assert sum(cells.values()) == 4
+    new = next(r for r in table["rows"] if r["state"] == "new")
+    assert [c["value"] for c in new["cells"]] == [1, 0, 1, 1]  # critical, high, normal, low
+    assert [c["value"] for c in table["totals"]] == [1, 1, 1, 1]
+
+
+def test_deadlines(data):
+    figures = reports.deadline_counts(NOW)
+    assert figures["overdue"]["value"] == 1 and figures["due_soon"]["value"] == 1
+
+
+def test_share_answered_within_target(data, settings):
+    settings.RESPONSE_TARGET_PERCENT = 95
+    share = reports.response_share(WEEK, NOW)
+    # answered in time 1; answered late 1; unanswered past its deadline 1; the ticket
+    # still within its deadline and the complaint without target are left out
+    assert (share["met"], share["late"], share["missed"], share["total"]) == (1, 1, 1, 3)
+    assert share["share"] == 33.3 and share["on_target"] is False
+
+
+def test_received_and_resolved_per_week(data):
+    series = reports.weekly_series(weeks=2, today=dt.date(2026, 5, 15))
+    assert series["labels"] == ["05-04", "05-11"]
+    assert series["received"] == [1, 5]
+    assert series["resolved"] == [0, 3]
+    assert series["satisfaction"] == [None, 4.0]
+
+
+def test_top_recurring_problems_with_article_coverage(data):
+    rows = reports.recurring_problems(WEEK.first_day, WEEK.last_day)
+    summary = [(r["category"], r["product"], r["count"], r["articles"]) for r in rows]
+    assert summary[0] == ("Software bug", "云帆ERP", 2, 2)
+    assert sorted(summary[1:]) == [("Complaint", "-", 1, 0), ("Data problem", "云帆CRM", 1, 0),
+                                   ("Software bug", "云帆CRM", 1, 1)]
+
+
+def test_period_summary(data):
+    s = reports.period_summary(WEEK, NOW)
+    assert (s["received"], s["resolved"]) == (5, 3)
+    assert s["resolution_rate"] == 60.0 and s["response_share"] == 33.3
+    assert s["resolution_share"] == 66.7
+    assert s["satisfaction"] == 4.0 and s["satisfied_share"] == 66.7
+    assert s["first_response_hours"] == 1.0
+    assert (s["complaints"], s["emergencies"]) == (1, 1)
+    assert s["kb_resolved"] == 1 and s["kb_share"] == 33.3
+
+
+def test_by_engineer_and_category(data, engineer):
+    rows = {r["name"]: r for r in reports.by_engineer(WEEK)}
+    assert rows["engineer"]["count"] == 1 and rows["engineer"]["resolved"] == 1
+    assert rows["eng2"]["response_share"] == 0.0 and rows["eng2"]["satisfaction"] == 3.0
+    categories = {str(r["label"]): r["count"] for r in reports.by_category(WEEK)}
+    assert categories["Software bug"] == 3 and categories["Complaint"] == 1
+
+
+def test_figure_links_open_the_tickets_behind_them(client, data, manager):
+    t = data["tickets"]
+    client.force_login(manager)
+    table = reports.open_by_state_priority()
+    new = next(r for r in table["rows"] if r["state"] == "new")
+    page = client.get(new["cells"][0]["link"]).content.decode()  # new x critical
+    assert t["missed"].number in page and t["due_soon"].number not in page
+    rows = reports.recurring_problems(WEEK.first_day, WEEK.last_day)
+    page = client.get(rows[0]["link"]).content.decode()  # bug x 云帆ERP this week
+    assert t["answered"].number in page and t["late"].number in page
+    assert t["last_week"].number not in page and t["next_week"].number not in page
+    late = client.get(reports.response_share(WEEK, NOW)["late_link"]).content.decode()
+    assert t["late"].number in late and t["answered"].number not in late
+    resolved = client.get(reports.weekly_series(2, dt.date(2026, 5, 15))["resolved_link"])
+    assert t["last_week"].number in resolved.content.decode()
+    assert t["missed"].number not in resolved.content.decode()
+    overdue = client.get(reverse("admin:backoffice_ticket_changelist") + "?sla=overdue")
+    assert overdue.status_code == 200
+
+
+def test_waiting_for_and_my_work_follow_the_role(data, manager, engineer, clerk, business):
+    titles = {str(i["title"]): i["count"] for i in reports.waiting_for(manager)}
+    assert titles == {"Knowledge articles to review": 0, "Complaints to handle": 1}
+    assert [str(i["title"]) for i in reports.waiting_for(business)] == [
+        "New requirements to evaluate"]
+    assert reports.waiting_for(engineer) == [] and reports.waiting_for(clerk) == []
+    mine = {str(c["title"]): c["value"] for c in reports.my_work(engineer, dt.date(2026, 5, 15))}
+    assert mine["My open tickets"] == 0 and "New, not yet assigned" not in mine
+    assert "My draft articles" in mine
+    clerk_cards = {str(c["title"]) for c in reports.my_work(clerk)}
+    assert {"My open tickets", "New, not yet assigned", "My follow-up calls due"} <= clerk_cards
+    assert reports.my_work(business) == []
