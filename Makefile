@@ -5,7 +5,8 @@ test:        ## run the whole test suite (SQLite, then PostgreSQL when reachable
 	bash scripts/test.sh
 setup:       ## create .venv, install, compile translations
 	bash scripts/bootstrap.sh
-lint:
+lint:        ## ruff and the architecture contracts (import-linter)
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports
 messages:    ## refresh the .po files after changing strings
 	.venv/bin/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --no-obsolete

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.platform.budget import BudgetOverrun, BudgetWarning
-from backoffice.platform.workflow import apply_transition
+from backoffice.platform.workflow import apply_transition, side_effect
 from billing import selectors
 from billing.models import (
     Budget,
@@ -114,6 +114,7 @@ def budget_guard(*, category, amount, on_date, actor, confirmed=False, reference
             "user": actor.get_full_name() or actor.get_username(), "message": message}
 
 
+@side_effect(BudgetAdjustment, "approve")
 def check_adjustment_leaves_enough(adjustment: BudgetAdjustment) -> None:
     """A decrease or transfer may not take a category below what is already spent or
     committed; the affected control rows are locked like for a spend."""

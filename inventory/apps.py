@@ -9,6 +9,7 @@ class InventoryConfig(AppConfig):
 
     def ready(self):
         from backoffice.platform.budget import register_source
+        from inventory import services  # noqa: F401  (registers the transitions' side effects)
 
         register_source("inventory.purchases", _purchase_spending)
 

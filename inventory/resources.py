@@ -311,7 +311,7 @@ class StocktakeLineResource(InventoryResource):
 
     def before_save_instance(self, instance, row, **kwargs):
         if instance.pk is None and instance.stocktake.snapshot_at:
-            from inventory.selectors import book_quantity_at
+            from inventory.models.ledger import book_quantity_at
 
             instance.book_quantity = book_quantity_at(instance.part_id,
                                                       instance.stocktake.warehouse_id,

@@ -87,16 +87,6 @@ def replenishment_needs():
             .filter(need__gt=0).select_related("preferred_supplier").order_by("code"))
 
 
-def book_quantity_at(part_id, warehouse_id, when) -> int:
-    """The book quantity of a part in a warehouse at ``when``: today's minus what moved since."""
-    balance = (StockBalance.objects.filter(part_id=part_id, warehouse_id=warehouse_id)
-               .values_list("quantity", flat=True).first()) or 0
-    moved = (StockEntry.objects.filter(part_id=part_id, warehouse_id=warehouse_id,
-                                       posted_at__gt=when)
-             .aggregate(q=Sum("quantity"))["q"]) or 0
-    return balance - moved
-
-
 def parts_used_on_ticket(ticket) -> list[dict]:
     """Parts issued to the ticket net of returns, for its service record (one query).
 

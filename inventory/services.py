@@ -21,18 +21,23 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backoffice.platform.workflow import apply_transition
+from backoffice.platform.workflow import apply_transition, side_effect
 from inventory import workflows as wf
 from inventory.models import (
+    DisposalBatch,
     DisposalLine,
     Part,
     PurchaseOrder,
     PurchaseOrderLine,
+    PurchasePlan,
     PurchasePlanLine,
+    Requisition,
     ScrapRequest,
     StockBalance,
     StockEntry,
+    Stocktake,
     StocktakeLine,
+    StockTransfer,
     Warehouse,
 )
 from inventory.workflows import EntryKind, ProposalReason
@@ -171,6 +176,7 @@ def opening_balance_post(*, part: Part, warehouse: Warehouse, quantity: int, uni
 
 
 # -- requisitions ------------------------------------------------------------------------
+@side_effect(Requisition, "issue")
 def requisition_post_issue(requisition, *, actor) -> list[StockEntry]:
     """Issue every line in full to the requesting engineer, for the ticket."""
     lines = list(requisition.lines.select_related("part"))
@@ -182,6 +188,7 @@ def requisition_post_issue(requisition, *, actor) -> list[StockEntry]:
     return post_moves(moves, actor=actor, reference=requisition.number)
 
 
+@side_effect(Requisition, "return_parts")
 def requisition_post_return(requisition, *, actor, quantities: dict) -> list[StockEntry]:
     """Put unused parts back on the shelf; never more than was taken."""
     quantities = {int(k): int(v or 0) for k, v in quantities.items()}
@@ -210,6 +217,7 @@ def requisition_post_return(requisition, *, actor, quantities: dict) -> list[Sto
 
 
 # -- stocktakes --------------------------------------------------------------------------
+@side_effect(Stocktake, "start")
 def stocktake_snapshot(stocktake) -> int:
     """Freeze the book quantities of the warehouse (one consistent read) as count lines."""
     stocktake.snapshot_at = timezone.now()
@@ -232,6 +240,7 @@ def stocktake_snapshot(stocktake) -> int:
     return len(part_ids | existing)
 
 
+@side_effect(Stocktake, "approve")
 def stocktake_post(stocktake, *, actor) -> list[StockEntry]:
     """Post ``counted − book`` of every line with a variance onto the live balance."""
     lines = stocktake.lines.select_related("part").exclude(counted_quantity__isnull=True)
@@ -243,8 +252,10 @@ def stocktake_post(stocktake, *, actor) -> list[StockEntry]:
 
 
 # -- scrap and disposal ------------------------------------------------------------------
+@side_effect(ScrapRequest, "approve")
 def scrap_post(scrap: ScrapRequest, *, actor) -> list[StockEntry]:
-    """Move the scrapped parts from their warehouse to the scrap area."""
+    """On approval, move the scrapped parts from their warehouse to the scrap area."""
+    scrap.scrap_warehouse = scrap.scrap_area()
     if scrap.scrap_warehouse is None:
         raise ValidationError(_("There is no active scrap area."))
     links = {"scrap_request": scrap, "ticket_id": scrap.ticket_id}
@@ -255,6 +266,7 @@ def scrap_post(scrap: ScrapRequest, *, actor) -> list[StockEntry]:
     return post_moves(moves, actor=actor, reference=scrap.number)
 
 
+@side_effect(DisposalBatch, "complete")
 def disposal_post(batch, *, actor) -> list[StockEntry]:
     """Take the batch's parts out of the scrap area and close its scrap requests."""
     lines = list(batch.lines.select_related("part", "scrap_request"))
@@ -287,6 +299,7 @@ def disposal_add_approved_scrap(batch) -> int:
 
 
 # -- transfers -------------------------------------------------------------------------
+@side_effect(StockTransfer, "post")
 def transfer_post(transfer, *, actor) -> list[StockEntry]:
     moves = []
     for line in transfer.lines.select_related("part"):
@@ -298,6 +311,7 @@ def transfer_post(transfer, *, actor) -> list[StockEntry]:
 
 
 # -- purchasing --------------------------------------------------------------------------
+@side_effect(PurchaseOrder, "receive")
 def purchase_order_post_receipt(order, *, actor, quantities: dict,
                                 delivery_note: str = "") -> list[StockEntry]:
     """Book a (partial) delivery: receipt lines at the order price, never over the order."""
@@ -362,6 +376,7 @@ def purchase_plan_propose(plan, *, actor=None) -> int:
     return len(new_lines)
 
 
+@side_effect(PurchasePlan, "order")
 def purchase_plan_create_orders(plan, *, actor) -> list[PurchaseOrder]:
     """One draft order per supplier and urgency; urgent lines get an urgent order."""
     groups: dict[tuple[int, bool], list[PurchasePlanLine]] = defaultdict(list)

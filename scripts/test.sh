@@ -11,6 +11,7 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/
 fi
 
 .venv/bin/ruff check .
+.venv/bin/lint-imports --no-cache   # the architecture contracts in pyproject.toml
 .venv/bin/python manage.py makemigrations --check --dry-run -v0
 
 echo "== tests on SQLite"

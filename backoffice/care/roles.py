@@ -1,8 +1,12 @@
 """What each role may do in customer care: maintenance plans and visits, update notices
 and their recipients, follow-up calls (merged into ``platform.roles.permission_matrix``)."""
 
-from backoffice.desk.roles import ENGINEER_AT_WORK, FRONT_DESK
-from backoffice.platform.roles import ALL, ANY, crud
+from backoffice.platform.roles import ALL, ANY, OWN, crud
+
+# the same two circles as at the desk: whoever takes the customer's call; the engineer
+# the visit is theirs, or a supervisor
+FRONT_DESK = {"clerk": ANY, "engineer": ANY, "manager": ANY}
+ENGINEER_AT_WORK = {"engineer": OWN, "manager": ANY}
 
 _journals = [f"backoffice.view_{m}event" for m in ("maintenancevisit", "updatenotice",
                                                     "updaterecipient", "followup")]

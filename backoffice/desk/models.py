@@ -11,6 +11,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from backoffice.desk import workflows as wf
+from backoffice.desk.sla import WorkingCalendar
 from backoffice.desk.workflows import (
     Category,
     Channel,
@@ -382,10 +383,9 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
         return bool(self.resolution_due and self.resolution_due < now)
 
     def _calendar(self):
-        from backoffice.desk.sla import WorkingCalendar
-
         policy = self.sla_policy
-        return WorkingCalendar.load(policy.calendar if policy else None,
+        calendar = (policy.calendar if policy else None) or BusinessCalendar.default()
+        return WorkingCalendar.load(calendar,
                                     round_the_clock=bool(policy and policy.round_the_clock))
 
     def schedule_deadlines(self):

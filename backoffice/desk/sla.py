@@ -26,9 +26,7 @@ class WorkingCalendar:
 
     @classmethod
     def load(cls, calendar=None, *, round_the_clock=False) -> WorkingCalendar:
-        from backoffice.desk.models import BusinessCalendar
-
-        calendar = calendar or BusinessCalendar.default()
+        """The arithmetic of a ``BusinessCalendar`` (the standard week when there is none)."""
         if calendar is None:
             return cls.standard(round_the_clock=round_the_clock)
         periods: dict[int, list] = {}

@@ -4,15 +4,22 @@ django-fsm checks a transition's source state and conditions but not its ``permi
 (STACK.md pitfall 1), so every state change - from the admin buttons, services, imports
 or commands - goes through :func:`apply_transition`, which checks both, saves, and writes
 the journal entry in one transaction.
+
+What a transition does to *other* records (stock moves, purchase orders, budget checks)
+is its side effect: declared with :func:`side_effect` in the domain's ``services``
+module, so models never import services and the effects of every step are in one place.
 """
 
+import inspect
 from dataclasses import dataclass
+from functools import cache
 
 import django_fsm as fsm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_fsm.signals import pre_transition
 
 from backoffice.platform.models import ConcurrentEdit
 
@@ -147,9 +154,52 @@ def apply_transition(obj, name: str, *, actor, note: str = "", **kwargs):
 
 
 def _accepts_actor(method) -> bool:
-    import inspect
-
     return "actor" in inspect.signature(method).parameters
+
+
+# -- side effects of transitions ----------------------------------------------------------
+_side_effects: dict[tuple[type, str], list] = {}
+
+
+def side_effect(model, name: str):
+    """Declare the decorated function a side effect of transition ``name`` on ``model``.
+
+    It runs after the state, permission and condition checks, just before the
+    transition's own body (which records who and when), inside the same transaction: an
+    exception it raises refuses the whole step. It is called with the document and those
+    of the transition's arguments it names (``actor``, ``quantities`` …). Register it in
+    the domain's ``services`` module; the app's ``ready()`` imports that module.
+    """
+
+    def register(func):
+        _side_effects.setdefault((model, name), []).append(func)
+        return func
+
+    return register
+
+
+@cache
+def _parameters(func) -> tuple[set[str], bool]:
+    params = inspect.signature(func).parameters
+    return set(params), any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+def _run_side_effects(sender, instance, name, method_args=(), method_kwargs=None, **_signal):
+    effects = _side_effects.get((sender, name))
+    if not effects:
+        return
+    bound = inspect.signature(getattr(sender, name)).bind(instance, *method_args,
+                                                          **(method_kwargs or {}))
+    bound.apply_defaults()
+    arguments = dict(bound.arguments)
+    arguments.pop(next(iter(arguments)))  # the document itself ("self")
+    for effect in effects:
+        names, takes_all = _parameters(effect)
+        effect(instance, **(arguments if takes_all
+                            else {k: v for k, v in arguments.items() if k in names}))
+
+
+pre_transition.connect(_run_side_effects, dispatch_uid="backoffice.platform.side_effects")
 
 
 def _unmet_conditions(obj, method, source) -> list[str]:

@@ -141,3 +141,14 @@ class StockBalance(models.Model):
 
     def __str__(self):
         return f"{self.part_id}@{self.warehouse_id}: {self.quantity}"
+
+
+def book_quantity_at(part_id, warehouse_id, when) -> int:
+    """The book quantity of a part in a warehouse at ``when``: today's minus what moved since
+    (a count line added after a stocktake's snapshot gets it)."""
+    balance = (StockBalance.objects.filter(part_id=part_id, warehouse_id=warehouse_id)
+               .values_list("quantity", flat=True).first()) or 0
+    moved = (StockEntry.objects.filter(part_id=part_id, warehouse_id=warehouse_id,
+                                       posted_at__gt=when)
+             .aggregate(q=models.Sum("quantity"))["q"]) or 0
+    return balance - moved

@@ -86,9 +86,7 @@ class PurchasePlan(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                 custom={"label": _("Create purchase orders"), "icon": "shopping_cart",
                         "variant": "primary"})
     def order(self, actor):
-        from inventory import services
-
-        services.purchase_plan_create_orders(self, actor=actor)
+        pass  # side effect: services.purchase_plan_create_orders
 
     @transition(field=state, source=[PurchasePlanStatus.DRAFT, PurchasePlanStatus.SUBMITTED,
                                      PurchasePlanStatus.APPROVED],
@@ -259,10 +257,7 @@ class PurchaseOrder(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                 custom={"label": _("Receive delivery"), "icon": "move_to_inbox",
                         "variant": "success", "form": "inventory.forms.ReceiveDeliveryForm"})
     def receive(self, actor, quantities, delivery_note=""):
-        from inventory import services
-
-        services.purchase_order_post_receipt(self, actor=actor, quantities=quantities,
-                                             delivery_note=delivery_note)
+        # side effect (before this body): services.purchase_order_post_receipt
         return self._receipt_state()
 
     @transition(field=state, source=PurchaseOrderStatus.RECEIVED,

@@ -103,9 +103,7 @@ class Requisition(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                 permission=wf.can_issue, conditions=[wf.has_lines, wf.ticket_is_open],
                 custom={"label": _("Issue parts"), "icon": "outbox", "variant": "success"})
     def issue(self, actor):
-        from inventory import services
-
-        services.requisition_post_issue(self, actor=actor)
+        # side effect: services.requisition_post_issue
         self.issued_at = timezone.now()
         self.issued_by = actor
 
@@ -120,9 +118,7 @@ class Requisition(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                 custom={"label": _("Return unused parts"), "icon": "assignment_return",
                         "form": "inventory.forms.ReturnPartsForm"})
     def return_parts(self, actor, quantities):
-        from inventory import services
-
-        services.requisition_post_return(self, actor=actor, quantities=quantities)
+        pass  # side effect: services.requisition_post_return
 
     @transition(field=state, source=RequisitionStatus.RECEIVED, target=RequisitionStatus.CLOSED,
                 permission=wf.can_return,

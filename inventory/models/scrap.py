@@ -81,10 +81,7 @@ class ScrapRequest(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                 permission=wf.can_approve_scrap, conditions=[wf.scrap_area_exists],
                 custom={"label": _("Approve scrap"), "icon": "approval", "variant": "success"})
     def approve(self, actor):
-        from inventory import services
-
-        self.scrap_warehouse = self.scrap_area()
-        services.scrap_post(self, actor=actor)
+        # side effect: services.scrap_post (to the scrap area)
         self.approved_by = actor
         self.approved_at = timezone.now()
 
@@ -153,9 +150,7 @@ class DisposalBatch(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                 custom={"label": _("Complete disposal"), "icon": "delete_sweep",
                         "variant": "success"})
     def complete(self, actor):
-        from inventory import services
-
-        services.disposal_post(self, actor=actor)
+        # side effect: services.disposal_post
         self.completed_by = actor
 
     @transition(field=state, source=DisposalStatus.DRAFT, target=DisposalStatus.CANCELLED,

@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from backoffice.platform.models import JournalEntry, NumberedModel, TimeStampedModel, VersionedModel
 from inventory import workflows as wf
+from inventory.models.ledger import book_quantity_at
 from inventory.workflows import (
     StocktakeStatus,
     VarianceReason,
@@ -67,10 +68,8 @@ class Stocktake(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                 custom={"label": _("Start counting"), "icon": "play_arrow",
                         "variant": "primary"})
     def start(self, actor):
-        from inventory import services
-
+        # side effect: services.stocktake_snapshot
         self.started_by = actor
-        services.stocktake_snapshot(self)
 
     @transition(field=state, source=StocktakeStatus.COUNTING, target=StocktakeStatus.SUBMITTED,
                 permission=wf.can_count, conditions=[wf.all_counted],
@@ -91,9 +90,7 @@ class Stocktake(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                 custom={"label": _("Approve and post adjustments"), "icon": "approval",
                         "variant": "success"})
     def approve(self, actor):
-        from inventory import services
-
-        services.stocktake_post(self, actor=actor)
+        # side effect: services.stocktake_post
         self.approved_by = actor
         self.posted_at = timezone.now()
 
@@ -146,8 +143,6 @@ class StocktakeLine(TimeStampedModel):
                           .values_list("part_id", flat=True).first())
                 recompute = before != self.part_id
             if recompute:
-                from inventory.selectors import book_quantity_at
-
                 self.book_quantity = book_quantity_at(self.part_id, self.stocktake.warehouse_id,
                                                       self.stocktake.snapshot_at)
         super().save(*args, **kwargs)
