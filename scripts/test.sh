@@ -13,6 +13,17 @@ fi
 .venv/bin/ruff check .
 .venv/bin/lint-imports --no-cache   # the architecture contracts in pyproject.toml
 .venv/bin/python manage.py makemigrations --check --dry-run -v0
+# a deployment installs the project as a package: the build must work and carry the templates
+wheels=$(mktemp -d)
+.venv/bin/python -m pip wheel . --no-deps -q -w "$wheels" 2>&1 | grep -v "^WARNING: Location" || true
+.venv/bin/python - "$wheels" <<'PY'
+import glob, sys, zipfile
+names = zipfile.ZipFile(glob.glob(f"{sys.argv[1]}/*.whl")[0]).namelist()
+for needed in ("backoffice/platform/workflow.py", "backoffice/templates/admin/index.html",
+               "billing/templates/billing/budget_report.html", "training/migrations/0001_initial.py"):
+    assert needed in names, f"the wheel lacks {needed}"
+PY
+rm -rf "$wheels" build
 
 echo "== tests on SQLite"
 env -u DATABASE_URL .venv/bin/python -m pytest "$@"
