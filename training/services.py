@@ -15,9 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from backoffice.platform.workflow import apply_transition, side_effect
 from training import selectors
-from training.models import Appraisal, AppraisalPeriod, KpiTarget
-from training.workflows import DEFAULT_TARGETS, AppraisalSource, AppraisalStatus
+from training.models import Appraisal, AppraisalPeriod, KpiTarget, TrainingNeed, TrainingPlan
+from training.workflows import (
+    DEFAULT_TARGETS,
+    AppraisalSource,
+    AppraisalStatus,
+    TrainingNeedStatus,
+)
 
 #: fields the computation writes
 FIGURE_FIELDS = ["source", "computed_at", "targets", *Appraisal.COUNT_FIELDS,
@@ -193,3 +199,16 @@ def plan_copy(*, plan, actor, year: int | None = None):
     bulk_create_with_history(items, TrainingPlanItem, default_user=actor,
                              default_change_reason=f"copied from {plan.number}")
     return copy
+
+
+@side_effect(TrainingPlan, "approve")
+def plan_needs_answered(plan, *, actor) -> int:
+    """An approved plan plans the open training needs its items answer."""
+    needs = TrainingNeed.objects.filter(plan_items__plan=plan,
+                                        state=TrainingNeedStatus.OPEN).distinct()
+    count = 0
+    for need in needs:
+        apply_transition(need, "plan", actor=actor,
+                         note=_("Answered by approved plan %(number)s") % {"number": plan.number})
+        count += 1
+    return count

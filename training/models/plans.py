@@ -199,9 +199,9 @@ class TrainingPlan(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                 custom={"label": _("Approve"), "icon": "verified", "variant": "success",
                         "form": "training.forms.ApprovePlanForm"})
     def approve(self, actor, confirm_over_budget=False):
-        """Asks the budget owner about the plan's total, then plans the needs it answers."""
+        """Asks the budget owner about the plan's total (side effect: the needs it answers
+        are planned, ``services.plan_needs_answered``)."""
         from backoffice.platform import budget
-        from backoffice.platform.workflow import apply_transition
 
         today = timezone.localdate()
         on_date = today if today.year == self.year else dt.date(self.year, 1, 1)
@@ -212,12 +212,6 @@ class TrainingPlan(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
         self.budget_remark = (remark or "")[:300]
         self.approved_by = actor
         self.approved_at = timezone.now()
-        needs = TrainingNeed.objects.filter(plan_items__plan=self,
-                                            state=TrainingNeedStatus.OPEN).distinct()
-        for need in needs:
-            apply_transition(need, "plan", actor=actor,
-                             note=_("Answered by approved plan %(number)s")
-                             % {"number": self.number})
 
     @transition(field=state, source=TrainingPlanStatus.APPROVED, target=TrainingPlanStatus.CLOSED,
                 permission=wf.can_close_plan, conditions=[wf.plan_sessions_settled],
