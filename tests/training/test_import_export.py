@@ -20,12 +20,9 @@ from training.models import (
     TrainingPlanItem,
     TrainingSession,
 )
-from training.resources import (
-    AppraisalResource,
-    AttendanceResource,
-    TrainingPlanItemResource,
-    TrainingSessionResource,
-)
+from training.resources.appraisals import AppraisalResource
+from training.resources.plans import TrainingPlanItemResource
+from training.resources.sessions import AttendanceResource, TrainingSessionResource
 from training.workflows import AppraisalSource, AppraisalStatus, Outcome, TrainingPlanStatus
 
 from .factories import (
@@ -337,7 +334,7 @@ def test_engineer_export_contains_only_their_rows(client, engineer, make_user):
 
 
 def test_plan_state_not_editable_by_import(plan, trainer, manager):
-    from training.resources import TrainingPlanResource
+    from training.resources.plans import TrainingPlanResource
 
     TrainingPlanItemFactory(plan=plan)
     data = tablib.Dataset(headers=["number", "year", "title", "state"])
