@@ -30,6 +30,7 @@ from backoffice.desk.models import (
     WorkingPeriod,
 )
 from backoffice.desk.resources import CustomerResource, TicketResource
+from backoffice.desk.selectors import engineers
 from backoffice.knowledge.admin import TicketKnowledgeMixin
 from backoffice.platform.admin.base import BackofficeAdmin
 
@@ -227,8 +228,6 @@ class OpenFilter(admin.SimpleListFilter):
 
 class EngineerFilter(RelatedDropdownFilter):
     def field_choices(self, field, request, model_admin):
-        from backoffice.desk.forms import engineers
-
         return [(u.pk, u.get_full_name() or u.username) for u in engineers()]
 
 

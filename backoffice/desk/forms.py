@@ -1,7 +1,6 @@
 """Dialog forms of the ticket workflow buttons."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from unfold.widgets import (
     UnfoldAdminDecimalFieldWidget,
@@ -13,26 +12,9 @@ from unfold.widgets import (
     UnfoldBooleanSwitchWidget,
 )
 
+from backoffice.desk.selectors import engineers
 from backoffice.desk.workflows import RequirementDecision, SupportLevel
 from backoffice.platform.forms import TransitionForm
-
-
-def engineers():
-    """Active users who may work tickets (support engineers, and managers)."""
-    from django.db.models import Q
-
-    User = get_user_model()
-    perm = Q(codename="work_ticket") | Q(codename="supervise_ticket")
-    return (User.objects.filter(is_active=True)
-            .filter(Q(groups__permissions__in=_perms(perm)) | Q(user_permissions__in=_perms(perm))
-                    | Q(is_superuser=True))
-            .distinct().order_by("username"))
-
-
-def _perms(q):
-    from django.contrib.auth.models import Permission
-
-    return Permission.objects.filter(q, content_type__app_label="backoffice")
 
 
 class EngineerChoiceField(forms.ModelChoiceField):
