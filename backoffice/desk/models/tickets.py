@@ -1,4 +1,4 @@
-"""The service desk: customers, products, the business calendar, SLA policies, tickets."""
+"""Service tickets, their SLA clock and workflow, and the ticket journal."""
 
 import datetime as dt
 
@@ -11,6 +11,8 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from backoffice.desk import workflows as wf
+from backoffice.desk.models.calendars import BusinessCalendar, SLAPolicy
+from backoffice.desk.models.customers import Contact, Customer, Product, ProductVersion
 from backoffice.desk.sla import WorkingCalendar
 from backoffice.desk.workflows import (
     Category,
@@ -24,215 +26,10 @@ from backoffice.platform.models import (
     JournalEntry,
     NumberedModel,
     StateGuardedQuerySet,
-    TimeStampedModel,
     VersionedModel,
 )
 
 
-class Customer(VersionedModel):
-    code = models.CharField(_("customer code"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=200, db_index=True)
-    is_vip = models.BooleanField(_("VIP"), default=False, db_index=True)
-    consultant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name=_("service consultant"),
-        help_text=_("VIP customers reach their consultant directly."))
-    industry = models.CharField(_("industry"), max_length=100, blank=True)
-    region = models.CharField(_("region"), max_length=100, blank=True)
-    address = models.CharField(_("address"), max_length=300, blank=True)
-    phone = models.CharField(_("phone"), max_length=50, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("customer")
-        verbose_name_plural = _("customers")
-        ordering = ["code"]
-
-    def __str__(self):
-        return f"{self.code} {self.name}"
-
-
-class Contact(TimeStampedModel):
-    customer = models.ForeignKey(Customer, models.CASCADE, related_name="contacts",
-                                 verbose_name=_("customer"))
-    name = models.CharField(_("name"), max_length=100)
-    position = models.CharField(_("position"), max_length=100, blank=True)
-    phone = models.CharField(_("phone"), max_length=50, blank=True)
-    email = models.EmailField(_("email"), blank=True)
-    wechat = models.CharField(_("WeChat / QQ"), max_length=100, blank=True)
-    is_primary = models.BooleanField(_("primary contact"), default=False)
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("contact")
-        verbose_name_plural = _("contacts")
-        ordering = ["customer", "-is_primary", "name"]
-
-    def __str__(self):
-        return f"{self.name} ({self.customer.name})" if self.customer_id else self.name
-
-
-class Product(VersionedModel):
-    code = models.CharField(_("product code"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("product")
-        verbose_name_plural = _("products")
-        ordering = ["code"]
-
-    def __str__(self):
-        return self.name
-
-
-class ProductVersion(TimeStampedModel):
-    product = models.ForeignKey(Product, models.CASCADE, related_name="versions",
-                                verbose_name=_("product"))
-    version = models.CharField(_("version"), max_length=32)
-    released_on = models.DateField(_("released on"), null=True, blank=True)
-    end_of_support = models.DateField(_("end of support"), null=True, blank=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("product version")
-        verbose_name_plural = _("product versions")
-        ordering = ["product", "-released_on", "-version"]
-        constraints = [models.UniqueConstraint(fields=["product", "version"],
-                                               name="uniq_product_version")]
-
-    def __str__(self):
-        return f"{self.product.name} {self.version}"
-
-
-class InstalledProduct(TimeStampedModel):
-    customer = models.ForeignKey(Customer, models.CASCADE, related_name="installations",
-                                 verbose_name=_("customer"))
-    product = models.ForeignKey(Product, models.PROTECT, related_name="installations",
-                                verbose_name=_("product"))
-    version = models.ForeignKey(ProductVersion, models.PROTECT, null=True, blank=True,
-                                related_name="installations", verbose_name=_("version"))
-    installed_on = models.DateField(_("installed on"), null=True, blank=True)
-    licences = models.PositiveIntegerField(_("licences"), default=1)
-    notes = models.CharField(_("notes"), max_length=300, blank=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("installed product")
-        verbose_name_plural = _("installed products")
-        constraints = [models.UniqueConstraint(fields=["customer", "product"],
-                                               name="uniq_installed_product")]
-
-    def __str__(self):
-        return f"{self.customer} · {self.product} {self.version.version if self.version else ''}"
-
-
-# -- business calendar and response-time targets --------------------------------------
-class BusinessCalendar(TimeStampedModel):
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    is_default = models.BooleanField(_("default calendar"), default=False)
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("business calendar")
-        verbose_name_plural = _("business calendars")
-
-    def __str__(self):
-        return self.name
-
-    @classmethod
-    def default(cls):
-        return cls.objects.filter(is_default=True).first() or cls.objects.first()
-
-
-class WorkingPeriod(models.Model):
-    class Weekday(models.IntegerChoices):
-        MON = 0, _("Monday")
-        TUE = 1, _("Tuesday")
-        WED = 2, _("Wednesday")
-        THU = 3, _("Thursday")
-        FRI = 4, _("Friday")
-        SAT = 5, _("Saturday")
-        SUN = 6, _("Sunday")
-
-    calendar = models.ForeignKey(BusinessCalendar, models.CASCADE, related_name="periods",
-                                 verbose_name=_("calendar"))
-    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
-    start = models.TimeField(_("from"))
-    end = models.TimeField(_("to"))
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("working period")
-        verbose_name_plural = _("working hours")
-        ordering = ["weekday", "start"]
-        constraints = [models.CheckConstraint(condition=models.Q(end__gt=models.F("start")),
-                                              name="working_period_end_after_start")]
-
-    def __str__(self):
-        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
-
-
-class CalendarDay(models.Model):
-    class Kind(models.TextChoices):
-        HOLIDAY = "holiday", _("Public holiday (no work)")
-        WORKDAY = "workday", _("Make-up working day")
-
-    calendar = models.ForeignKey(BusinessCalendar, models.CASCADE, related_name="days",
-                                 verbose_name=_("calendar"))
-    date = models.DateField(_("date"))
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    name = models.CharField(_("name"), max_length=100, blank=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("holiday or make-up day")
-        verbose_name_plural = _("holidays and make-up days")
-        ordering = ["date"]
-        constraints = [models.UniqueConstraint(fields=["calendar", "date"],
-                                               name="uniq_calendar_day")]
-
-    def __str__(self):
-        return f"{self.date} {self.get_kind_display()} {self.name}"
-
-
-class SLAPolicy(TimeStampedModel):
-    """Response and resolution targets, in working minutes, per priority (and VIP)."""
-
-    name = models.CharField(_("name"), max_length=100)
-    priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices)
-    for_vip = models.BooleanField(_("for VIP customers"), default=False)
-    response_minutes = models.PositiveIntegerField(_("response within (working minutes)"))
-    resolution_minutes = models.PositiveIntegerField(_("resolve within (working minutes)"))
-    round_the_clock = models.BooleanField(
-        _("round the clock"), default=False,
-        help_text=_("The clock also runs outside working hours and on holidays."))
-    calendar = models.ForeignKey(BusinessCalendar, models.PROTECT, null=True, blank=True,
-                                 related_name="+", verbose_name=_("calendar"))
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("response-time target")
-        verbose_name_plural = _("response-time targets")
-        ordering = ["priority", "for_vip"]
-        constraints = [models.UniqueConstraint(fields=["priority", "for_vip"],
-                                               name="uniq_sla_priority_vip")]
-
-    def __str__(self):
-        return self.name
-
-    @classmethod
-    def for_ticket(cls, ticket):
-        vip = bool(ticket.customer_id and ticket.customer.is_vip)
-        policies = {p.for_vip: p for p in cls.objects.filter(priority=ticket.priority)}
-        return policies.get(vip) or policies.get(False)
-
-
-# -- tickets ----------------------------------------------------------------------------
 class TicketQuerySet(StateGuardedQuerySet):
     def open(self):
         return self.filter(state__in=wf.OPEN_STATES)

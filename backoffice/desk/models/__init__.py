@@ -1,0 +1,16 @@
+"""The service desk: customers, products, the business calendar, SLA policies, tickets."""
+
+from backoffice.desk.models.calendars import (  # noqa: F401
+    BusinessCalendar,
+    CalendarDay,
+    SLAPolicy,
+    WorkingPeriod,
+)
+from backoffice.desk.models.customers import (  # noqa: F401
+    Contact,
+    Customer,
+    InstalledProduct,
+    Product,
+    ProductVersion,
+)
+from backoffice.desk.models.tickets import Ticket, TicketEvent, TicketQuerySet  # noqa: F401

@@ -1,0 +1,108 @@
+"""The business calendar (working hours, holidays) and the response-time targets."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from backoffice.desk.workflows import Priority
+from backoffice.platform.models import TimeStampedModel
+
+
+class BusinessCalendar(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    is_default = models.BooleanField(_("default calendar"), default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def default(cls):
+        return cls.objects.filter(is_default=True).first() or cls.objects.first()
+
+
+class WorkingPeriod(models.Model):
+    class Weekday(models.IntegerChoices):
+        MON = 0, _("Monday")
+        TUE = 1, _("Tuesday")
+        WED = 2, _("Wednesday")
+        THU = 3, _("Thursday")
+        FRI = 4, _("Friday")
+        SAT = 5, _("Saturday")
+        SUN = 6, _("Sunday")
+
+    calendar = models.ForeignKey(BusinessCalendar, models.CASCADE, related_name="periods",
+                                 verbose_name=_("calendar"))
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("to"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("working period")
+        verbose_name_plural = _("working hours")
+        ordering = ["weekday", "start"]
+        constraints = [models.CheckConstraint(condition=models.Q(end__gt=models.F("start")),
+                                              name="working_period_end_after_start")]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class CalendarDay(models.Model):
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Public holiday (no work)")
+        WORKDAY = "workday", _("Make-up working day")
+
+    calendar = models.ForeignKey(BusinessCalendar, models.CASCADE, related_name="days",
+                                 verbose_name=_("calendar"))
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("holiday or make-up day")
+        verbose_name_plural = _("holidays and make-up days")
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"],
+                                               name="uniq_calendar_day")]
+
+    def __str__(self):
+        return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+class SLAPolicy(TimeStampedModel):
+    """Response and resolution targets, in working minutes, per priority (and VIP)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices)
+    for_vip = models.BooleanField(_("for VIP customers"), default=False)
+    response_minutes = models.PositiveIntegerField(_("response within (working minutes)"))
+    resolution_minutes = models.PositiveIntegerField(_("resolve within (working minutes)"))
+    round_the_clock = models.BooleanField(
+        _("round the clock"), default=False,
+        help_text=_("The clock also runs outside working hours and on holidays."))
+    calendar = models.ForeignKey(BusinessCalendar, models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name=_("calendar"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("response-time target")
+        verbose_name_plural = _("response-time targets")
+        ordering = ["priority", "for_vip"]
+        constraints = [models.UniqueConstraint(fields=["priority", "for_vip"],
+                                               name="uniq_sla_priority_vip")]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def for_ticket(cls, ticket):
+        vip = bool(ticket.customer_id and ticket.customer.is_vip)
+        policies = {p.for_vip: p for p in cls.objects.filter(priority=ticket.priority)}
+        return policies.get(vip) or policies.get(False)
