@@ -1,0 +1,234 @@
+"""Ticket figures: volume, deadlines, response share, series, recurring problems."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Avg, Count, Q
+from django.utils import timezone
+
+from backoffice.desk import workflows as wf
+from backoffice.desk.models import Ticket
+from backoffice.knowledge.models import Article, ArticleUse
+from backoffice.knowledge.workflows import ArticleStatus
+from backoffice.reports.selectors.periods import (
+    Period,
+    _share,
+    bucketed,
+    changelist,
+    local_midnight,
+    received_in,
+    resolved_in,
+    week_boundaries,
+)
+
+
+def open_by_state_priority() -> dict:
+    """Open tickets as a state x priority table, every cell linked; one query."""
+    counts = {(s, p): n for s, p, n in Ticket.objects.filter(state__in=wf.OPEN_STATES)
+              .values_list("state", "priority").annotate(n=Count("id")).order_by()}
+    priorities = list(wf.Priority.choices)
+    rows = []
+    for state, state_label in wf.TicketStatus.choices:
+        if state not in wf.OPEN_STATES:
+            continue
+        cells = [{"value": counts.get((state, p), 0),
+                  "link": changelist("ticket", state__exact=state, priority__exact=p)}
+                 for p, _label in priorities]
+        total = sum(c["value"] for c in cells)
+        rows.append({"state": state, "label": state_label, "cells": cells, "total": total,
+                     "link": changelist("ticket", state__exact=state)})
+    totals = [{"value": sum(counts.get((s, p), 0) for s in wf.OPEN_STATES),
+               "link": changelist("ticket", status="open", priority__exact=p)}
+              for p, _label in priorities]
+    return {"priorities": [label for _p, label in priorities], "rows": rows, "totals": totals,
+            "total": sum(counts.values()), "link": changelist("ticket", status="open")}
+
+
+def deadline_counts(now=None) -> dict:
+    now = now or timezone.now()
+    return {
+        "overdue": {"value": Ticket.objects.overdue(now).count(),
+                    "link": changelist("ticket", sla="overdue")},
+        "due_soon": {"value": Ticket.objects.due_soon(now).count(),
+                     "link": changelist("ticket", sla="due_soon")},
+    }
+
+
+def response_share(period: Period, now=None) -> dict:
+    """Of the tickets received in the period: the share answered within the target.
+
+    Tickets not answered yet count against the share once their response deadline has
+    passed; those still within it are left out until they are answered.
+    """
+    now = now or timezone.now()
+    agg = Ticket.objects.filter(received_at__gte=period.start, received_at__lt=period.end
+                                ).aggregate(
+        met=Count("id", filter=Q(response_met=True)),
+        late=Count("id", filter=Q(response_met=False)),
+        missed=Count("id", filter=Q(first_response_at__isnull=True, response_due__lt=now)))
+    total = agg["met"] + agg["late"] + agg["missed"]
+    target = getattr(settings, "RESPONSE_TARGET_PERCENT", 95)
+    share = _share(agg["met"], total)
+    return {**agg, "total": total, "share": share, "target": target,
+            "on_target": share is None or share >= target,
+            "link": changelist("ticket", **received_in(period.first_day, period.last_day)),
+            "late_link": changelist("ticket", response_met__exact=0,
+                                    **received_in(period.first_day, period.last_day))}
+
+
+def weekly_series(weeks: int = 12, today: dt.date | None = None) -> dict:
+    """Received and resolved tickets per week, and the average satisfaction of the tickets
+    resolved each week (which follow-up surveys update); two queries."""
+    today = today or timezone.localdate()
+    days = week_boundaries(weeks, today)
+    bounds = [local_midnight(d) for d in days]
+    # COUNT(*) (not COUNT(id)) and the (resolved_at, satisfaction) index let PostgreSQL
+    # answer both from index-only scans
+    received = bucketed(Ticket.objects.all(), "received_at", bounds, n=Count("*"))
+    resolved = bucketed(Ticket.objects.all(), "resolved_at", bounds, n=Count("*"),
+                        avg_satisfaction=Avg("satisfaction"), rated=Count("satisfaction"))
+    labels = [f"{d:%m-%d}" for d in days[:-1]]
+    return {
+        "labels": labels,
+        "received": [r["n"] or 0 for r in received],
+        "resolved": [r["n"] or 0 for r in resolved],
+        "satisfaction": [round(r["avg_satisfaction"], 2)
+                         if r["avg_satisfaction"] is not None else None for r in resolved],
+        "rated": [r["rated"] or 0 for r in resolved],
+        "received_link": changelist("ticket", **received_in(days[0], days[-1] - dt.timedelta(1))),
+        "resolved_link": changelist("ticket", **resolved_in(days[0], days[-1] - dt.timedelta(1))),
+    }
+
+
+def daily_series(period: Period) -> dict:
+    days = period.days()
+    bounds = [local_midnight(d) for d in [*days, period.end_day]]
+    received = bucketed(Ticket.objects.all(), "received_at", bounds, n=Count("*"))
+    resolved = bucketed(Ticket.objects.all(), "resolved_at", bounds, n=Count("*"))
+    today = timezone.localdate()
+
+    def values(rows):  # days still to come stay empty instead of drawing a zero
+        return [None if day > today else (r["n"] or 0) for day, r in zip(days, rows,
+                                                                          strict=True)]
+
+    return {"days": days, "labels": [f"{d:%m-%d}" for d in days],
+            "received": values(received), "resolved": values(resolved)}
+
+
+def recurring_problems(first_day: dt.date, last_day: dt.date, limit: int = 10) -> list[dict]:
+    """The category x product pairs with the most tickets received, with how many
+    published articles cover each (a pair with many tickets and no article is a gap)."""
+    rows = list(Ticket.objects.filter(received_at__gte=local_midnight(first_day),
+                                      received_at__lt=local_midnight(last_day
+                                                                     + dt.timedelta(1)))
+                .values("category", "product_id", "product__name")
+                .annotate(n=Count("id")).order_by("-n", "category", "product_id")[:limit])
+    if not rows:
+        return []
+    coverage = {(c, p): n for c, p, n in Article.objects.published()
+                .filter(category__in={r["category"] for r in rows})
+                .values_list("category", "product_id").annotate(n=Count("id")).order_by()}
+    labels = dict(wf.Category.choices)
+    out = []
+    for r in rows:
+        product = ({"product__id__exact": r["product_id"]} if r["product_id"]
+                   else {"product__isnull": "True"})
+        articles = coverage.get((r["category"], r["product_id"]), 0) + (
+            coverage.get((r["category"], None), 0) if r["product_id"] else 0)
+        out.append({
+            "category": labels.get(r["category"], r["category"]),
+            "product": r["product__name"] or "-",
+            "count": r["n"],
+            "articles": articles,
+            "link": changelist("ticket", category__exact=r["category"], **product,
+                               **received_in(first_day, last_day)),
+            "articles_link": changelist("article", state__exact=ArticleStatus.PUBLISHED,
+                                        category__exact=r["category"]),
+        })
+    return out
+
+
+def period_summary(period: Period, now=None) -> dict:
+    """The report's headline figures for one period; three ticket queries."""
+    now = now or timezone.now()
+    in_period = Q(received_at__gte=period.start, received_at__lt=period.end)
+    received = Ticket.objects.filter(in_period).aggregate(
+        received=Count("id"),
+        first_response=Avg("first_response_seconds"),
+        complaints=Count("id", filter=Q(category=wf.Category.COMPLAINT)),
+        emergencies=Count("id", filter=Q(priority=wf.Priority.CRITICAL)))
+    resolved = Ticket.objects.filter(resolved_at__gte=period.start,
+                                     resolved_at__lt=period.end).aggregate(
+        resolved=Count("id"),
+        in_time=Count("id", filter=Q(resolution_met=True)),
+        avg_satisfaction=Avg("satisfaction"), rated=Count("satisfaction"),
+        satisfied=Count("id", filter=Q(satisfaction__gte=4)))
+    response = response_share(period, now)
+    kb_uses = ArticleUse.objects.filter(created_at__gte=period.start,
+                                        created_at__lt=period.end).count()
+    figures = {
+        "received": received["received"],
+        "resolved": resolved["resolved"],
+        "resolution_rate": _share(resolved["resolved"], received["received"]),
+        "response_share": response["share"],
+        "response_target": response["target"],
+        "resolution_share": _share(resolved["in_time"], resolved["resolved"]),
+        "first_response_hours": (round(received["first_response"] / 3600, 1)
+                                 if received["first_response"] is not None else None),
+        "satisfaction": (round(resolved["avg_satisfaction"], 2)
+                         if resolved["avg_satisfaction"] is not None else None),
+        "satisfied_share": _share(resolved["satisfied"], resolved["rated"]),
+        "complaints": received["complaints"],
+        "emergencies": received["emergencies"],
+        "kb_resolved": kb_uses,
+        "kb_share": _share(kb_uses, resolved["resolved"]),
+    }
+    rng = received_in(period.first_day, period.last_day)
+    figures["links"] = {
+        "received": changelist("ticket", **rng),
+        "resolved": changelist("ticket", **resolved_in(period.first_day, period.last_day)),
+        "complaints": changelist("ticket", category__exact=wf.Category.COMPLAINT, **rng),
+        "emergencies": changelist("ticket", priority__exact=wf.Priority.CRITICAL, **rng),
+        "late": response["late_link"],
+    }
+    return figures
+
+
+def by_category(period: Period) -> list[dict]:
+    counts = dict(Ticket.objects.filter(received_at__gte=period.start,
+                                        received_at__lt=period.end)
+                  .values_list("category").annotate(n=Count("id")).order_by())
+    rng = received_in(period.first_day, period.last_day)
+    return [{"label": label, "count": counts.get(value, 0),
+             "link": changelist("ticket", category__exact=value, **rng)}
+            for value, label in wf.Category.choices]
+
+
+def by_engineer(period: Period) -> list[dict]:
+    """Per engineer, the tickets received in the period they hold: how many, resolved,
+    answered in time, average satisfaction."""
+    from django.contrib.auth import get_user_model
+
+    rows = (Ticket.objects.filter(received_at__gte=period.start, received_at__lt=period.end,
+                                  assignee__isnull=False)
+            .values("assignee_id").annotate(
+                n=Count("id"), resolved=Count("id", filter=Q(resolved_at__isnull=False)),
+                met=Count("id", filter=Q(response_met=True)),
+                answered=Count("id", filter=Q(response_met__isnull=False)),
+                avg_satisfaction=Avg("satisfaction")).order_by("-n"))
+    rows = list(rows)
+    users = get_user_model().objects.in_bulk([r["assignee_id"] for r in rows])
+    rng = received_in(period.first_day, period.last_day)
+    out = []
+    for r in rows:
+        user = users.get(r["assignee_id"])
+        out.append({"name": (user.get_full_name() or user.username) if user else "?",
+                    "count": r["n"], "resolved": r["resolved"],
+                    "resolution_rate": _share(r["resolved"], r["n"]),
+                    "response_share": _share(r["met"], r["answered"]),
+                    "satisfaction": (round(r["avg_satisfaction"], 2)
+                                     if r["avg_satisfaction"] is not None else None),
+                    "link": changelist("ticket", assignee__id__exact=r["assignee_id"], **rng)})
+    return out
