@@ -11,6 +11,8 @@ from unfold.widgets import (
 )
 
 from backoffice.platform.forms import TransitionForm
+from billing import selectors
+from billing.money import format_money
 
 
 class ReasonForm(TransitionForm):
@@ -22,6 +24,24 @@ class ReasonForm(TransitionForm):
 
     def transition_kwargs(self):
         return {"reason": self.cleaned_data["note"]}
+
+
+def claim_budget_rows(claim):
+    """Per (year, category) the claim spends in: the budget left and what this claim
+    would leave, so the approver sees the overrun before deciding."""
+    rows = []
+    for year, category, amount, _last in claim.spend_by_year_category():
+        budget = selectors.approved_budget(year)
+        figures = selectors.category_position(year, category, budget=budget, exclude=claim)
+        after = figures.remaining - amount
+        rows.append({"year": year, "label": figures.label, "policy": figures.policy_label,
+                     "policy_key": figures.policy,
+                     "amount": format_money(amount), "current": format_money(figures.current),
+                     "used": format_money(figures.used),
+                     "remaining": format_money(figures.remaining),
+                     "after": format_money(after), "over": after < 0,
+                     "has_budget": budget is not None})
+    return rows
 
 
 class ClaimApproveForm(TransitionForm):
@@ -39,7 +59,6 @@ class ClaimApproveForm(TransitionForm):
     form_before_template = "billing/claim_budget.html"
 
     def get_before_template_context(self, request, object_id=None):
-        from billing.admin_views import claim_budget_rows
         from billing.models import ExpenseClaim
 
         claim = (ExpenseClaim.objects.visible_to(request.user).filter(pk=object_id).first()

@@ -1,6 +1,5 @@
 """Pages and page fragments of the billing admin that are not plain model forms:
-the budget-versus-actual report (a custom unfold page), the budget figures table and the
-budget check shown to the manager approving a claim."""
+the budget-versus-actual report (a custom unfold page) and the budget figures table."""
 
 import json
 
@@ -12,7 +11,7 @@ from unfold.views import UnfoldModelAdminViewMixin
 
 from billing import selectors
 from billing.models import Budget
-from billing.money import ZERO, currency, format_money
+from billing.money import ZERO, currency
 from billing.workflows import BudgetPeriod
 
 MONTHS = [label for value, label in BudgetPeriod.choices if value.startswith("m")]
@@ -47,24 +46,6 @@ def figures_table(budget) -> str:
     return render_to_string("billing/budget_figures.html",
                             {"rows": rows, "total": total, "currency": currency(),
                              "budget": budget})
-
-
-def claim_budget_rows(claim):
-    """Per (year, category) the claim spends in: the budget left and what this claim
-    would leave, so the approver sees the overrun before deciding."""
-    rows = []
-    for year, category, amount, _last in claim.spend_by_year_category():
-        budget = selectors.approved_budget(year)
-        figures = selectors.category_position(year, category, budget=budget, exclude=claim)
-        after = figures.remaining - amount
-        rows.append({"year": year, "label": figures.label, "policy": figures.policy_label,
-                     "policy_key": figures.policy,
-                     "amount": format_money(amount), "current": format_money(figures.current),
-                     "used": format_money(figures.used),
-                     "remaining": format_money(figures.remaining),
-                     "after": format_money(after), "over": after < 0,
-                     "has_budget": budget is not None})
-    return rows
 
 
 def _chart(labels, datasets) -> str:
