@@ -35,5 +35,5 @@ from backoffice.knowledge.models import (  # noqa: F401
     ArticleEvent,
     ArticleUse,
 )
-from backoffice.platform.models import DataJob, DocumentSequence  # noqa: F401
+from backoffice.platform.models import DataJob, DocumentSequence, ImportSubmission  # noqa: F401
 from backoffice.reports.models import Report  # noqa: F401

@@ -186,6 +186,11 @@ class DataJob(TimeStampedModel):
     message = models.TextField(_("message"), blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    #: the import/export definition the page chose (dotted path): the job uses exactly it
+    resource = models.CharField(_("import definition"), max_length=200, blank=True)
+    #: the worker's sign of life while it runs; a running job without one for a while is
+    #: a dead worker's, and is marked failed (see ``backoffice.platform.jobs``)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import/export job")
@@ -198,3 +203,22 @@ class DataJob(TimeStampedModel):
     @property
     def finished(self):
         return self.status in {JobStatus.DONE, JobStatus.REJECTED, JobStatus.FAILED}
+
+
+class ImportSubmission(models.Model):
+    """One confirmed import upload: the same preview confirmed twice (a double click, a
+    second tab, a browser retry) is written once."""
+
+    key = models.CharField(_("upload"), max_length=255, unique=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+",
+                              verbose_name=_("imported by"))
+    model_label = models.CharField(_("data"), max_length=100)
+    created_at = models.DateTimeField(_("imported at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("import submission")
+        verbose_name_plural = _("import submissions")
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.model_label} {self.key}"

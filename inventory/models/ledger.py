@@ -96,6 +96,11 @@ class StockEntry(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(quantity=0), name="stockentry_not_zero"),
+            # one opening balance per part and warehouse, however many people (or the same
+            # file confirmed twice) post it at once; its reversal keeps the kind
+            models.UniqueConstraint(fields=["part", "warehouse"],
+                                    condition=models.Q(kind="opening", reverses__isnull=True),
+                                    name="uniq_opening_balance"),
         ]
         indexes = [
             models.Index(fields=["part", "warehouse", "posted_at"], name="entry_part_wh_time"),

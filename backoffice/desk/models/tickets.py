@@ -91,6 +91,11 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
     customer_feedback = models.TextField(_("customer feedback"), blank=True)
     confirmed_by = models.CharField(_("confirmed by (customer)"), max_length=100, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    #: the staff member who entered the customer's confirmation and rating (never the
+    #: assignee: the rating feeds their appraisal)
+    confirmation_entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("confirmation entered by"))
     satisfaction = models.PositiveSmallIntegerField(
         _("satisfaction (1-5)"), null=True, blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(5)])
