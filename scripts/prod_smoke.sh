@@ -44,4 +44,6 @@ css=$(echo "$login" | grep -o '/static/[^"]*\.css' | head -1)
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: backoffice.example.cn' "http://127.0.0.1:$PORT/admin/")" = 301 ] || fail "no HTTPS redirect"
 hsts=$(curl -s -D - -o /dev/null "${H[@]}" "http://127.0.0.1:$PORT/admin/login/" | grep -i strict-transport-security || true)
 [ -n "$hsts" ] || fail "no HSTS header"
-echo "production smoke test passed: gunicorn x3 on PostgreSQL, login page, static $css, HTTPS redirect, HSTS"
+csp=$(curl -s -D - -o /dev/null "${H[@]}" "http://127.0.0.1:$PORT/admin/login/" | grep -i "^content-security-policy:.*frame-ancestors 'none'" || true)
+[ -n "$csp" ] || fail "no Content-Security-Policy header"
+echo "production smoke test passed: gunicorn x3 on PostgreSQL, login page, static $css, HTTPS redirect, HSTS, CSP"

@@ -1,8 +1,15 @@
-"""Login throttling (django-axes): the lockout page a locked-out user sees."""
+"""Login security: the lockout page a locked-out user sees (django-axes), and sessions
+that end after a while without activity and after a maximum lifetime."""
+
+import time
 
 from axes.helpers import get_client_username, get_cool_off, get_failure_limit
 from django.conf import settings
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 
 def lockout_response(request, original_response=None, credentials=None):
@@ -16,3 +23,36 @@ def lockout_response(request, original_response=None, credentials=None):
     }
     return render(request, "backoffice/lockout.html", context,
                   status=settings.AXES_HTTP_RESPONSE_CODE)
+
+
+class SessionExpiryMiddleware:
+    """Signs a user out after ``SESSION_IDLE_SECONDS`` without a request and
+    ``SESSION_MAX_AGE_SECONDS`` after signing in, whatever they do (a shared counter PC
+    left open stays open no longer). The last-seen time is written at most once a minute,
+    so a busy clerk's clicks do not each write the session."""
+
+    SEEN, STARTED = "_seen_at", "_signed_in_at"
+    WRITE_EVERY = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            session = request.session
+            started = session.setdefault(self.STARTED, now)
+            seen = session.get(self.SEEN, now)
+            idle = now - seen > settings.SESSION_IDLE_SECONDS
+            if idle or now - started > settings.SESSION_MAX_AGE_SECONDS:
+                logout(request)
+                messages.info(request, _("You were signed out after %(minutes)d minutes without "
+                                         "activity. Sign in again.")
+                              % {"minutes": settings.SESSION_IDLE_SECONDS // 60} if idle else
+                              _("Your session ended after %(hours)d hours. Sign in again.")
+                              % {"hours": settings.SESSION_MAX_AGE_SECONDS // 3600})
+                return redirect(f"{reverse('admin:login')}?next={request.path}")
+            if now - seen >= self.WRITE_EVERY or self.SEEN not in session:
+                session[self.SEEN] = now
+        return self.get_response(request)

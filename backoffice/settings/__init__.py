@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_EVAL, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -85,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "backoffice.platform.security.SessionExpiryMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -212,6 +215,31 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "backoffice.platform.security.lockout_response"
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", 0))
 AXES_VERBOSE = False
+
+# Sessions: signed out after SESSION_IDLE_MINUTES without a request (default 2 hours) and
+# SESSION_MAX_HOURS after signing in (default 12: one working day), on every machine.
+SESSION_IDLE_SECONDS = 60 * int(os.environ.get("SESSION_IDLE_MINUTES", 120))
+SESSION_MAX_AGE_SECONDS = 3600 * int(os.environ.get("SESSION_MAX_HOURS", 12))
+SESSION_COOKIE_AGE = SESSION_MAX_AGE_SECONDS
+
+# Content-Security-Policy (django-csp) on every response: scripts, styles, images, fonts
+# and requests only from this site, no plugins, no framing, forms post only here.
+# 'unsafe-inline' and 'unsafe-eval' in script-src are what django-unfold needs today (its
+# Alpine.js build evaluates expressions, its templates carry inline scripts and styles).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, UNSAFE_INLINE, UNSAFE_EVAL],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- Knowledge base, follow-ups and reports ---------------------------------------------
 # A published article not reviewed for this many days is flagged as stale.

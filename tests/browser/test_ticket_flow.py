@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from backoffice.desk import workflows as wf
 from backoffice.desk.models import Ticket
@@ -36,9 +37,14 @@ def test_clerk_records_engineer_starts(page, login, live_server, clerk, engineer
     login("engineer")
     page.goto(f"{live_server.url}/admin/backoffice/ticket/{ticket.pk}/change/")
     page.get_by_role("link", name="开始处理").click()
-    page.locator("#dialog form button[type=submit]").click()
-    page.wait_for_url(re.compile(rf".*/ticket/{ticket.pk}/change/$"))
-    page.wait_for_load_state("networkidle")
+    # the dialog POSTs, then htmx reloads the page: wait for both, not for the URL (it
+    # is already the change page, so waiting for it would return at once)
+    with page.expect_navigation(url=re.compile(rf".*/ticket/{ticket.pk}/change/$")):
+        with page.expect_response(lambda r: r.request.method == "POST"
+                                  and "/transition/start/" in r.url) as posted:
+            page.locator("#dialog form button[type=submit]").click()
+    assert posted.value.ok
+    expect(page.locator("body")).to_contain_text("处理中")
 
     ticket.refresh_from_db()
     assert ticket.state == wf.TicketStatus.IN_PROGRESS
