@@ -9,6 +9,11 @@ class BackofficeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
         from backoffice.platform import roles
+        from backoffice.platform.security import SessionExpiryMiddleware
 
         post_migrate.connect(roles.sync_after_migrate, dispatch_uid="backoffice.sync_roles")
+        user_logged_in.connect(SessionExpiryMiddleware.signed_in,
+                               dispatch_uid="backoffice.session_clocks")

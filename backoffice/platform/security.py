@@ -34,6 +34,13 @@ class SessionExpiryMiddleware:
     SEEN, STARTED = "_seen_at", "_signed_in_at"
     WRITE_EVERY = 60
 
+    @classmethod
+    def signed_in(cls, sender, request, user, **kwargs):
+        """``user_logged_in``: the clocks start with the sign-in, saved with it (so the
+        first page after it writes nothing)."""
+        now = int(time.time())
+        request.session[cls.STARTED] = request.session[cls.SEEN] = now
+
     def __init__(self, get_response):
         self.get_response = get_response
 
