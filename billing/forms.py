@@ -1,9 +1,13 @@
 """Dialog forms behind the billing workflow buttons."""
 
 from django import forms
+from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.widgets import (
+    UnfoldAdminFileFieldWidget,
     UnfoldAdminSingleDateWidget,
     UnfoldAdminTextareaWidget,
     UnfoldAdminTextInputWidget,
@@ -11,7 +15,8 @@ from unfold.widgets import (
 )
 
 from backoffice.platform.forms import TransitionForm
-from billing import selectors
+from billing import receipts, selectors
+from billing.models import ExpenseLine
 from billing.money import format_money
 
 
@@ -88,3 +93,103 @@ class ChargeAcceptForm(TransitionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.order_fields(["accepted_by", "customer_reference", "note"])
+
+
+# -- expense lines: the receipt survives a form error --------------------------------------
+class KeptReceiptWidget(UnfoldAdminFileFieldWidget):
+    """The receipt input; after an error, also the receipt kept from the post (a hidden
+    signed token, and "Receipt kept: name.pdf" so the user knows not to upload again)."""
+
+    #: (token, original file name), set by the form when it keeps or reuses a receipt
+    kept = None
+
+    def render(self, name, value, attrs=None, renderer=None):
+        html = super().render(name, value, attrs, renderer)
+        if not self.kept:
+            return html
+        token, original = self.kept
+        return format_html(
+            '{}<input type="hidden" name="{}" value="{}">'
+            '<p class="kept-receipt text-xs text-primary-600 mt-1">{}</p>',
+            html, name + ExpenseLineForm.KEPT_SUFFIX, token,
+            _("Receipt kept: %(name)s") % {"name": original})
+
+
+class ExpenseLineForm(forms.ModelForm):
+    """A claim line whose checked receipt is kept when the page comes back with an error
+    (in this line or anywhere else on the page): saving the corrected page attaches it
+    without a new upload. The kept file is checked again (type, size, content) when it is
+    attached, and only by the user who uploaded it."""
+
+    KEPT_SUFFIX = "_kept"
+    #: the signed-in user (see :func:`expense_line_form`); without one nothing is kept
+    user = None
+
+    class Meta:
+        model = ExpenseLine
+        fields = ["claim", "date", "category", "description", "amount", "receipt", "ticket",
+                  "customer"]  # the pages name theirs
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pending = []  # pending receipt files to remove once the line is saved
+        field = self.fields.get("receipt")
+        if field is not None:
+            field.widget = KeptReceiptWidget(attrs=field.widget.attrs)
+
+    def _posted(self, suffix=""):
+        key = self.add_prefix("receipt") + suffix
+        return (self.files if not suffix else self.data).get(key) if self.is_bound else None
+
+    def has_changed(self):
+        """A kept receipt is a change: the row is validated and saved."""
+        return super().has_changed() or bool("receipt" in self.fields
+                                             and self._posted(self.KEPT_SUFFIX))
+
+    def clean(self):
+        cleaned = super().clean()
+        token = self._posted(self.KEPT_SUFFIX) if "receipt" in self.fields else None
+        if not token:
+            return cleaned
+        kept = receipts.kept_upload(token, self.user)
+        if self._posted() is not None or cleaned.get("receipt") is False:
+            if kept:  # replaced by a new upload or cleared: the kept copy goes
+                self._pending.append(kept[0])
+            return cleaned
+        if kept is None:
+            self.add_error("receipt", _("The receipt kept from your earlier attempt can no "
+                                        "longer be used; choose the file again."))
+            return cleaned
+        name, original = kept
+        with receipts.receipt_storage().open(name, "rb") as stored:
+            cleaned["receipt"] = ContentFile(stored.read(), name=original)
+        self._pending.append(name)
+        self.fields["receipt"].widget.kept = (token, original)
+        return cleaned
+
+    def full_clean(self):
+        super().full_clean()
+        if "receipt" not in self.fields or not self.is_bound:
+            return
+        widget, upload = self.fields["receipt"].widget, self._posted()
+        if self.has_error("receipt"):
+            widget.kept = None  # a receipt that fails its checks is not offered again
+        elif (upload is not None and self.user is not None
+              and self.cleaned_data.get("receipt") is upload):
+            # checked (ReceiptValidator ran in _post_clean): kept in case the page comes
+            # back with an error; removed once the line is saved with its own copy
+            name, token = receipts.keep_upload(upload, self.user)
+            self._pending.append(name)
+            widget.kept = (token, upload.name)
+
+    def save(self, commit=True):
+        line = super().save(commit)
+        pending, self._pending = self._pending, []
+        for name in pending:  # the line has its own copy now (or none was wanted)
+            transaction.on_commit(lambda name=name: receipts.discard_kept(name))
+        return line
+
+
+def expense_line_form(user, form=ExpenseLineForm):
+    """The line form for this user (whose kept receipts it may attach)."""
+    return type(form.__name__, (form,), {"user": user, "__module__": form.__module__})

@@ -9,6 +9,7 @@ by size (``BILLING_RECEIPT_MAX_BYTES``, 5 MB by default).
 import uuid
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.urls import reverse
@@ -81,3 +82,42 @@ class ReceiptStorage(FileSystemStorage):
 
 def receipt_storage():
     return ReceiptStorage()
+
+
+# -- a receipt kept while its form comes back with an error ----------------------------------
+# A browser never sends a file twice: when the claim page comes back with an error elsewhere,
+# the receipt the user chose would be gone. A checked upload is therefore stored at once
+# under a pending name (never served: the receipt view serves only receipts of claim lines),
+# and the page carries a signed token naming it; saving the corrected form attaches it.
+PENDING_DIR = "receipts/pending"
+_KEPT_SALT = "billing.receipts.kept"
+KEPT_MAX_AGE = 24 * 3600  # seconds a kept receipt can be attached
+
+
+def keep_upload(upload, user) -> tuple[str, str]:
+    """Store a checked upload under a pending name: (that name, the signed token naming it,
+    good for ``user`` only)."""
+    upload.seek(0)
+    name = receipt_storage().save(
+        f"{PENDING_DIR}/{uuid.uuid4().hex}.{extension(upload.name) or 'bin'}", upload)
+    upload.seek(0)
+    return name, signing.dumps({"n": name, "o": upload.name, "u": user.pk}, salt=_KEPT_SALT)
+
+
+def kept_upload(token: str, user) -> tuple[str, str] | None:
+    """(pending name, original file name) of a receipt this user's earlier post kept; None
+    for a forged, expired or someone else's token, or a file no longer there."""
+    try:
+        data = signing.loads(token, salt=_KEPT_SALT, max_age=KEPT_MAX_AGE)
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    name = str(data.get("n") or "")
+    if (user is None or data.get("u") != user.pk or not name.startswith(PENDING_DIR + "/")
+            or ".." in name or not receipt_storage().exists(name)):
+        return None
+    return name, str(data.get("o") or name.rsplit("/", 1)[-1])
+
+
+def discard_kept(name: str) -> None:
+    if name.startswith(PENDING_DIR + "/"):
+        receipt_storage().delete(name)

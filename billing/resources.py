@@ -8,10 +8,15 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields
 from import_export.instance_loaders import ModelInstanceLoader
-from import_export.widgets import DateWidget, DecimalWidget
 
 from backoffice.desk.models import Customer, Ticket
-from backoffice.platform.resources import BackofficeResource, ChoiceWidget, LookupWidget
+from backoffice.platform.resources import (
+    BackofficeResource,
+    ChoiceWidget,
+    DateWidget,
+    DecimalWidget,
+    LookupWidget,
+)
 from billing.models import (
     Budget,
     BudgetAdjustment,
@@ -212,11 +217,15 @@ class ExpenseLineResource(BackofficeResource):
                                               "change.")
                                    % {"number": number, "state": claim.get_state_display()}})
         line_id = _text(row, "id")
-        if line_id and not ExpenseLine.objects.filter(pk=_year(line_id) or 0,
-                                                      claim=claim).exists():
-            raise ValidationError({"id": _("Line %(id)s is not a line of claim %(number)s; "
-                                           "leave the id empty for a new line.")
-                                   % {"id": line_id, "number": number}})
+        if line_id:
+            try:  # "twelve": said so, on the id column
+                line_pk = self.fields["id"].clean(row)
+            except ValueError as exc:
+                raise ValidationError({"id": str(exc)}) from None
+            if not ExpenseLine.objects.filter(pk=line_pk, claim=claim).exists():
+                raise ValidationError({"id": _("Line %(id)s is not a line of claim %(number)s; "
+                                               "leave the id empty for a new line.")
+                                       % {"id": line_id, "number": number}})
         for column, model, key in (("ticket", Ticket, "number"), ("customer", Customer, "code")):
             value = _text(row, column)
             if value and not model.objects.filter(**{key: value}).exists():

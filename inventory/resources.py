@@ -243,8 +243,14 @@ class OpeningBalanceResource(InventoryResource):
                                      self._row_number, "part")
             except ValidationError as exc:
                 errors = exc.update_error_dict(errors)
-            if StockEntry.objects.filter(part_id=instance.part_id,
-                                         warehouse_id=instance.warehouse_id).exists():
+            entries = StockEntry.objects.filter(part_id=instance.part_id,
+                                                warehouse_id=instance.warehouse_id)
+            if not entries.exists():
+                pass
+            elif entries.filter(kind=EntryKind.OPENING, reverses__isnull=True).exists():
+                errors.setdefault("part", _("This part already has an opening balance in this "
+                                            "warehouse; correct it with a stocktake."))
+            else:
                 errors.setdefault("part", _("This part already has movements in this "
                                             "warehouse; correct it with a stocktake."))
         if errors:
@@ -254,9 +260,17 @@ class OpeningBalanceResource(InventoryResource):
         self._row_number = kwargs.get("row_number")
 
     def do_instance_save(self, instance, is_create):
-        entry = services.opening_balance_post(
-            part=instance.part, warehouse=instance.warehouse, quantity=instance.quantity,
-            unit_cost=instance.unit_cost, actor=instance.actor, note=instance.note or "")
+        """Through the service: a line another session booked a moment ago (between this
+        row's check and its write) is refused like any invalid row, and the whole file is
+        rolled back - not a server error."""
+        try:
+            entry = services.opening_balance_post(
+                part=instance.part, warehouse=instance.warehouse, quantity=instance.quantity,
+                unit_cost=instance.unit_cost, actor=instance.actor, note=instance.note or "")
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                raise
+            raise ValidationError({"part": exc.messages}) from exc
         instance.pk = entry.pk
         instance._state.adding = False
 

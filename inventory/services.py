@@ -161,17 +161,44 @@ def stock_entry_reverse(*, entry: StockEntry, actor, reason: str) -> StockEntry:
     return reversal
 
 
+def _has_opening_balance(part, warehouse) -> bool:
+    return StockEntry.objects.filter(part=part, warehouse=warehouse, kind=EntryKind.OPENING,
+                                     reverses__isnull=True).exists()
+
+
+def _already_opened(part, warehouse) -> ValidationError:
+    return ValidationError(
+        _("%(part)s already has an opening balance in %(warehouse)s; correct it with a "
+          "stocktake.") % {"part": part, "warehouse": warehouse},
+        code="opening_balance_exists")
+
+
 def opening_balance_post(*, part: Part, warehouse: Warehouse, quantity: int, unit_cost=None,
                          actor, note: str = "") -> StockEntry:
-    """Stock found when the system is introduced; only before any other movement."""
+    """Stock found when the system is introduced; only before any other movement.
+
+    Once per part and warehouse, however many people (or sessions, or confirmed files)
+    post it at the same moment: the check below sees only committed lines, so the
+    database's unique key (``uniq_opening_balance``) decides between simultaneous posts,
+    and the losers get the same refusal. The balance and the ledger line are written in
+    one transaction (``post_moves``), so a refused post leaves the balance as it was."""
     if quantity <= 0:
         raise ValidationError({"quantity": _("An opening balance must be more than zero.")})
     if StockEntry.objects.filter(part=part, warehouse=warehouse).exists():
+        if _has_opening_balance(part, warehouse):  # asked second: lines are never deleted
+            raise _already_opened(part, warehouse)
         raise ValidationError(
             _("%(part)s already has movements in %(warehouse)s; correct it with a stocktake.")
             % {"part": part, "warehouse": warehouse})
-    (entry,) = post_moves([Move(part, warehouse, quantity, EntryKind.OPENING, unit_cost)],
-                          actor=actor, note=note or _("Opening balance"))
+    try:
+        with transaction.atomic():  # a savepoint inside an import: only this line is undone
+            (entry,) = post_moves(
+                [Move(part, warehouse, quantity, EntryKind.OPENING, unit_cost)],
+                actor=actor, note=note or _("Opening balance"))
+    except IntegrityError as exc:
+        if _has_opening_balance(part, warehouse):  # a simultaneous post won the unique key
+            raise _already_opened(part, warehouse) from exc
+        raise
     return entry
 
 

@@ -1,7 +1,7 @@
 """What each role may do in customer care: maintenance plans and visits, update notices
 and their recipients, follow-up calls (merged into ``platform.roles.permission_matrix``)."""
 
-from backoffice.platform.roles import ALL, ANY, OWN, crud
+from backoffice.platform.roles import ALL, ANY, OTHERS, OWN, crud
 
 # the same two circles as at the desk: whoever takes the customer's call; the engineer
 # the visit is theirs, or a supervisor
@@ -35,6 +35,8 @@ PERMISSIONS: dict[str, list[str]] = {
 
 OWNERS = {
     "maintenancevisit": ("engineer",),
+    # a follow-up call belongs to the engineer of its ticket: its rating is his KPI
+    "followup": ("ticket__assignee",),
 }
 
 TRANSITIONS = {
@@ -46,6 +48,9 @@ TRANSITIONS = {
     "updatenotice": {name: {"manager": ANY}
                      for name in ("announce", "refresh_recipients", "close", "cancel")},
     "updaterecipient": {name: FRONT_DESK for name in ("notify", "mark_updated", "decline")},
-    "followup": {name: {"clerk": ANY, "manager": ANY}
-                 for name in ("record", "not_reached", "give_up", "cancel")},
+    "followup": {
+        # four eyes: the rating becomes the ticket's satisfaction, the engineer's KPI
+        "record": {"clerk": OTHERS, "manager": OTHERS},
+        **{name: {"clerk": ANY, "manager": ANY}
+           for name in ("not_reached", "give_up", "cancel")}},
 }

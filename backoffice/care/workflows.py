@@ -107,6 +107,15 @@ def can_follow_up(followup, user):
     return _perm(user, "perform_followup")
 
 
+def can_record_followup(followup, user):
+    """The survey's rating becomes the ticket's satisfaction, which feeds the appraisal
+    of the ticket's engineer: whoever records it is never that engineer (four eyes)."""
+    if not can_follow_up(followup, user):
+        return False
+    ticket = followup.ticket
+    return ticket is None or ticket.assignee_id != user.pk
+
+
 # -- conditions ------------------------------------------------------------------------
 @condition(_("the release notes are empty"))
 def has_release_notes(notice):

@@ -253,7 +253,7 @@ class TicketAdmin(TicketKnowledgeMixin, BackofficeAdmin):
     ordering = ["-received_at", "-id"]
     readonly_fields = [
         "number", "assignee", "support_level", "recorded_by",
-        "confirmed_by", "confirmed_at", "satisfaction",
+        "confirmed_by", "confirmed_at", "satisfaction", "confirmation_entered_by",
         "visit_at", "visit_address",
         "requirement_decision", "requirement_chargeable", "requirement_planned_for",
         "requirement_effort_days", "requirement_approach",
@@ -294,7 +294,8 @@ class TicketAdmin(TicketKnowledgeMixin, BackofficeAdmin):
             (_("Assignment"), {"fields": [("assignee", "support_level", "recorded_by")]}),
             (_("Service record"), {"fields": ["diagnosis", "process", "solution", "parts_used",
                                               "customer_feedback",
-                                              ("confirmed_by", "confirmed_at", "satisfaction")]}),
+                                              ("confirmed_by", "confirmed_at", "satisfaction",
+                                               "confirmation_entered_by")]}),
             (_("Response-time target"), {"classes": ["collapse"], "fields": [
                 "sla_policy", ("response_due", "first_response_at", "response_met"),
                 "first_response_seconds",

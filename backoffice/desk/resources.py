@@ -5,7 +5,7 @@ from import_export import fields
 
 from backoffice.desk.models import Customer, Product, Ticket
 from backoffice.desk.workflows import Category, Channel, Priority
-from backoffice.platform.resources import BackofficeResource, ChoiceWidget
+from backoffice.platform.resources import BackofficeResource, ChoiceWidget, user_field
 from backoffice.platform.resources import LookupWidget as ForeignKeyWidget
 
 
@@ -41,12 +41,14 @@ class TicketResource(BackofficeResource):
                             widget=ChoiceWidget(Priority))
     assignee = fields.Field(attribute="assignee", column_name="engineer", readonly=True,
                             widget=ForeignKeyWidget(get_user_model(), field="username"))
+    # who entered the customer's rating (never the assignee): exported, never imported
+    confirmation_entered_by = user_field("confirmation_entered_by", readonly=True)
 
     class Meta:
         model = Ticket
         fields = ("number", "received_at", "channel", "category", "priority", "customer",
                   "product", "subject", "description", "state", "assignee", "first_response_at",
-                  "resolved_at", "satisfaction")
+                  "resolved_at", "satisfaction", "confirmation_entered_by")
         export_order = fields
         import_id_fields = ("number",)
 

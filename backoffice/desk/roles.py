@@ -2,13 +2,15 @@
 targets and the business calendar (merged into ``platform.roles.permission_matrix``).
 
 - clerk: records customers and tickets, assigns, records the confirmation, closes;
-- engineer: works the tickets assigned to them (the service record is theirs);
+- engineer: works the tickets assigned to them (the service record is theirs: other
+  engineers read it, EDITORS); never enters the confirmation and rating of their own
+  ticket (it feeds their appraisal);
 - after-sales manager: everything here, supervises every ticket, handles complaints;
 - business manager: evaluates new-requirement tickets;
 - everyone else reads customers and tickets.
 """
 
-from backoffice.platform.roles import ALL, ANY, OWN, crud
+from backoffice.platform.roles import ALL, ANY, OTHERS, OWN, crud
 
 _reference = [*crud("backoffice.product", "view"), *crud("backoffice.productversion", "view"),
               *crud("backoffice.slapolicy", "view"), *crud("backoffice.businesscalendar", "view")]
@@ -63,6 +65,12 @@ OWNERS = {
     "ticket": ("assignee",),
 }
 
+#: who saves a ticket's page: clerks (who record tickets) and the manager any, an engineer
+#: the tickets assigned to them
+EDITORS = {
+    "ticket": {"clerk": ANY, "engineer": OWN, "manager": ANY},
+}
+
 #: the front desk: whoever takes the customer's call
 FRONT_DESK = {"clerk": ANY, "engineer": ANY, "manager": ANY}
 #: the assignee, or a supervisor
@@ -83,7 +91,9 @@ TRANSITIONS = {
         "resolve_complaint": {"manager": ANY},
         "reopen_complaint": FRONT_DESK,
         "resolve": ENGINEER_AT_WORK,
-        "confirm": FRONT_DESK,
+        # four eyes: the customer's rating feeds the assignee's KPI, so whoever enters it
+        # is never the assignee, whatever their role
+        "confirm": {"clerk": OTHERS, "engineer": OTHERS, "manager": OTHERS},
         "reopen": FRONT_DESK,
         "close": FRONT_DESK,
         "cancel": {"clerk": ANY, "manager": ANY},

@@ -98,7 +98,9 @@ def can_handle_complaint(ticket, user):
 
 
 def can_confirm(ticket, user):
-    return _perm(user, "confirm_ticket")
+    """Four eyes: the customer's confirmation and rating feed the assignee's appraisal,
+    so the assignee never enters them (whatever their role)."""
+    return _perm(user, "confirm_ticket") and ticket.assignee_id != user.pk
 
 
 def can_close(ticket, user):

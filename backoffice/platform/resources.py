@@ -8,6 +8,7 @@ text never starts a spreadsheet formula.
 
 import functools
 import re
+from decimal import Decimal
 
 import django_fsm as fsm
 from django.core.exceptions import ValidationError
@@ -27,6 +28,18 @@ def escape_formula(value):
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and not _NUMBER.match(value):
         return "'" + value
     return value
+
+
+#: characters no imported cell may hold: C0 controls but tab, newline and carriage return
+#: (NUL and ESC included), DEL, the C1 controls, and the bidi embeddings, overrides and
+#: isolates that make text read differently from how it is stored ("Trojan source")
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+                                  "\u202a-\u202e\u2066-\u2069]")
+
+
+def forbidden_characters(text: str) -> list[str]:
+    """The code points of ``text`` an import refuses, as "U+0000", in order, once each."""
+    return list(dict.fromkeys(f"U+{ord(c):04X}" for c in FORBIDDEN_CHARACTERS.findall(text)))
 
 
 @functools.cache
@@ -62,7 +75,7 @@ class ChunkedInstanceLoader(ModelInstanceLoader):
     def _clean(self, row):
         try:
             return self.pk_field.clean(row)
-        except ValueError:
+        except (ValueError, ArithmeticError):
             return None  # reported against the row when it is imported
 
     def get_instance(self, row):
@@ -71,8 +84,122 @@ class ChunkedInstanceLoader(ModelInstanceLoader):
         return self.all_instances.get(self._clean(row))
 
 
+# -- widgets that read a cell or say why not ----------------------------------------------
+# import-export's own widgets let a wrong cell through (BooleanWidget reads "twelve" as
+# "no") or fail with an exception that is not a row error (IntegerWidget and DecimalWidget
+# raise decimal.InvalidOperation) or with an English message (the date widgets). These are
+# the widgets of every model field a BackofficeResource maps by itself (WIDGETS_MAP); a
+# declared column takes them from here too.
+class YesNoWidget(widgets.BooleanWidget):
+    """A yes/no cell: yes/no, true/false, 1/0 or 是/否, in any case; empty is the field's
+    default (or "not recorded"). Anything else is a row error naming the value.
+
+    ``extra_true``/``extra_false`` add the words of one column (attendance: 出席/缺席)."""
+
+    TRUE_WORDS = ("yes", "true", "1", "是")
+    FALSE_WORDS = ("no", "false", "0", "否")
+
+    def __init__(self, coerce_to_string=True, extra_true=(), extra_false=()):
+        super().__init__(coerce_to_string)
+        self.true_words = {str(w).casefold() for w in (*self.TRUE_WORDS, *extra_true)}
+        self.false_words = {str(w).casefold() for w in (*self.FALSE_WORDS, *extra_false)}
+
+    def clean(self, value, row=None, **kwargs):
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, int | float | Decimal) and value in (0, 1):
+            return bool(value)  # a number cell of a spreadsheet
+        text = str(value).strip()
+        if text == "":
+            return None
+        if text.casefold() in self.true_words:
+            return True
+        if text.casefold() in self.false_words:
+            return False
+        raise ValueError(_("“%(value)s” is not yes or no: write yes or no, true or false, "
+                           "1 or 0, 是 or 否 (or leave the cell empty).") % {"value": text})
+
+
+class _ReadsNumbers:
+    """A cell that is not a finite number is a row error that says so."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            number = super().clean(value, row, **kwargs)
+        except (ArithmeticError, TypeError, ValueError):
+            raise ValueError(_("“%(value)s” is not a number.") % {"value": value}) from None
+        if number is not None and not Decimal(number).is_finite():
+            raise ValueError(_("“%(value)s” is not a number.") % {"value": value})
+        return number
+
+
+class IntegerWidget(_ReadsNumbers, widgets.IntegerWidget):
+    """A whole number; 2.5 is refused, not cut to 2."""
+
+    def clean(self, value, row=None, **kwargs):
+        number = super().clean(value, row, **kwargs)
+        if number is not None and not isinstance(value, int):
+            try:
+                fraction = Decimal(str(value).strip()) != number
+            except ArithmeticError:  # "1,000": read above with the thousands separator
+                fraction = False
+            if fraction:
+                raise ValueError(_("“%(value)s” is not a whole number.") % {"value": value})
+        return number
+
+
+class DecimalWidget(_ReadsNumbers, widgets.DecimalWidget):
+    pass
+
+
+class FloatWidget(_ReadsNumbers, widgets.FloatWidget):
+    pass
+
+
+class DateWidget(widgets.DateWidget):
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except (TypeError, ValueError):
+            raise ValueError(_("“%(value)s” is not a date; write it like 2026-03-15.")
+                             % {"value": value}) from None
+
+
+class DateTimeWidget(widgets.DateTimeWidget):
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError(_("“%(value)s” is not a date and time; write it like "
+                               "2026-03-15 09:30.") % {"value": value}) from None
+
+
+class TimeWidget(widgets.TimeWidget):
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except (TypeError, ValueError):
+            raise ValueError(_("“%(value)s” is not a time; write it like 09:30.")
+                             % {"value": value}) from None
+
+
 class BackofficeResource(resources.ModelResource):
     """ModelResource with the project's safety and bulk rules."""
+
+    WIDGETS_MAP = {
+        **resources.ModelResource.WIDGETS_MAP,
+        "BooleanField": YesNoWidget,
+        "NullBooleanField": YesNoWidget,
+        "DecimalField": DecimalWidget,
+        "FloatField": FloatWidget,
+        "DateField": DateWidget,
+        "DateTimeField": DateTimeWidget,
+        "TimeField": TimeWidget,
+        **{name: IntegerWidget for name in (
+            "IntegerField", "PositiveIntegerField", "BigIntegerField", "PositiveBigIntegerField",
+            "PositiveSmallIntegerField", "SmallIntegerField", "SmallAutoField", "AutoField",
+            "BigAutoField")},
+    }
 
     #: model fields that no spreadsheet may write (on top of the FSM state field)
     never_import: tuple[str, ...] = ("version", "created_at", "updated_at")
@@ -180,6 +307,8 @@ class BackofficeResource(resources.ModelResource):
             self.progress_callback(number)
 
     def before_import(self, dataset, **kwargs):
+        # first of all: no hook, lookup or query may see a control character
+        self._refused_cells = self._refuse_forbidden_characters(dataset)
         self._import_user = kwargs.get("user")
         for field in self.fields.values():
             if isinstance(field.widget, LookupWidget):
@@ -187,6 +316,57 @@ class BackofficeResource(resources.ModelResource):
         self._rename_headers(dataset)
         self._duplicates = self._find_duplicate_keys(dataset)
         super().before_import(dataset, **kwargs)
+
+    @staticmethod
+    def _refuse_forbidden_characters(dataset) -> dict[int, dict[str, str]]:
+        """row number -> {column: message} for the cells holding a control or bidi
+        character (FORBIDDEN_CHARACTERS). Those characters are replaced in the dataset by
+        U+FFFD, so that neither the lookups of other rows, the instance loader, the
+        database (PostgreSQL refuses NUL with an English error) nor the preview page (where
+        U+202E would turn the table around) ever sees them; import_row refuses the rows."""
+        refused = {}
+        if not dataset.headers:
+            return refused
+        dataset.headers = [FORBIDDEN_CHARACTERS.sub("\ufffd", h) if isinstance(h, str) else h
+                           for h in dataset.headers]
+        headers = dataset.headers
+        for index in range(dataset.height):
+            values = dataset[index]
+            if not FORBIDDEN_CHARACTERS.search(
+                    "".join(v for v in values if isinstance(v, str))):
+                continue
+            errors, clean = {}, list(values)
+            for position, (column, value) in enumerate(zip(headers, values, strict=False)):
+                if isinstance(value, str) and (codes := forbidden_characters(value)):
+                    errors[column or f"#{position + 1}"] = _(
+                        "This cell contains a character that is not allowed (%(codes)s): "
+                        "control characters and text-direction overrides are refused. Remove "
+                        "it and import the file again.") % {"codes": ", ".join(codes)}
+                    clean[position] = FORBIDDEN_CHARACTERS.sub("\ufffd", value)
+            dataset[index] = clean
+            refused[index + 1] = errors
+        return refused
+
+    def import_row(self, row, instance_loader, **kwargs):
+        """A row with a forbidden character is refused before any hook sees it."""
+        errors = getattr(self, "_refused_cells", {}).get(kwargs.get("row_number"))
+        if not errors:
+            return super().import_row(row, instance_loader, **kwargs)
+        row_result = self.get_row_result_class()()
+        if self._meta.store_row_values:
+            row_result.row_values = row
+        row_result.import_type = row_result.IMPORT_TYPE_INVALID
+        row_result.validation_error = ValidationError(errors)
+        return row_result
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        """A cell a widget cannot read is a row error on its column, whatever the widget
+        raised (decimal.InvalidOperation from import-export's number widgets)."""
+        try:
+            super().import_field(field, instance, row, is_m2m, **kwargs)
+        except ArithmeticError:
+            raise ValueError(_("“%(value)s” cannot be read in this column.")
+                             % {"value": row.get(field.column_name)}) from None
 
     def header_aliases(self) -> dict[str, str]:
         """Accepted header -> column name: the column name itself, or the field's label in
@@ -280,7 +460,11 @@ class BackofficeResource(resources.ModelResource):
                 and "number" in self.get_import_id_fields()
                 and not str(row.get(self.fields["number"].column_name) or "").strip()):
             return None
-        return super().get_instance(instance_loader, row)
+        try:
+            return super().get_instance(instance_loader, row)
+        except (ValueError, ArithmeticError):
+            # a key cell that cannot be read: the row fails on that column when imported
+            return None
 
     # -- validation ----------------------------------------------------------------
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
@@ -411,7 +595,9 @@ class LookupWidget(widgets.ForeignKeyWidget):
         """The record for ``cache_key``'s key, or a ValueError to report (and remember)."""
         try:
             return super().clean(value, row, **kwargs)
-        except self.model.DoesNotExist:
+        except (self.model.DoesNotExist, ValueError, TypeError, ValidationError):
+            # ValueError/ValidationError: a value the key field cannot hold ("twelve" for a
+            # year), which no record has either
             return ValueError(_("No %(model)s with %(field)s “%(value)s”.") % {
                 "model": self.model._meta.verbose_name, "field": self.field,
                 "value": value})

@@ -116,7 +116,34 @@ def matrix_markdown() -> str:
             crud_text = "; ".join(f"{m}: {'/'.join(v)}" for m, v in sorted(models.items()))
             out.append(f"| {app} | {crud_text} | {', '.join(workflow)} |")
         out.append("")
-    return "\n".join(out + transitions_markdown())
+    return "\n".join(out + editors_markdown() + transitions_markdown())
+
+
+def _whose(fields) -> str:
+    """The owner fields for the documentation: "ticket__assignee" -> "ticket's assignee"."""
+    return ", ".join(f.replace("__", "'s ") for f in fields) or "-"
+
+
+def editors_markdown() -> list[str]:
+    """The edit matrix: one row per document with an EDITORS entry, one column per role."""
+    from django.apps import apps
+
+    owners = owner_fields()
+    out = ["# Who edits a document", "",
+           "Who may save a document's page (`EDITORS` in each domain's `roles.py`); whoever "
+           "else may see it reads it, and a save is refused. *own only*: their own document; "
+           "*not own*: never their own. A document not listed is edited by whoever holds its "
+           "change permission. A test runs every admin's change check for every role and "
+           "compares it with this table.", "",
+           "| document (whose) | " + " | ".join(ROLES) + " |",
+           "|---|" + "---|" * len(ROLES)]
+    for label, who in editor_matrix().items():
+        model = apps.get_model(label)
+        whose = _whose(owners.get(label, ()))
+        cells = " | ".join(SCOPE_TEXT[who[role]] if role in who else "" for role in ROLES)
+        out.append(f"| {model._meta.verbose_name} ({whose}) | {cells} |")
+    out.append("")
+    return out
 
 
 def transitions_markdown() -> list[str]:
@@ -125,7 +152,7 @@ def transitions_markdown() -> list[str]:
 
     from backoffice.platform.workflow import transition_label
 
-    scope_text = {ANY: "yes", OWN: "own only", OTHERS: "not own"}
+    scope_text = SCOPE_TEXT
     owners = owner_fields()
     out = ["# Workflow steps", "",
            "Who may press each workflow button (`TRANSITIONS` in each domain's `roles.py`). "
@@ -135,7 +162,7 @@ def transitions_markdown() -> list[str]:
            "|---|---|" + "---|" * len(ROLES)]
     for label, steps in transition_matrix().items():
         model = apps.get_model(label)
-        whose = ", ".join(owners.get(label, ())) or "-"
+        whose = _whose(owners.get(label, ()))
         for name, who in steps.items():
             cells = " | ".join(scope_text[who[role]] if role in who else "" for role in ROLES)
             out.append(f"| {model._meta.verbose_name} ({whose}) | "
@@ -152,6 +179,7 @@ def transitions_markdown() -> list[str]:
 # and on someone else's document and compares the outcome with this matrix.
 ANY, OWN, OTHERS = "any", "own", "others"
 EVERYONE = "*"
+SCOPE_TEXT = {ANY: "yes", OWN: "own only", OTHERS: "not own"}
 
 def transition_matrix() -> dict[str, dict[str, dict[str, str]]]:
     """"app.model" -> transition -> {role: scope} for every role that may run it."""
@@ -169,3 +197,66 @@ def owner_fields() -> dict[str, tuple[str, ...]]:
     return {f"{domains.app_label(domain)}.{model}": fields
             for domain, module in domains.modules("roles")
             for model, fields in module.OWNERS.items()}
+
+
+# -- who edits each document ------------------------------------------------------------
+# Each app's roles.py may also declare EDITORS: model -> {role: scope}, who may save the
+# document's admin page (its change permission on top): the same scopes, "own" read from
+# OWNERS. A model without an entry is edited by whoever holds its change permission.
+# BackofficeAdmin.has_change_permission asks may_edit for every document it shows.
+
+def editor_matrix() -> dict[str, dict[str, str]]:
+    """"app.model" -> {role: scope} for every role that may edit it."""
+    matrix = {}
+    for domain, module in domains.modules("roles"):
+        for model, who in getattr(module, "EDITORS", {}).items():
+            for role in who:
+                if role != EVERYONE and role not in ROLES:
+                    raise KeyError(f"{domain}.roles EDITORS names an unknown role {role!r}")
+            matrix[f"{domains.app_label(domain)}.{model}"] = (
+                {role: who[EVERYONE] for role in ROLES} if EVERYONE in who else dict(who))
+    return matrix
+
+
+def owner_ids(obj, fields) -> set:
+    """The ids of the people ``obj`` belongs to, one per owner field; a field may follow
+    a relation (``"ticket__assignee"``: the assignee of the document's ticket)."""
+    ids = set()
+    for name in fields:
+        *path, last = name.split("__")
+        target = obj
+        for step in path:
+            target = getattr(target, step, None)
+            if target is None:
+                break
+        else:
+            ids.add(getattr(target, f"{last}_id", None))
+    return ids - {None}
+
+
+def roles_of(user) -> set[str]:
+    """The role keys of ``user`` (by group), read once per user object."""
+    cached = getattr(user, "_backoffice_roles", None)
+    if cached is None:
+        by_name = {group_name(role): role for role in ROLES}
+        names = user.groups.values_list("name", flat=True) if user.pk else []
+        cached = {by_name[n] for n in names if n in by_name}
+        user._backoffice_roles = cached
+    return cached
+
+
+def in_scope(scope: str, own: bool) -> bool:
+    return scope == ANY or (scope == OWN and own) or (scope == OTHERS and not own)
+
+
+def may_edit(obj, user) -> bool:
+    """Whether EDITORS lets ``user`` edit ``obj`` (True for a model without an entry, and
+    for a superuser). The model's change permission is asked separately."""
+    label = f"{obj._meta.app_label}.{obj._meta.model_name}"
+    who = editor_matrix().get(label)
+    if who is None or user.is_superuser:
+        return True
+    if not user.is_active:
+        return False
+    own = user.pk in owner_ids(obj, owner_fields().get(label, ()))
+    return any(in_scope(who[role], own) for role in roles_of(user) if role in who)

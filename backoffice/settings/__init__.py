@@ -177,6 +177,11 @@ LOGIN_REDIRECT_URL = "admin:index"
 # the same database, so it works with SQLite and with PostgreSQL across processes).
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND",
                                                "django_tasks_db.DatabaseBackend")}}
+# A worker that dies leaves its job "running" and no other worker takes the task up: a
+# running job whose worker gave no sign of life for this many seconds is marked failed
+# (nothing was written: an import is one transaction). Workers give one every quarter of
+# it, so keep it well above a database or cache hiccup (backoffice.platform.jobs).
+JOB_HEARTBEAT_TIMEOUT = int(os.environ.get("JOB_HEARTBEAT_TIMEOUT", 120))
 # Job progress is shared through the cache: files on this machine by default, Redis
 # when REDIS_URL is set (several application machines).
 if os.environ.get("REDIS_URL"):

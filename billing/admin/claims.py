@@ -17,7 +17,7 @@ from unfold.decorators import display
 from backoffice.platform.admin.base import BackofficeAdmin, admin_link
 from billing import receipts, services
 from billing import workflows as wf
-from billing.forms import claim_budget_rows
+from billing.forms import claim_budget_rows, expense_line_form
 from billing.models import ExpenseClaim, ExpenseLine
 from billing.models.claims import sees_all_claims
 from billing.money import format_money
@@ -38,6 +38,11 @@ class ExpenseLineInline(TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("ticket", "customer")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        """Rows keep their receipt when the page comes back with an error."""
+        kwargs.setdefault("form", expense_line_form(request.user))
+        return super().get_formset(request, obj, **kwargs)
 
     def _mine_and_editable(self, request, obj):
         return obj is None or (obj.is_editable and obj.claimant_id == request.user.pk)
@@ -178,6 +183,11 @@ class ExpenseLineAdmin(BackofficeAdmin):
     fields = ["claim", "date", "category", "description", "amount", "receipt", "ticket",
               "customer"]
     autocomplete_fields = ["ticket", "customer"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """The receipt is kept when the page comes back with an error."""
+        kwargs.setdefault("form", expense_line_form(request.user))
+        return super().get_form(request, obj, change, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "claim":  # a line goes into one of the user's own open claims

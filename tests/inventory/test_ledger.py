@@ -118,8 +118,12 @@ def test_paired_moves_are_corrected_through_their_document(stocked, main, scrap_
 def test_opening_balance_only_before_any_movement(part, main, warehouse):
     services.opening_balance_post(part=part, warehouse=main, quantity=5, actor=warehouse)
     assert balance(part, main) == 5
-    with pytest.raises(ValidationError, match="already has movements"):
+    with pytest.raises(ValidationError, match="already has an opening balance"):
         services.opening_balance_post(part=part, warehouse=main, quantity=5, actor=warehouse)
+    other = WarehouseFactory()
+    services.post_moves([Move(part, other, 1, wf.EntryKind.RECEIPT)], actor=warehouse)
+    with pytest.raises(ValidationError, match="already has movements"):
+        services.opening_balance_post(part=part, warehouse=other, quantity=5, actor=warehouse)
     with pytest.raises(ValidationError):
         services.opening_balance_post(part=part, warehouse=WarehouseFactory(), quantity=0,
                                       actor=warehouse)

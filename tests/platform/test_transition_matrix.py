@@ -4,11 +4,14 @@ The expected outcome is the transition matrix in the apps' ``roles.py`` (documen
 docs/roles.md); the actual outcome is the transition's own permission rule, run with a
 real user of each role on a document that is theirs and on one that is not. So a rule
 that lets the wrong role in, or forgets the four-eyes check, fails here, and so does a
-new transition that nobody has placed in the matrix.
+new transition that nobody has placed in the matrix. The same for editing: the admin's
+change check (``has_change_permission(request, document)``) against ``EDITORS``.
 """
 
 import pytest
 from django.apps import apps
+from django.contrib.admin import site
+from django.test import RequestFactory
 
 from backoffice.platform import roles, workflow
 from backoffice.platform.roles import ANY, OTHERS, OWN
@@ -25,30 +28,41 @@ def test_the_matrix_names_exactly_the_transitions_in_the_code():
 
 def test_owner_fields_name_real_user_fields():
     for label, fields in roles.owner_fields().items():
-        model = apps.get_model(label)
         for name in fields:
-            assert model._meta.get_field(name).related_model._meta.label == "auth.User", (
+            model = apps.get_model(label)
+            *path, last = name.split("__")
+            for step in path:  # "ticket__assignee": the assignee of the document's ticket
+                model = model._meta.get_field(step).related_model
+            assert model._meta.get_field(last).related_model._meta.label == "auth.User", (
                 f"{label}.{name}")
 
 
 def _document(model, owner_fields, owner_of: dict[str, int]):
     document = model()
     for name in owner_fields:
-        setattr(document, f"{name}_id", owner_of.get(name))
+        *path, last = name.split("__")
+        target = document
+        for step in path:  # an unsaved related document carries the owner
+            related = getattr(target, step, None)
+            if related is None:
+                related = target._meta.get_field(step).related_model()
+                setattr(target, step, related)
+            target = related
+        setattr(target, f"{last}_id", owner_of.get(name))
     return document
 
 
-def _scope(transition, model, owner_fields, user, stranger) -> str | None:
-    """How far ``user`` may run ``transition``: any / own / others / None (not at all).
+def _scope(allowed, model, owner_fields, user, stranger) -> str | None:
+    """How far ``user`` may act (``allowed(document, user)``): any / own / others / None.
 
     "Own" must hold for each owner field on its own (a stocktake started by me but
     submitted by someone else is still mine), otherwise the answer is "mixed".
     """
-    others = transition.has_perm(
+    others = allowed(
         _document(model, owner_fields, {f: stranger.pk for f in owner_fields}), user)
     if not owner_fields:
         return ANY if others else None
-    own_each = {bool(transition.has_perm(
+    own_each = {bool(allowed(
         _document(model, owner_fields, {f: (user.pk if f == mine else stranger.pk)
                                         for f in owner_fields}), user))
         for mine in owner_fields}
@@ -71,10 +85,47 @@ def test_every_role_may_run_exactly_the_steps_the_matrix_grants(make_user):
             for role, user in users.items():
                 checked += 1
                 want = expected[label][name].get(role)
-                got = _scope(transition, model, owners.get(label, ()), user, stranger)
+                got = _scope(transition.has_perm, model, owners.get(label, ()), user,
+                             stranger)
                 if want != got:
                     mismatches.append(f"{role} {label}.{name}: matrix {want}, rule {got}")
     assert checked > 600
+    assert not mismatches, "\n".join(mismatches)
+
+
+def _admin_may_change(model_admin):
+    def allowed(document, user):
+        request = RequestFactory().get("/")
+        request.user = user
+        return model_admin.has_change_permission(request, document)
+
+    return allowed
+
+
+def test_the_edit_matrix_names_documents_with_an_admin_page():
+    for label, who in roles.editor_matrix().items():
+        assert apps.get_model(label) in site._registry, label
+        assert set(who) <= set(roles.ROLES), label
+
+
+@pytest.mark.django_db
+def test_every_role_may_edit_exactly_the_documents_the_matrix_grants(make_user):
+    """The change page of a document in EDITORS saves for exactly the roles and scopes
+    the matrix names (docs/roles.md, "Who edits a document")."""
+    users = {role: make_user(role) for role in roles.ROLES}
+    stranger = make_user("engineer", username="someone_else")
+    owners = roles.owner_fields()
+    mismatches, checked = [], 0
+    for label, expected in roles.editor_matrix().items():
+        model = apps.get_model(label)
+        allowed = _admin_may_change(site._registry[model])
+        for role, user in users.items():
+            checked += 1
+            got = _scope(allowed, model, owners.get(label, ()), user, stranger)
+            if expected.get(role) != got:
+                mismatches.append(f"{role} edits {label}: matrix {expected.get(role)}, "
+                                  f"admin {got}")
+    assert checked >= len(roles.ROLES)
     assert not mismatches, "\n".join(mismatches)
 
 
@@ -86,7 +137,9 @@ def test_the_four_eyes_steps_exist_where_the_domain_needs_them():
                  "billing.budget.approve", "billing.budgetadjustment.approve",
                  "inventory.scraprequest.approve", "inventory.stocktake.approve",
                  "inventory.purchaseorder.approve", "training.trainingplan.approve",
-                 "training.appraisal.review", "backoffice.article.publish"):
+                 "training.appraisal.review", "backoffice.article.publish",
+                 # the customer's rating feeds the assignee's appraisal
+                 "backoffice.ticket.confirm", "backoffice.followup.record"):
         label, name = step.rsplit(".", 1)
         scopes = set(matrix[label][name].values())
         assert scopes == {OTHERS}, step

@@ -1,10 +1,10 @@
 """Spreadsheets of training sessions, and of attendance and results."""
 
 from django.utils.translation import gettext as _
-from import_export import fields, widgets
+from import_export import fields
 from import_export.instance_loaders import ModelInstanceLoader
 
-from backoffice.platform.resources import ChoiceWidget, LookupWidget
+from backoffice.platform.resources import ChoiceWidget, LookupWidget, YesNoWidget
 from training.models import SessionAttendee, TrainingPlanItem, TrainingSession
 from training.resources.common import (
     BlankChoiceWidget,
@@ -14,26 +14,6 @@ from training.resources.common import (
     user_widget,
 )
 from training.workflows import Method, PracticalResult, TrainingPlanStatus, TrainingSessionStatus
-
-
-class YesNoWidget(widgets.BooleanWidget):
-    """Yes/no cells in English or Chinese; empty means "not recorded"."""
-
-    TRUE_VALUES = [*widgets.BooleanWidget.TRUE_VALUES, "yes", "Yes", "YES", "y", "Y", "是",
-                   "出席", "到", "√"]
-    FALSE_VALUES = [*widgets.BooleanWidget.FALSE_VALUES, "no", "No", "NO", "n", "N", "否",
-                    "缺席", "未到", "×"]
-
-    def clean(self, value, row=None, **kwargs):
-        if isinstance(value, str):
-            value = value.strip()
-        if value in self.NULL_VALUES:
-            return None
-        if value in self.TRUE_VALUES:
-            return True
-        if value in self.FALSE_VALUES:
-            return False
-        raise ValueError(_("“%(value)s” is not yes or no.") % {"value": value})
 
 
 class PlanItemWidget(LookupWidget):
@@ -121,7 +101,9 @@ class AttendanceResource(TrainingResource):
                             readonly=True)
     contact = fields.Field(attribute="contact", column_name="contact", widget=ContactWidget())
     name = fields.Field(attribute="name", column_name="name", readonly=True)
-    attended = fields.Field(attribute="attended", column_name="attended", widget=YesNoWidget())
+    # the shared yes/no spellings, and the words of an attendance sheet; empty: not recorded
+    attended = fields.Field(attribute="attended", column_name="attended", widget=YesNoWidget(
+        extra_true=("y", "出席", "到", "√"), extra_false=("n", "缺席", "未到", "×")))
     practical_result = fields.Field(attribute="practical_result", column_name="practical_result",
                                     widget=BlankChoiceWidget(PracticalResult))
     outcome = fields.Field(column_name="outcome", readonly=True)

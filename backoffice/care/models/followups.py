@@ -80,7 +80,7 @@ class FollowUp(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
         return self.state == FollowUpStatus.OPEN and self.due_on < (today or timezone.localdate())
 
     @transition(field=state, source=FollowUpStatus.OPEN, target=FollowUpStatus.DONE,
-                permission=cw.can_follow_up,
+                permission=cw.can_record_followup,
                 custom={"label": _("Record the call"), "icon": "support_agent",
                         "variant": "success",
                         "form": "backoffice.care.forms.FollowUpRecordForm"})

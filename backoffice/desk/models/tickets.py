@@ -334,9 +334,10 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                 custom={"label": _("Customer confirms"),
                         "form": "backoffice.desk.forms.ConfirmForm", "icon": "verified",
                         "variant": "success"})
-    def confirm(self, confirmed_by, satisfaction, feedback=""):
+    def confirm(self, confirmed_by, satisfaction, feedback="", actor=None):
         self.confirmed_by = confirmed_by
         self.confirmed_at = timezone.now()
+        self.confirmation_entered_by = actor
         self.satisfaction = satisfaction
         if feedback:
             if self.category == Category.COMPLAINT:
@@ -366,6 +367,7 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
         self.resolved_at = None
         self.resolution_met = None
         self.confirmed_at = None
+        self.confirmation_entered_by = None
         self.satisfaction = None
 
     @transition(field=state, source=TicketStatus.CONFIRMED, target=TicketStatus.CLOSED,

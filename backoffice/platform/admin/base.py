@@ -9,7 +9,9 @@ import contextvars
 
 from django import forms
 from django.contrib import messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -25,10 +27,10 @@ from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 
-from backoffice.platform import formats, workflow
+from backoffice.platform import formats, roles, workflow
 from backoffice.platform.formats import UnreadableFile
 from backoffice.platform.forms import ExportForm, SafeImportForm, TransitionForm
-from backoffice.platform.models import ConcurrentEdit, VersionedModel
+from backoffice.platform.models import ConcurrentEdit, ImportSubmission, VersionedModel
 from backoffice.platform.paginator import EstimatedCountPaginator
 
 #: set while an import request asked for "Import now" (admins are shared between threads)
@@ -45,10 +47,26 @@ def _has_state_machine(model) -> bool:
     return True
 
 
-class VersionCheckedForm(forms.ModelForm):
-    """Carries the version the user saw; saving over a newer version is refused."""
+class VersionField(forms.CharField):
+    """The hidden token: the version of the record the page showed. It is not a change
+    of its own (so an inline row is saved only when the user changed something in it)."""
 
-    _version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    widget = forms.HiddenInput
+
+    def has_changed(self, initial, data):
+        return False
+
+
+class VersionCheckedForm(forms.ModelForm):
+    """Carries the version the user saw; saving over a newer version, or without saying
+    which version was seen, is refused.
+
+    The change form is always saved, so it is always checked; an inline row only when it
+    changed (the formset writes only those)."""
+
+    _version = VersionField(required=False)
+    #: set on the forms of inline rows
+    check_only_when_changed = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -57,16 +75,40 @@ class VersionCheckedForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        seen = cleaned.get("_version")
-        if self.instance.pk and seen is not None and seen != self.instance.version:
+        if not self.instance.pk or (self.check_only_when_changed and not self.has_changed()):
+            return cleaned
+        try:
+            seen = int(cleaned.get("_version") or "")
+        except ValueError:
+            raise ValidationError(
+                _("This page does not say which version of the record you opened (it was "
+                  "probably opened before an update of the system), so saving it could "
+                  "overwrite someone else's changes. Reload the page, then make your "
+                  "changes again."),
+                code="no_version",
+            ) from None
+        if seen != self.instance.version:
             raise ValidationError(
                 _("This record was changed by someone else after you opened it. "
                   "Reload the page to see their changes, then make yours again."),
                 code="stale",
             )
-        if self.instance.pk and seen is not None:
-            self.instance.version = seen
         return cleaned
+
+
+def version_checked(form, *, inline=False):
+    """``form`` carrying and checking the version token (the class is made once)."""
+    if issubclass(form, VersionCheckedForm):
+        return form
+    key = (form, inline)
+    if key not in _version_checked_forms:
+        _version_checked_forms[key] = type(
+            "VersionChecked" + form.__name__, (VersionCheckedForm, form),
+            {"check_only_when_changed": inline, "__module__": form.__module__})
+    return _version_checked_forms[key]
+
+
+_version_checked_forms: dict = {}
 
 
 def _make_transition_action(info: workflow.TransitionInfo):
@@ -161,6 +203,16 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
             seen[key] = super().get_object(request, object_id, from_field)
         return seen[key]
 
+    # -- who edits a document ------------------------------------------------------------
+    def has_change_permission(self, request, obj=None):
+        """The change permission, and for a document the role matrix's EDITORS (the
+        service record is the assignee's): whoever else may see it gets the read-only
+        page, and a POST of it is refused."""
+        allowed = super().has_change_permission(request, obj)
+        if not allowed or obj is None:
+            return allowed
+        return roles.may_edit(obj, request.user)
+
     # -- state machine -----------------------------------------------------------------
     def get_actions_detail(self, request, object_id):
         """Show only the buttons of transitions this user may run on this object now."""
@@ -223,12 +275,50 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
 
     # -- optimistic locking ------------------------------------------------------------
     def get_form(self, request, obj=None, change=False, **kwargs):
-        if issubclass(self.model, VersionedModel) and not issubclass(
-            kwargs.get("form", self.form), VersionCheckedForm
-        ):
-            kwargs["form"] = type("VersionChecked" + self.form.__name__,
-                                  (VersionCheckedForm, self.form), {})
+        if issubclass(self.model, VersionedModel):
+            kwargs["form"] = version_checked(kwargs.get("form", self.form))
         return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        """The token is no field of the page: the change form carries it hidden, whatever
+        the fieldsets (see render_change_form)."""
+        return [f for f in super().get_fields(request, obj) if f != "_version"]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="",
+                           obj=None):
+        adminform = context.get("adminform")
+        form = getattr(adminform, "form", None)
+        if (change and obj is not None and isinstance(form, VersionCheckedForm)
+                and self.has_change_permission(request, obj)):
+            # rendered at the top of the <form> by admin/change_form.html
+            context["version_token"] = str(form["_version"])
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_inline_instances(self, request, obj=None):
+        """Rows of a versioned model edited inline carry and check their own token."""
+        inlines = super().get_inline_instances(request, obj)
+        for inline in inlines:
+            if issubclass(inline.model, VersionedModel):
+                self._check_inline_versions(inline)
+        return inlines
+
+    def _check_inline_versions(self, inline):
+        inline.form = version_checked(inline.form, inline=True)
+        own_fieldsets = inline.get_fieldsets
+
+        def get_fieldsets(request, obj=None):
+            # the token is drawn only in rows the user may change (elsewhere it would be
+            # a read-only column); a hidden field of a tabular row gets no column
+            fieldsets = [(name, {**options, "fields": [
+                f for f in options.get("fields", ()) if f != "_version"]})
+                for name, options in own_fieldsets(request, obj)]
+            if (obj is not None and fieldsets and self.has_change_permission(request, obj)
+                    and inline.has_change_permission(request, obj)):
+                name, options = fieldsets[0]
+                fieldsets[0] = (name, {**options, "fields": [*options["fields"], "_version"]})
+            return fieldsets
+
+        inline.get_fieldsets = get_fieldsets
 
     def save_model(self, request, obj, form, change):
         try:
@@ -277,9 +367,11 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
 
                 file_format = next(key for key, cls in jobs.file_formats().items()
                                    if issubclass(fmt, cls))
+                # the job imports with the definition chosen on this page, not another one
                 job = jobs.start_import(
                     user=request.user, model_label=self.model._meta.label, upload=upload,
-                    file_format=file_format, language=get_language())
+                    file_format=file_format, language=get_language(),
+                    resource_class=self.choose_import_resource_class(form, request))
                 return HandedToJob(job, dataset.height)
         return super().process_dataset(dataset, form, request, **kwargs)
 
@@ -310,6 +402,87 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
             return redirect(reverse("admin:backoffice_datajob_change", args=[result.job.pk]))
         return super().process_result(result, request)
 
+    # -- the confirm step: each preview is written at most once ---------------------------
+    def process_import(self, request, **kwargs):
+        """"Confirm import", once per preview.
+
+        A double click, a second tab or a browser retry posts the same preview again. The
+        first confirm records an ``ImportSubmission`` keyed by the preview's stored file in
+        the import's own transaction; a later or simultaneous one finds the key taken (the
+        database's unique key decides) and writes nothing. A confirm whose rows fail now
+        (e.g. an opening balance another session booked since the preview) writes nothing
+        either, records no submission, and says why instead of "Import finished"."""
+        if request.method != "POST" or not self.has_import_permission(request):
+            return super().process_import(request, **kwargs)  # 405 / 403 as import-export
+        confirm_form = self.create_confirm_form(request)
+        if not confirm_form.is_valid():
+            return super().process_import(request, **kwargs)  # shows the form's errors
+        name = confirm_form.cleaned_data["import_file_name"]
+        key = name[:255]
+        if ImportSubmission.objects.filter(key=key).exists():
+            return self._already_imported(request)
+        input_format = self.get_import_formats()[int(confirm_form.cleaned_data["format"])](
+            encoding=self.from_encoding)
+        storage = self.get_tmp_storage_class()(
+            name=name, encoding=None if input_format.is_binary() else self.from_encoding,
+            read_mode=input_format.get_read_mode(), **self.get_tmp_storage_class_kwargs())
+        try:
+            data = storage.read()
+        except OSError:
+            data = None
+        if data is None:  # the confirm that won a double click has removed the stored file
+            if ImportSubmission.objects.filter(key=key).exists():
+                return self._already_imported(request)
+            messages.error(request, _("The file of this preview is no longer there; upload "
+                                      "it again."))
+            return redirect(self._import_url())
+        dataset = input_format.create_dataset(data)
+        try:
+            with transaction.atomic():
+                try:
+                    with transaction.atomic():
+                        ImportSubmission.objects.create(key=key, owner=request.user,
+                                                        model_label=self.model._meta.label)
+                except IntegrityError:
+                    raise _AlreadyImported from None
+                result = self.process_dataset(dataset, confirm_form, request, **kwargs)
+                failed = not isinstance(result, HandedToJob) and (
+                    result.has_errors() or result.has_validation_errors())
+                if failed:
+                    transaction.set_rollback(True)  # the submission too: nothing was written
+        except _AlreadyImported:
+            return self._already_imported(request)
+        try:
+            storage.remove()
+        except OSError:
+            pass
+        if failed:
+            self._report_failed_confirm(result, request)
+            return redirect(self._import_url())
+        return self.process_result(result, request)
+
+    def _import_url(self):
+        return reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_import")
+
+    def _already_imported(self, request):
+        messages.warning(request, _("This file has already been imported; nothing was "
+                                    "written a second time."))
+        return redirect(reverse(
+            f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_changelist"))
+
+    @staticmethod
+    def _report_failed_confirm(result, request, shown=5):
+        problems = [(row.number, " ".join(str(m) for messages_ in row.error_dict.values()
+                                          for m in messages_))
+                    for row in result.invalid_rows]
+        problems += [(number, " ".join(str(e.error) for e in errors))
+                     for number, errors in result.row_errors()]
+        problems += [(None, str(e.error)) for e in result.base_errors]
+        text = "; ".join(
+            _("row %(row)s: %(error)s") % {"row": number, "error": error} if number
+            else error for number, error in sorted(problems, key=lambda p: p[0] or 0)[:shown])
+        messages.error(request, _("Nothing was imported: %(problems)s") % {"problems": text})
+
     def is_skip_import_confirm_enabled(self):
         return _import_now.get() or super().is_skip_import_confirm_enabled()
 
@@ -336,14 +509,22 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
         return bool(self.resource_classes) and super().has_import_permission(request)
 
     # -- history -------------------------------------------------------------------------
+    def _refuse_history_unless_visible(self, request, object_id):
+        """A record's history shows what the record shows: only to whom its list shows it
+        (the admin's get_queryset). simple-history looks the object up without it."""
+        if self.get_object(request, unquote(object_id)) is None:
+            raise PermissionDenied
+
     def history_view(self, request, object_id, extra_context=None):
         """Models without simple-history (immutable ledgers) show Django's own log."""
+        self._refuse_history_unless_visible(request, object_id)
         if not hasattr(self.model, "history"):
             return ModelAdmin.history_view(self, request, object_id, extra_context)
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         """Reverting from history would bypass workflows and locks: view only."""
+        self._refuse_history_unless_visible(request, object_id)
         if request.method == "POST":
             messages.error(request, _("Restoring an old version is disabled. Change the record "
                                       "or use its workflow buttons instead."))
@@ -351,6 +532,10 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
                 f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_change",
                 args=[object_id]))
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class _AlreadyImported(Exception):
+    """The preview being confirmed was confirmed before (its submission key is taken)."""
 
 
 class HandedToJob(Result):

@@ -44,7 +44,9 @@ def background_import_view(model_admin, request):
         job = jobs.start_import(user=request.user, model_label=model_admin.model._meta.label,
                                 upload=form.cleaned_data["import_file"],
                                 file_format=form.cleaned_data["file_format"],
-                                language=get_language())
+                                language=get_language(),
+                                resource_class=model_admin.get_import_resource_classes(
+                                    request)[0])
         return redirect(reverse("admin:backoffice_datajob_change", args=[job.pk]))
     context = {**model_admin.admin_site.each_context(request),
                "title": _("Import %(name)s in the background")
@@ -64,7 +66,9 @@ def background_export_view(model_admin, request):
     if request.method == "POST" and form.is_valid():
         job = jobs.start_export(user=request.user, model_label=model_admin.model._meta.label,
                                 file_format=form.cleaned_data["file_format"],
-                                language=get_language())
+                                language=get_language(),
+                                resource_class=model_admin.get_export_resource_classes(
+                                    request)[0])
         return redirect(reverse("admin:backoffice_datajob_change", args=[job.pk]))
     context = {**model_admin.admin_site.each_context(request),
                "title": _("Export all %(name)s in the background")
@@ -83,12 +87,21 @@ class DataJobAdmin(ModelAdmin):
     readonly_fields = ["kind", "model_label", "original_name", "display_progress", "message",
                        "total_rows", "created_rows", "updated_rows", "skipped_rows",
                        "error_count", "display_errors", "display_download", "started_at",
-                       "finished_at", "owner"]
+                       "finished_at", "heartbeat_at", "owner"]
     fields = readonly_fields
 
     def get_queryset(self, request):
         qs = super().get_queryset(request).select_related("owner")
         return qs if request.user.is_superuser else qs.filter(owner=request.user)
+
+    # a running job whose worker died is given up (and says so) where the user looks for it
+    def changelist_view(self, request, extra_context=None):
+        jobs.fail_dead_jobs()
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        jobs.fail_dead_jobs()
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request):
         return False
@@ -109,6 +122,7 @@ class DataJobAdmin(ModelAdmin):
                 *super().get_urls()]
 
     def progress_view(self, request, pk):
+        jobs.fail_dead_jobs()
         job = get_object_or_404(self.get_queryset(request), pk=pk)
         return HttpResponse(self._progress_html(job))
 
