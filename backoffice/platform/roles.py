@@ -7,6 +7,8 @@ exactly (idempotent: run after every migrate and by ``manage.py setup_roles``), 
 ``manage.py setup_roles --markdown`` prints the matrix for the README.
 """
 
+from functools import cache
+
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.platform import domains
@@ -187,9 +189,13 @@ def transition_matrix() -> dict[str, dict[str, dict[str, str]]]:
     for domain, module in domains.modules("roles"):
         for model, steps in module.TRANSITIONS.items():
             matrix[f"{domains.app_label(domain)}.{model}"] = {
-                name: ({role: who[EVERYONE] for role in ROLES} if EVERYONE in who else dict(who))
-                for name, who in steps.items()}
+                name: _every_role(who) for name, who in steps.items()}
     return matrix
+
+
+def _every_role(who: dict[str, str]) -> dict[str, str]:
+    """``{"*": scope}`` written out for every role; any other mapping as it is."""
+    return {role: who[EVERYONE] for role in ROLES} if EVERYONE in who else dict(who)
 
 
 def owner_fields() -> dict[str, tuple[str, ...]]:
@@ -213,9 +219,15 @@ def editor_matrix() -> dict[str, dict[str, str]]:
             for role in who:
                 if role != EVERYONE and role not in ROLES:
                     raise KeyError(f"{domain}.roles EDITORS names an unknown role {role!r}")
-            matrix[f"{domains.app_label(domain)}.{model}"] = (
-                {role: who[EVERYONE] for role in ROLES} if EVERYONE in who else dict(who))
+            matrix[f"{domains.app_label(domain)}.{model}"] = _every_role(who)
     return matrix
+
+
+@cache
+def _edit_rules() -> tuple[dict, dict]:
+    """(editor_matrix, owner_fields), read once: ``may_edit`` runs on every page's
+    permission checks, and the domains' roles modules do not change while running."""
+    return editor_matrix(), owner_fields()
 
 
 def owner_ids(obj, fields) -> set:
@@ -253,10 +265,11 @@ def may_edit(obj, user) -> bool:
     """Whether EDITORS lets ``user`` edit ``obj`` (True for a model without an entry, and
     for a superuser). The model's change permission is asked separately."""
     label = f"{obj._meta.app_label}.{obj._meta.model_name}"
-    who = editor_matrix().get(label)
+    editors, owners = _edit_rules()
+    who = editors.get(label)
     if who is None or user.is_superuser:
         return True
     if not user.is_active:
         return False
-    own = user.pk in owner_ids(obj, owner_fields().get(label, ()))
+    own = user.pk in owner_ids(obj, owners.get(label, ()))
     return any(in_scope(who[role], own) for role in roles_of(user) if role in who)

@@ -2,7 +2,8 @@
 
 from django.contrib.auth import get_user_model
 from django.http import HttpResponse
-from django.urls import reverse
+
+from backoffice.platform.admin.base import admin_url
 
 User = get_user_model()
 
@@ -16,8 +17,7 @@ def _number(value, places=1, suffix=""):
 
 
 def _redirect(obj):
-    url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
-    return HttpResponse(headers={"HX-Redirect": url})
+    return HttpResponse(headers={"HX-Redirect": admin_url(obj, "change", obj.pk)})
 
 
 class StaffChoiceMixin:

@@ -133,9 +133,7 @@ def _make_transition_action(info: workflow.TransitionInfo):
             messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
         else:
             messages.success(request, _("Done: %(action)s.") % {"action": info.label})
-        url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change",
-                      args=[object_id])
-        return HttpResponse(headers={"HX-Redirect": url})
+        return HttpResponse(headers={"HX-Redirect": admin_url(obj, "change", object_id)})
 
     transition_action.__name__ = f"transition_{info.name}"
     return transition_action
@@ -399,7 +397,7 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
             messages.info(request, _("The file has %(rows)s rows: it is being imported in the "
                                      "background. This page shows the progress and, at the "
                                      "end, the result.") % {"rows": result.row_count})
-            return redirect(reverse("admin:backoffice_datajob_change", args=[result.job.pk]))
+            return redirect(admin_url(result.job, "change", result.job.pk))
         return super().process_result(result, request)
 
     # -- the confirm step: each preview is written at most once ---------------------------
@@ -435,7 +433,7 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
                 return self._already_imported(request)
             messages.error(request, _("The file of this preview is no longer there; upload "
                                       "it again."))
-            return redirect(self._import_url())
+            return redirect(admin_url(self.model, "import"))
         dataset = input_format.create_dataset(data)
         try:
             with transaction.atomic():
@@ -458,17 +456,13 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
             pass
         if failed:
             self._report_failed_confirm(result, request)
-            return redirect(self._import_url())
+            return redirect(admin_url(self.model, "import"))
         return self.process_result(result, request)
-
-    def _import_url(self):
-        return reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_import")
 
     def _already_imported(self, request):
         messages.warning(request, _("This file has already been imported; nothing was "
                                     "written a second time."))
-        return redirect(reverse(
-            f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_changelist"))
+        return redirect(admin_url(self.model, "changelist"))
 
     @staticmethod
     def _report_failed_confirm(result, request, shown=5):
@@ -528,9 +522,7 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
         if request.method == "POST":
             messages.error(request, _("Restoring an old version is disabled. Change the record "
                                       "or use its workflow buttons instead."))
-            return redirect(reverse(
-                f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_change",
-                args=[object_id]))
+            return redirect(admin_url(self.model, "change", object_id))
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
@@ -546,12 +538,18 @@ class HandedToJob(Result):
         self.job, self.row_count = job, rows
 
 
+def admin_url(model, view, *args):
+    """The admin URL of ``view`` ("change", "changelist", "import" …) for a model or one
+    of its records."""
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
 def admin_link(obj, text=None):
     """A link to ``obj``'s change page (empty when there is no object)."""
     if obj is None:
         return "-"
-    url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
-    return format_html('<a class="text-primary-600" href="{}">{}</a>', url, text or str(obj))
+    return format_html('<a class="text-primary-600" href="{}">{}</a>',
+                       admin_url(obj, "change", obj.pk), text or str(obj))
 
 
 class ExportOnlyMixin:
