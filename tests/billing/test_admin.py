@@ -21,6 +21,7 @@ from tests.billing.factories import (
     submitted_claim,
 )
 from tests.factories import TicketFactory
+from tests.pages import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -309,50 +310,10 @@ def test_only_draft_budgets_can_be_deleted(client, manager, budget):
     assert client.get(url("budget_delete", draft.pk)).status_code == 200
 
 
-def _form_data(html):
-    """Every named input/select/textarea of the page's main form, as a browser would post."""
-    from html.parser import HTMLParser
-
-    class Parser(HTMLParser):
-        def __init__(self):
-            super().__init__()
-            self.data, self.select, self.textarea = {}, None, None
-
-        def handle_starttag(self, tag, attrs):
-            a = dict(attrs)
-            if tag == "input" and a.get("name") and a.get("type") not in ("submit", "file"):
-                if a.get("type") in ("checkbox", "radio") and "checked" not in a:
-                    return
-                self.data[a["name"]] = a.get("value", "on" if a.get("type") == "checkbox"
-                                                else "")
-            elif tag == "select" and a.get("name"):
-                self.select = a["name"]
-                self.data.setdefault(self.select, "")
-            elif tag == "option" and self.select and "selected" in a:
-                self.data[self.select] = a.get("value", "")
-            elif tag == "textarea" and a.get("name"):
-                self.textarea = a["name"]
-                self.data[self.textarea] = ""
-
-        def handle_endtag(self, tag):
-            if tag == "select":
-                self.select = None
-            if tag == "textarea":
-                self.textarea = None
-
-        def handle_data(self, data):
-            if self.textarea:
-                self.data[self.textarea] += data
-
-    parser = Parser()
-    parser.feed(html)
-    return parser.data
-
-
 def test_leadership_changes_a_policy_on_an_approved_budget(client, finance, manager, budget):
     client.force_login(finance)
     page = client.get(url("budget_change", budget.pk)).content.decode()
-    data = _form_data(page)
+    data = form_data(page)
     travel = budget.controls.get(category=C.TRAVEL)
     prefix = next(k for k, v in data.items()
                   if k.startswith("controls-") and k.endswith("-id") and v == str(travel.pk))
@@ -365,7 +326,7 @@ def test_leadership_changes_a_policy_on_an_approved_budget(client, finance, mana
 
     client.force_login(manager)  # the preparer may not loosen it after approval
     page = client.get(url("budget_change", budget.pk)).content.decode()
-    assert not any(k.endswith("-overrun_policy") for k in _form_data(page))
+    assert not any(k.endswith("-overrun_policy") for k in form_data(page))
 
 
 def test_claimant_edits_a_rejected_claim_and_total_follows(client, engineer, manager, budget):
@@ -375,7 +336,7 @@ def test_claimant_edits_a_rejected_claim_and_total_follows(client, engineer, man
     services.claim_reject(claim=claim, actor=manager, reason="金额有误")
     client.force_login(engineer)
     page = client.get(url("expenseclaim_change", claim.pk)).content.decode()
-    data = _form_data(page)
+    data = form_data(page)
     amount = next(k for k in data if k.startswith("lines-0-amount"))
     data[amount] = "80.00"
     response = client.post(url("expenseclaim_change", claim.pk), data)

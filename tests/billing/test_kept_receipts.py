@@ -16,7 +16,7 @@ from billing.models import ExpenseClaim
 from billing.receipts import PENDING_DIR
 from billing.workflows import ExpenseCategory as C
 from tests.billing.factories import PDF, ExpenseClaimFactory, ExpenseLineFactory, a_day, receipt
-from tests.billing.test_admin import _form_data
+from tests.pages import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def test_item4_a_receipt_survives_a_form_error(client, engineer,
     assert "Receipt kept: taxi.pdf" in page
     assert not ExpenseClaim.objects.exists()
 
-    corrected = _form_data(page)
+    corrected = form_data(page)
     assert "lines-0-receipt" not in corrected and corrected["lines-0-receipt_kept"]
     corrected["title"] = "上门服务"
     with django_capture_on_commit_callbacks(execute=True):
@@ -66,7 +66,7 @@ def test_a_kept_receipt_survives_an_error_in_its_own_line_on_the_change_page(cli
     claim = ExpenseClaimFactory(claimant=engineer)
     line = ExpenseLineFactory(claim=claim, receipt="")
     client.force_login(engineer)
-    data = _form_data(client.get(url("expenseclaim_change", claim.pk)).content.decode())
+    data = form_data(client.get(url("expenseclaim_change", claim.pk)).content.decode())
     data.update({"lines-0-amount": "", "lines-0-receipt": receipt("hotel.png",
                                                                   b"\x89PNG\r\n\x1a\n0000")})
     response = client.post(url("expenseclaim_change", claim.pk), data)
@@ -76,7 +76,7 @@ def test_a_kept_receipt_survives_an_error_in_its_own_line_on_the_change_page(cli
     line.refresh_from_db()
     assert not line.receipt
 
-    corrected = _form_data(page)
+    corrected = form_data(page)
     corrected["lines-0-amount"] = "320.00"
     response = client.post(url("expenseclaim_change", claim.pk), corrected)
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -90,7 +90,7 @@ def test_a_token_from_another_users_upload_is_refused(client, engineer, make_use
     client.force_login(engineer)
     page = client.post(url("expenseclaim_add"),
                        new_claim_with_a_receipt(title="")).content.decode()
-    token = _form_data(page)["lines-0-receipt_kept"]
+    token = form_data(page)["lines-0-receipt_kept"]
 
     client.force_login(make_user("engineer"))
     data = new_claim_with_a_receipt(**{"lines-0-receipt_kept": token})
@@ -123,7 +123,7 @@ def test_the_lines_page_keeps_the_receipt_too(client, engineer):
         "description": "地铁", "amount": "", "receipt": receipt("metro.pdf")})
     page = response.content.decode()
     assert response.status_code == 200 and "Receipt kept: metro.pdf" in page
-    corrected = _form_data(page)
+    corrected = form_data(page)
     corrected["amount"] = "6.00"
     assert client.post(url("expenseline_add"), corrected).status_code == 302
     assert claim.lines.get().receipt
@@ -133,7 +133,7 @@ def test_a_kept_receipt_is_checked_again_when_it_is_attached(client, engineer, s
     client.force_login(engineer)
     page = client.post(url("expenseclaim_add"),
                        new_claim_with_a_receipt(title="")).content.decode()
-    corrected = _form_data(page)
+    corrected = form_data(page)
     corrected["title"] = "上门服务"
     settings.BILLING_RECEIPT_MAX_BYTES = 10  # the limit was lowered in between
     response = client.post(url("expenseclaim_add"), corrected)

@@ -5,60 +5,20 @@ engineers read it. Clerks keep editing the tickets they record. The rule is the 
 matrix's EDITORS (docs/roles.md), enforced by BackofficeAdmin.has_change_permission.
 """
 
-from html.parser import HTMLParser
-
 import pytest
 from django.urls import reverse
 
 from backoffice.platform.workflow import apply_transition
 from tests.factories import TicketFactory
+from tests.pages import form_data
 
 pytestmark = pytest.mark.django_db
-
-
-def _form_data(html):
-    """Every named input/select/textarea of the page, as a browser would post them."""
-
-    class Parser(HTMLParser):
-        def __init__(self):
-            super().__init__()
-            self.data, self.select, self.textarea = {}, None, None
-
-        def handle_starttag(self, tag, attrs):
-            a = dict(attrs)
-            if tag == "input" and a.get("name") and a.get("type") not in ("submit", "file"):
-                if a.get("type") in ("checkbox", "radio") and "checked" not in a:
-                    return
-                self.data[a["name"]] = a.get("value", "on" if a.get("type") == "checkbox"
-                                                else "")
-            elif tag == "select" and a.get("name"):
-                self.select = a["name"]
-                self.data.setdefault(self.select, "")
-            elif tag == "option" and self.select and "selected" in a:
-                self.data[self.select] = a.get("value", "")
-            elif tag == "textarea" and a.get("name"):
-                self.textarea = a["name"]
-                self.data[self.textarea] = ""
-
-        def handle_endtag(self, tag):
-            if tag == "select":
-                self.select = None
-            if tag == "textarea":
-                self.textarea = None
-
-        def handle_data(self, data):
-            if self.textarea:
-                self.data[self.textarea] += data
-
-    parser = Parser()
-    parser.feed(html)
-    return parser.data
 
 
 def _save(client, url, user, diagnosis):
     """Open the change page as ``user`` and save it with a new diagnosis."""
     client.force_login(user)
-    data = _form_data(client.get(url).content.decode())
+    data = form_data(client.get(url).content.decode())
     assert "diagnosis" in data, f"{user.username} gets no editable diagnosis"
     return client.post(url, {**data, "diagnosis": diagnosis, "_save": "Save"})
 
@@ -72,7 +32,7 @@ def test_item7_an_engineer_cannot_edit_another_engineers_ticket(client, clerk, e
 
     # what the assignee's browser would post, replayed by engineer2
     client.force_login(engineer)
-    data = _form_data(client.get(url).content.decode())
+    data = form_data(client.get(url).content.decode())
     assert data["diagnosis"] == "网卡驱动版本过旧"
 
     client.force_login(engineer2)
