@@ -11,6 +11,7 @@ class BackofficeConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from backoffice.desk import mailbox, services  # noqa: F401  (side effects, events)
         from backoffice.platform import roles
         from backoffice.platform.security import SessionExpiryMiddleware
 

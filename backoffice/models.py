@@ -19,14 +19,19 @@ from backoffice.care.models import (  # noqa: F401
 from backoffice.desk.models import (  # noqa: F401
     BusinessCalendar,
     CalendarDay,
+    CannedReply,
     Contact,
     Customer,
+    InboundMail,
+    InboundMailEvent,
     InstalledProduct,
     Product,
     ProductVersion,
     SLAPolicy,
     Ticket,
+    TicketAttachment,
     TicketEvent,
+    TicketMessage,
     WorkingPeriod,
 )
 from backoffice.knowledge.models import (  # noqa: F401
@@ -35,5 +40,11 @@ from backoffice.knowledge.models import (  # noqa: F401
     ArticleEvent,
     ArticleUse,
 )
-from backoffice.platform.models import DataJob, DocumentSequence, ImportSubmission  # noqa: F401
+from backoffice.platform.models import (  # noqa: F401
+    DataJob,
+    DocumentSequence,
+    ImportSubmission,
+    Notification,
+    NotificationSettings,
+)
 from backoffice.reports.models import Report  # noqa: F401

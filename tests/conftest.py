@@ -8,6 +8,9 @@ from django.contrib.auth.models import Group
 
 from backoffice.platform import roles
 
+# the real mail servers the mail tests talk to (aiosmtpd, Dovecot)
+pytest_plugins = ["tests.smtp", "tests.imap"]
+
 
 @pytest.fixture
 def make_user(db):

@@ -96,3 +96,28 @@ class ConfirmForm(TransitionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.order_fields(["confirmed_by", "satisfaction", "feedback", "note"])
+
+
+class FileMailForm(TransitionForm):
+    """Files a mail of an unknown sender for the customer the clerk recognised: it becomes
+    a ticket of that customer."""
+
+    customer = forms.ModelChoiceField(queryset=None, label=_("Customer"),
+                                      widget=UnfoldAdminSelectWidget)
+    contact = forms.ModelChoiceField(queryset=None, label=_("Contact"), required=False,
+                                     widget=UnfoldAdminSelectWidget)
+
+    def __init__(self, *args, **kwargs):
+        from backoffice.desk.models import Contact, Customer
+
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = Customer.objects.filter(is_active=True)
+        self.fields["contact"].queryset = Contact.objects.select_related("customer")
+        self.order_fields(["customer", "contact", "note"])
+
+    def clean(self):
+        data = super().clean()
+        contact, customer = data.get("contact"), data.get("customer")
+        if contact and customer and contact.customer_id != customer.pk:
+            self.add_error("contact", _("This contact belongs to another customer."))
+        return data

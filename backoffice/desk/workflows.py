@@ -37,6 +37,29 @@ class Channel(models.TextChoices):
     WECHAT_QQ = "wechat_qq", _("WeChat / QQ")
     WEB = "web", _("Web form")
     VIP = "vip", _("VIP channel")
+    ON_SITE = "on_site", _("On site")
+
+
+class MessageDirection(models.TextChoices):
+    FROM_CUSTOMER = "in", _("From the customer")
+    TO_CUSTOMER = "out", _("To the customer")
+    INTERNAL = "internal", _("Internal note")
+
+
+class MailState(models.TextChoices):
+    QUEUED = "queued", _("Unknown sender: waiting")
+    FILED = "filed", _("Filed on a ticket")
+    REFUSED = "refused", _("Refused")
+    FAILED = "failed", _("Could not be read")
+    DISCARDED = "discarded", _("Discarded")
+
+
+class SLAAlert(models.TextChoices):
+    """The last deadline alert sent for a ticket, so each goes out once."""
+
+    NONE = "", _("none")
+    DUE_SOON = "due_soon", _("due soon")
+    BREACHED = "breached", _("breached")
 
 
 class Category(models.TextChoices):
@@ -113,6 +136,10 @@ def can_cancel(ticket, user):
 
 def can_reopen(ticket, user):
     return _perm(user, "reopen_ticket")
+
+
+def can_file_mail(mail, user):
+    return _perm(user, "file_inboundmail")
 
 
 # -- conditions ------------------------------------------------------------------------

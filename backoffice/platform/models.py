@@ -222,3 +222,58 @@ class ImportSubmission(models.Model):
 
     def __str__(self):
         return f"{self.model_label} {self.key}"
+
+
+# -- notifications (the bell, the inbox and the mails) --------------------------------
+class Notification(models.Model):
+    """Something a user should know or act on: a ticket assigned to them, an approval
+    waiting, a deadline about to pass. Shown in the in-admin inbox; mailed when the
+    recipient chose so (``NotificationSettings``)."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE,
+                                  related_name="notifications", verbose_name=_("for"))
+    event = models.CharField(_("event"), max_length=40, db_index=True)
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("details"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    #: one notification per recipient and key ("ticket:42:breached"): a repeated event
+    #: does not pile up in the inbox
+    key = models.CharField(_("key"), max_length=200, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                              blank=True, related_name="+", verbose_name=_("by"))
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    mailed_at = models.DateTimeField(_("mailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+        ]
+        constraints = [models.UniqueConstraint(
+            fields=["recipient", "key"], condition=~models.Q(key=""),
+            name="notification_once_per_key")]
+
+    def __str__(self):
+        return self.title
+
+
+class NotificationSettings(models.Model):
+    """A user's choices: the language of their mails and which events mail them."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE,
+                                related_name="notification_settings", verbose_name=_("user"))
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES,
+                                blank=True, help_text=_("Empty: the site's language."))
+    #: event names that also go by mail (every event shows in the inbox)
+    mail_events = models.JSONField(_("events mailed"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+
+    def __str__(self):
+        return str(self.user)

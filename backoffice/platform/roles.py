@@ -273,3 +273,21 @@ def may_edit(obj, user) -> bool:
         return False
     own = user.pk in owner_ids(obj, owners.get(label, ()))
     return any(in_scope(who[role], own) for role in roles_of(user) if role in who)
+
+
+SYSTEM_USERNAME = "system"
+
+
+def system_user():
+    """The actor of steps nobody clicked (a mail that opens a ticket, the VIP rule
+    routing it): a superuser that cannot sign in (no staff flag, no usable password), so
+    the journal says "system" rather than a colleague's name."""
+    from django.contrib.auth import get_user_model
+
+    user, created = get_user_model().objects.get_or_create(
+        username=SYSTEM_USERNAME,
+        defaults={"is_staff": False, "is_superuser": True, "first_name": "System"})
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user

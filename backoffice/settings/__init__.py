@@ -246,6 +246,46 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# --- Mail out, mail in, schedules --------------------------------------------------------
+# Outgoing mail (notifications, replies to customers) goes through Django's mail framework:
+# SMTP when EMAIL_HOST is set, else files under var/mail (the demo; nothing leaves the box).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") == "1"
+EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "") == "1"
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 30))
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+#: the support mailbox's address: the From of replies to customers and of notifications
+SUPPORT_MAIL_ADDRESS = os.environ.get("SUPPORT_MAIL_ADDRESS", "support@example.com")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", SUPPORT_MAIL_ADDRESS)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+#: the site's address in links of mails (no request to take it from in a worker)
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+# Mail intake: the support mailbox read over IMAP (nothing is read while MAIL_INTAKE_HOST
+# is empty). New mails become tickets, replies become messages on their ticket.
+MAIL_INTAKE_HOST = os.environ.get("MAIL_INTAKE_HOST", "")
+MAIL_INTAKE_PORT = int(os.environ.get("MAIL_INTAKE_PORT", 993))
+MAIL_INTAKE_SSL = os.environ.get("MAIL_INTAKE_SSL", "1") == "1"
+MAIL_INTAKE_USER = os.environ.get("MAIL_INTAKE_USER", "")
+MAIL_INTAKE_PASSWORD = os.environ.get("MAIL_INTAKE_PASSWORD", "")
+MAIL_INTAKE_FOLDER = os.environ.get("MAIL_INTAKE_FOLDER", "INBOX")
+#: a mail larger than this is refused (logged, never fetched whole)
+MAIL_INTAKE_MAX_BYTES = int(os.environ.get("MAIL_INTAKE_MAX_BYTES", 20 * 1024 * 1024))
+#: how many mails one run of the reader takes at most
+MAIL_INTAKE_BATCH = int(os.environ.get("MAIL_INTAKE_BATCH", 200))
+# Ticket attachments (screenshots, logs, exports): at most this many bytes each.
+TICKET_ATTACHMENT_MAX_BYTES = int(os.environ.get("TICKET_ATTACHMENT_MAX_BYTES",
+                                                 10 * 1024 * 1024))
+# Deadline alerts: a ticket whose response or resolution is due within this many minutes
+# is "due soon" for its engineer.
+SLA_DUE_SOON_MINUTES = int(os.environ.get("SLA_DUE_SOON_MINUTES", 120))
+
 # --- Knowledge base, follow-ups and reports ---------------------------------------------
 # A published article not reviewed for this many days is flagged as stale.
 KNOWLEDGE_STALE_AFTER_DAYS = int(os.environ.get("KNOWLEDGE_STALE_AFTER_DAYS", 365))

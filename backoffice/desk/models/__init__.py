@@ -6,6 +6,13 @@ from backoffice.desk.models.calendars import (  # noqa: F401
     SLAPolicy,
     WorkingPeriod,
 )
+from backoffice.desk.models.conversation import (  # noqa: F401
+    CannedReply,
+    InboundMail,
+    InboundMailEvent,
+    TicketAttachment,
+    TicketMessage,
+)
 from backoffice.desk.models.customers import (  # noqa: F401
     Contact,
     Customer,

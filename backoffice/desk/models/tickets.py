@@ -19,6 +19,7 @@ from backoffice.desk.workflows import (
     Channel,
     Priority,
     RequirementDecision,
+    SLAAlert,
     SupportLevel,
     TicketStatus,
 )
@@ -138,8 +139,11 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     paused_since = models.DateTimeField(_("waiting since"), null=True, blank=True)
     paused_seconds = models.PositiveIntegerField(_("working seconds paused"), default=0)
+    #: the last deadline alert sent (the scheduled check alerts once per stage)
+    sla_alert = models.CharField(_("deadline alert sent"), max_length=16, blank=True,
+                                 choices=SLAAlert.choices, default=SLAAlert.NONE)
 
-    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["version", "updated_at", "sla_alert"])
     objects = TicketQuerySet.as_manager()
 
     class Meta:
@@ -159,6 +163,7 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
         ]
         indexes = [
             models.Index(fields=["state", "resolution_due"], name="ticket_state_due"),
+            models.Index(fields=["state", "response_due"], name="ticket_state_response_due"),
             models.Index(fields=["assignee", "state"], name="ticket_assignee_state"),
             models.Index(fields=["customer", "-received_at"], name="ticket_customer_recv"),
             models.Index(fields=["-received_at", "-id"], name="ticket_recv_order"),

@@ -1,0 +1,1 @@
+"""Admin of the support mailbox: received mails, the unknown-sender queue."""

@@ -1,0 +1,1 @@
+"""The support mailbox, read over IMAP: new mails become tickets, replies become messages."""
