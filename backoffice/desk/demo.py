@@ -11,12 +11,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from backoffice.desk import workflows as wf
 from backoffice.desk.models import (
     BusinessCalendar,
     CalendarDay,
+    CannedReply,
     Contact,
     Customer,
     InstalledProduct,
@@ -24,6 +26,7 @@ from backoffice.desk.models import (
     ProductVersion,
     SLAPolicy,
     Ticket,
+    TicketMessage,
     WorkingPeriod,
 )
 from backoffice.platform.demo import fixture_rows, say
@@ -190,8 +193,9 @@ def _realistic_timeline(rng, stdout):
     later than now). States, journals and service records stay as walked; a demo-only
     bulk update, without history rows."""
     now = timezone.now()
-    tickets = list(Ticket.objects.filter(first_response_at__isnull=False)
-                   .select_related("sla_policy__calendar"))
+    answered = (Q(first_response_at__isnull=False)
+                | ~Q(state__in=[wf.TicketStatus.NEW, wf.TicketStatus.ASSIGNED]))
+    tickets = list(Ticket.objects.filter(answered).select_related("sla_policy__calendar"))
     calendars = {}
     for t in tickets:
         if t.sla_policy_id not in calendars:
@@ -257,3 +261,57 @@ def load(users, stdout=None, ticket_count=300):
             say(stdout, f"  {i + 1} tickets")
     _ = products
     _realistic_timeline(rng, stdout)
+    _threads(users, rng, stdout)
+
+
+CANNED_REPLIES = [
+    ("", "已收到您的问题", "您好，我们已收到您的问题，工程师将在承诺时间内与您联系。"),
+    ("", "请提供日志", "您好，为尽快定位问题，请将系统日志（logs 目录）打包后回复本邮件。"),
+    (wf.Category.BUG, "补丁已发布", "您好，该问题的修复补丁已发布，请按附件说明升级后验证。"),
+    (wf.Category.COMPLAINT, "投诉受理", "您好，您的投诉已受理，售后经理将于今天内与您联系，"
+                                       "处理过程中我们会随时向您通报进展。"),
+    (wf.Category.REQUIREMENT, "需求已登记", "您好，您的需求已登记，业务经理评估后会回复您排期与费用。"),
+]
+FIRST_ANSWERS = ["已电话联系客户，确认问题现象并约定远程时间", "已回电客户，说明排查思路",
+                 "已联系客户，请其提供日志与截图"]
+NOTES = ["内部：疑似与上周升级有关，先查版本差异", "内部：客户环境为双机热备，注意切换顺序",
+         "内部：二线建议先收集数据库慢查询日志"]
+
+
+def _threads(users, rng, stdout):
+    """Each demo ticket's conversation, on the moments the timeline gave it: the
+    customer's call or mail, the first answer, now and then a note between colleagues,
+    and the solution sent to the customer. Demo-only bulk rows (no notifications)."""
+    for category, title, body in CANNED_REPLIES:
+        CannedReply.objects.get_or_create(title=title, defaults={"category": category,
+                                                                 "body": body})
+    rows = []
+    for t in Ticket.objects.select_related("contact", "assignee").order_by("pk"):
+        spoken = t.channel in {wf.Channel.PHONE, wf.Channel.VIP}
+        by_mail = t.channel in {wf.Channel.EMAIL, wf.Channel.WEB}
+        address = t.contact.email if t.contact else ""
+        who = t.contact.name if t.contact else ""
+        rows.append(TicketMessage(
+            ticket=t, direction=wf.MessageDirection.FROM_CUSTOMER,
+            channel=wf.Channel.EMAIL if t.channel == wf.Channel.WEB else t.channel,
+            author=users["clerk"] if spoken else None, sender=who,
+            body=t.description or t.subject, sent_at=t.received_at))
+        staff = t.assignee or users["clerk"]
+        reply = dict(direction=wf.MessageDirection.TO_CUSTOMER, author=staff)
+        if by_mail and address:
+            reply.update(channel=wf.Channel.EMAIL, mail_to=address, mail_status="sent")
+        else:
+            reply.update(channel=wf.Channel.PHONE)
+        if t.first_response_at:
+            rows.append(TicketMessage(ticket=t, body=rng.choice(FIRST_ANSWERS),
+                                      sent_at=t.first_response_at, **reply))
+            if rng.random() < 0.4:
+                rows.append(TicketMessage(
+                    ticket=t, direction=wf.MessageDirection.INTERNAL, author=staff,
+                    body=rng.choice(NOTES),
+                    sent_at=t.first_response_at + dt.timedelta(minutes=rng.randint(5, 90))))
+        if t.resolved_at and t.solution:
+            rows.append(TicketMessage(ticket=t, body=f"解决方案：{t.solution}",
+                                      sent_at=t.resolved_at, **reply))
+    TicketMessage.objects.bulk_create(rows, batch_size=1000)
+    say(stdout, f"  {len(rows)} messages in the tickets' conversations")

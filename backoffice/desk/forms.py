@@ -13,8 +13,11 @@ from unfold.widgets import (
 )
 
 from backoffice.desk.selectors import engineers
-from backoffice.desk.workflows import RequirementDecision, SupportLevel
+from backoffice.desk.workflows import Channel, MessageDirection, RequirementDecision, SupportLevel
 from backoffice.platform.forms import TransitionForm
+
+#: how a message reached or left the customer (a web form is a ticket's channel, not a message's)
+MESSAGE_CHANNELS = [(c.value, c.label) for c in Channel if c != Channel.WEB]
 
 
 class EngineerChoiceField(forms.ModelChoiceField):
@@ -120,4 +123,61 @@ class FileMailForm(TransitionForm):
         contact, customer = data.get("contact"), data.get("customer")
         if contact and customer and contact.customer_id != customer.pk:
             self.add_error("contact", _("This contact belongs to another customer."))
+        return data
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented pattern)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+class MessageForm(forms.Form):
+    """A call note, an internal note or a reply to the customer, with attachments."""
+
+    direction = forms.ChoiceField(label=_("Kind"), choices=MessageDirection.choices,
+                                  widget=UnfoldAdminSelectWidget)
+    channel = forms.ChoiceField(label=_("Channel"), required=False,
+                                choices=[("", "—"), *MESSAGE_CHANNELS],
+                                widget=UnfoldAdminSelectWidget)
+    body = forms.CharField(label=_("Message"), max_length=20000,
+                           widget=UnfoldAdminTextareaWidget(attrs={"rows": 6}))
+    files = MultipleFileField(label=_("Attachments"), required=False,
+                              help_text=_("Screenshots, logs, exports: images, PDF, text or zip."))
+
+    def __init__(self, *args, ticket=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ticket = ticket
+
+    def clean_files(self):
+        from backoffice.desk.models.conversation import TicketAttachment
+
+        validator = next(v for v in TicketAttachment._meta.get_field("file").validators)
+        errors = []
+        for upload in self.cleaned_data.get("files") or []:
+            try:
+                validator(upload)
+            except forms.ValidationError as exc:
+                errors.extend(exc.messages)
+        if errors:
+            raise forms.ValidationError(errors)
+        return self.cleaned_data.get("files") or []
+
+    def clean(self):
+        data = super().clean()
+        direction, channel = data.get("direction"), data.get("channel")
+        if direction and direction != MessageDirection.INTERNAL and not channel:
+            self.add_error("channel", _("Say how the customer was reached."))
         return data

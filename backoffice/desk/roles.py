@@ -12,6 +12,15 @@ targets and the business calendar (merged into ``platform.roles.permission_matri
 
 from backoffice.platform.roles import ALL, ANY, OTHERS, OWN, crud
 
+#: the conversation on tickets: whoever works at the desk writes calls and notes (a reply to
+#: the customer also needs the right to save the ticket, EDITORS); everyone who sees a
+#: ticket reads its whole thread, internal notes included (the customer never sees them)
+_conversation = [*crud("backoffice.ticketmessage", "view", "add"),
+                 *crud("backoffice.ticketattachment", "view"),
+                 *crud("backoffice.cannedreply", "view")]
+_reading = [*crud("backoffice.ticketmessage", "view"),
+            *crud("backoffice.ticketattachment", "view")]
+
 _reference = [*crud("backoffice.product", "view"), *crud("backoffice.productversion", "view"),
               *crud("backoffice.slapolicy", "view"), *crud("backoffice.businesscalendar", "view")]
 
@@ -20,17 +29,18 @@ PERMISSIONS: dict[str, list[str]] = {
         *crud("backoffice.customer", "view", "add", "change"),
         *crud("backoffice.contact", *ALL), *crud("backoffice.installedproduct", *ALL),
         *_reference,
-        *crud("backoffice.ticket", "view", "add", "change"),
+        *crud("backoffice.ticket", "view", "add", "change"), *_conversation,
         "backoffice.assign_ticket", "backoffice.confirm_ticket", "backoffice.close_ticket",
         "backoffice.cancel_ticket", "backoffice.reopen_ticket",
+        *crud("backoffice.inboundmail", "view"), "backoffice.file_inboundmail",
     ],
     "engineer": [
         *crud("backoffice.customer", "view"), *crud("backoffice.contact", "view", "add", "change"),
         *crud("backoffice.installedproduct", "view", "add", "change"),
         *_reference,
-        *crud("backoffice.ticket", "view", "change"),
+        *crud("backoffice.ticket", "view", "change"), *_conversation,
         "backoffice.work_ticket", "backoffice.confirm_ticket", "backoffice.close_ticket",
-        "backoffice.reopen_ticket",
+        "backoffice.reopen_ticket", *crud("backoffice.inboundmail", "view"),
     ],
     "manager": [
         *crud("backoffice.customer", *ALL), *crud("backoffice.contact", *ALL),
@@ -38,26 +48,29 @@ PERMISSIONS: dict[str, list[str]] = {
         *crud("backoffice.productversion", *ALL), *crud("backoffice.slapolicy", *ALL),
         *crud("backoffice.businesscalendar", *ALL), *crud("backoffice.workingperiod", *ALL),
         *crud("backoffice.calendarday", *ALL),
-        *crud("backoffice.ticket", "view", "add", "change"),
+        *crud("backoffice.ticket", "view", "add", "change"), *_conversation,
+        *crud("backoffice.cannedreply", *ALL),
         "backoffice.assign_ticket", "backoffice.work_ticket", "backoffice.supervise_ticket",
         "backoffice.handle_complaint", "backoffice.confirm_ticket", "backoffice.close_ticket",
         "backoffice.cancel_ticket", "backoffice.reopen_ticket",
+        *crud("backoffice.inboundmail", "view"), "backoffice.file_inboundmail",
     ],
     "business": [
         *crud("backoffice.customer", "view"), *crud("backoffice.contact", "view"),
         *crud("backoffice.installedproduct", "view"), *_reference,
-        *crud("backoffice.ticket", "view"), "backoffice.evaluate_requirement",
+        *crud("backoffice.ticket", "view"), *_reading,
+        *crud("backoffice.ticketmessage", "add"), "backoffice.evaluate_requirement",
     ],
     "warehouse": [
         *crud("backoffice.customer", "view"), *crud("backoffice.product", "view"),
-        *crud("backoffice.ticket", "view"),
+        *crud("backoffice.ticket", "view"), *_reading,
     ],
     "trainer": [
         *crud("backoffice.customer", "view"), *crud("backoffice.contact", "view"),
-        *_reference, *crud("backoffice.ticket", "view"),
+        *_reference, *crud("backoffice.ticket", "view"), *_reading,
     ],
     "finance": [
-        *crud("backoffice.customer", "view"), *crud("backoffice.ticket", "view"),
+        *crud("backoffice.customer", "view"), *crud("backoffice.ticket", "view"), *_reading,
     ],
 }
 

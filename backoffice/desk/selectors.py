@@ -19,3 +19,33 @@ def _perms(q):
     from django.contrib.auth.models import Permission
 
     return Permission.objects.filter(q, content_type__app_label="backoffice")
+
+
+def ticket_thread(ticket):
+    """The ticket's conversation, oldest first: its messages (with author and attachments)
+    interleaved with the journal of its state changes. Three queries, whatever its length."""
+    from django.db.models import Prefetch
+
+    from backoffice.desk.models import TicketAttachment
+
+    messages = list(ticket.messages.select_related("author").prefetch_related(
+        Prefetch("attachments", queryset=TicketAttachment.objects.order_by("id"))))
+    from backoffice.platform.workflow import transition_label
+
+    events = list(ticket.events.select_related("actor").order_by("created_at", "id"))
+    for e in events:
+        e.action_label = transition_label(type(ticket), e.action)
+    thread = [{"kind": "message", "at": m.sent_at, "message": m} for m in messages]
+    thread += [{"kind": "event", "at": e.created_at, "event": e} for e in events]
+    thread.sort(key=lambda item: item["at"])
+    return thread
+
+
+def canned_replies(category):
+    """Active canned replies for a ticket of this category (and those for every category)."""
+    from django.db.models import Q
+
+    from backoffice.desk.models import CannedReply
+
+    return list(CannedReply.objects.filter(Q(category=category) | Q(category=""),
+                                           is_active=True).order_by("title"))

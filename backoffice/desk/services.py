@@ -114,10 +114,7 @@ def post_message(ticket, *, direction, body, channel="", author=None, sender="",
 def stamp_first_response(ticket, when):
     """Stamp the response on the ticket without saving over a colleague's open form: only
     the SLA fields are written (and only if nobody stamped it meanwhile)."""
-    ticket.first_response_at = None
-    ticket._stamp_response()
-    ticket.first_response_at = when
-    ticket.response_met = ticket.response_due is None or when <= ticket.response_due
+    ticket._stamp_response(when)
     Ticket.objects.filter(pk=ticket.pk, first_response_at__isnull=True).update(
         first_response_at=when, response_met=ticket.response_met,
         first_response_seconds=ticket.first_response_seconds)

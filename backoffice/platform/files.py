@@ -133,3 +133,17 @@ class PrivateStorage(FileSystemStorage):
 
     def __eq__(self, other):
         return isinstance(other, PrivateStorage) and other.url_name == self.url_name
+
+
+def serve(fieldfile, filename: str, content_type_: str = ""):
+    """A private file as a response: never cached by proxies, never sniffed into HTML,
+    images and PDFs shown inline, everything else downloaded."""
+    from django.http import FileResponse
+
+    kind = content_type_ or content_type(filename)
+    inline = kind.startswith("image/") or kind == "application/pdf"
+    response = FileResponse(fieldfile.open("rb"), content_type=kind, as_attachment=not inline,
+                            filename=filename)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

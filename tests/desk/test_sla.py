@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from backoffice.desk import services
 from backoffice.desk import workflows as wf
 from backoffice.desk.models import SLAPolicy, Ticket
 from backoffice.desk.sla import WorkingCalendar
@@ -91,6 +92,9 @@ def test_waiting_for_the_customer_pauses_the_clock(calendar, clerk, engineer, mo
     monkeypatch.setattr(timezone, "now", lambda: now["t"])
     apply_transition(ticket, "assign", actor=clerk, assignee=engineer)
     apply_transition(ticket, "start", actor=engineer)
+    services.post_message(ticket, direction=wf.MessageDirection.FROM_CUSTOMER,
+                          channel=wf.Channel.PHONE, body="回电客户", author=engineer)
+    ticket.refresh_from_db()
     assert ticket.first_response_seconds == 3600 and ticket.response_met
     apply_transition(ticket, "wait_for_customer", actor=engineer)
     assert not Ticket.objects.overdue(now=aware(2026, 11, 24, 9, 0)).filter(pk=ticket.pk).exists()

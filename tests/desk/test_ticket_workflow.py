@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from backoffice.desk import services
 from backoffice.desk import workflows as wf
 from backoffice.desk.models import Ticket
 from backoffice.platform.workflow import apply_transition, available_transitions
@@ -23,7 +24,11 @@ def test_full_flow_from_call_to_archive(clerk, engineer, make_user):
     run(ticket, "assign", clerk, assignee=engineer, support_level=1, note="请尽快处理")
     assert ticket.state == S.ASSIGNED and ticket.assignee == engineer
     run(ticket, "start", engineer)
-    assert ticket.state == S.IN_PROGRESS and ticket.first_response_at is not None
+    assert ticket.state == S.IN_PROGRESS and ticket.first_response_at is None
+    services.post_message(ticket, direction=wf.MessageDirection.TO_CUSTOMER,
+                          channel=wf.Channel.PHONE, body="已联系客户", author=engineer)
+    ticket.refresh_from_db()
+    assert ticket.first_response_at is not None  # the first answer, not the button
     run(ticket, "wait_for_customer", engineer, note="等客户数据库备份")
     assert ticket.state == S.WAITING and ticket.paused_since is not None
     run(ticket, "resume", engineer)

@@ -2,9 +2,12 @@
 
 import datetime as dt
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.urls import reverse
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -16,10 +19,13 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import display
 
+from backoffice.desk import services
 from backoffice.desk import workflows as wf
+from backoffice.desk.forms import MessageForm
 from backoffice.desk.models import (
     BusinessCalendar,
     CalendarDay,
+    CannedReply,
     Contact,
     Customer,
     InstalledProduct,
@@ -27,11 +33,13 @@ from backoffice.desk.models import (
     ProductVersion,
     SLAPolicy,
     Ticket,
+    TicketAttachment,
     WorkingPeriod,
 )
 from backoffice.desk.resources import CustomerResource, TicketResource
-from backoffice.desk.selectors import engineers
+from backoffice.desk.selectors import canned_replies, engineers, ticket_thread
 from backoffice.knowledge.admin import TicketKnowledgeMixin
+from backoffice.platform import files
 from backoffice.platform.admin.base import BackofficeAdmin
 
 STATE_COLOURS = {
@@ -234,6 +242,8 @@ class EngineerFilter(RelatedDropdownFilter):
 @admin.register(Ticket)
 class TicketAdmin(TicketKnowledgeMixin, BackofficeAdmin):
     resource_classes = [TicketResource]
+    # the conversation, then the knowledge panel, under the ticket's form
+    change_form_outer_after_template = "backoffice/ticket_page_after.html"
     # closing books the follow-up call at once (not on the generator's next run)
     transition_services = {"close": "backoffice.care.services.ticket_close_step"}
     list_display = ["number", "subject", "display_state", "display_priority", "category",
@@ -325,6 +335,8 @@ class TicketAdmin(TicketKnowledgeMixin, BackofficeAdmin):
         if not change:
             obj.recorded_by = request.user
         super().save_model(request, obj, form, change)
+        if not change:
+            services.route_new_ticket(obj, actor=request.user)
 
     @display(description=_("parts used"))
     def parts_used(self, obj):
@@ -360,3 +372,104 @@ class TicketAdmin(TicketKnowledgeMixin, BackofficeAdmin):
         if due - timezone.now() < dt.timedelta(hours=2):
             return format_html('<span class="text-orange-700 font-semibold">{}</span>', local)
         return local
+
+    # -- the conversation ------------------------------------------------------------------
+    def get_urls(self):
+        return [path("<path:object_id>/conversation/",
+                     self.admin_site.admin_view(self.add_message_view),
+                     name="backoffice_ticket_message"),
+                *super().get_urls()]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        if object_id and request.method == "GET":
+            ticket = self.get_object(request, object_id)
+            if ticket is not None:
+                extra_context["conversation"] = self.conversation(
+                    request, ticket, extra_context.pop("message_form", None))
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def conversation(self, request, ticket, form=None):
+        """What the thread under the ticket shows and offers this user."""
+        thread = ticket_thread(ticket)
+        in_thread = {a.pk for item in thread if item["kind"] == "message"
+                     for a in item["message"].attachments.all()}
+        mail_to = services.customer_address(ticket)
+        return {
+            "thread": thread,
+            "message_count": sum(1 for item in thread if item["kind"] == "message"),
+            "other_files": [a for a in ticket.attachments.all() if a.pk not in in_thread],
+            "can_note": services.may_note(ticket, request.user),
+            "can_reply": services.may_reply(ticket, request.user),
+            "canned": canned_replies(ticket.category),
+            "mail_to": mail_to,
+            "reply_channel": wf.Channel.EMAIL if mail_to else wf.Channel.PHONE,
+            "form": form or MessageForm(ticket=ticket,
+                                        initial={"direction": wf.MessageDirection.FROM_CUSTOMER}),
+            "action": reverse("admin:backoffice_ticket_message", args=[ticket.pk]),
+        }
+
+    def add_message_view(self, request, object_id):
+        """POST of the conversation dialog: the message is added, or the page comes back
+        with the dialog open, the text kept and the reason shown."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        ticket = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if not self.has_view_permission(request, ticket):
+            raise PermissionDenied
+        form = MessageForm(request.POST, request.FILES, ticket=ticket)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.post_message(ticket, direction=data["direction"],
+                                      channel=data["channel"], body=data["body"],
+                                      author=request.user, files=data["files"])
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc) or _("You may not write on this ticket."))
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Added to the conversation."))
+                return HttpResponseRedirect(
+                    reverse("admin:backoffice_ticket_change", args=[ticket.pk]) + "#conversation")
+        request.method, request.POST = "GET", QueryDict()
+        return self.change_view(request, str(ticket.pk), extra_context={"message_form": form})
+
+
+@admin.register(TicketAttachment)
+class TicketAttachmentAdmin(BackofficeAdmin):
+    """Serves ticket attachments to those who may see the ticket (never a public URL)."""
+
+    list_display = ["filename", "ticket", "size", "uploaded_by", "uploaded_at"]
+    list_select_related = ["ticket", "uploaded_by"]
+    search_fields = ["filename", "=ticket__number"]
+
+    def get_model_perms(self, request):
+        return {}  # shown in the ticket's conversation
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [path("file/<path:name>", self.admin_site.admin_view(self.file_view),
+                     name="backoffice_ticketattachment_file"),
+                *super().get_urls()]
+
+    def file_view(self, request, name):
+        ticket_admin = self.admin_site._registry[Ticket]
+        attachment = (TicketAttachment.objects.filter(file=name)
+                      .filter(ticket__in=ticket_admin.get_queryset(request)).first())
+        if attachment is None or not ticket_admin.has_view_permission(request) \
+                or not attachment.file.storage.exists(name):
+            raise Http404
+        return files.serve(attachment.file, attachment.filename, attachment.content_type)
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(BackofficeAdmin):
+    list_display = ["title", "category", "is_active"]
+    list_filter = [("category", ChoicesDropdownFilter), "is_active"]
+    search_fields = ["title", "body"]

@@ -209,9 +209,9 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
         self.resolution_due = cal.add(self.received_at,
                                       policy.resolution_minutes * 60 + self.paused_seconds)
 
-    def _stamp_response(self):
+    def _stamp_response(self, when=None):
         if self.first_response_at is None:
-            self.first_response_at = timezone.now()
+            self.first_response_at = when or timezone.now()
             self.response_met = (self.response_due is None
                                  or self.first_response_at <= self.response_due)
             waited = self._calendar().between(self.received_at, self.first_response_at)
@@ -237,12 +237,15 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                 permission=wf.can_work, conditions=[wf.has_assignee],
                 custom={"label": _("Start work"), "icon": "play_arrow", "variant": "primary"})
     def start(self):
-        self._stamp_response()
+        """Starting work is not answering the customer: the first message to them (or the
+        first call note) stamps the response (desk services)."""
 
     @transition(field=state, source=TicketStatus.IN_PROGRESS, target=TicketStatus.WAITING,
                 permission=wf.can_work,
                 custom={"label": _("Wait for customer"), "icon": "pause"})
     def wait_for_customer(self):
+        # asking the customer for something, a visit appointment and a complaint's
+        # resolution are themselves answers to the customer
         self._stamp_response()
         self.paused_since = timezone.now()
 
@@ -262,7 +265,6 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                 custom={"label": _("Escalate"), "form": "backoffice.desk.forms.EscalateForm",
                         "icon": "trending_up", "variant": "warning"})
     def escalate(self, assignee=None):
-        self._stamp_response()
         self.support_level = self.support_level + 1
         if assignee is not None:
             self.assignee = assignee
@@ -290,7 +292,7 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                 conditions=[wf.is_requirement],
                 custom={"label": _("Send to business manager"), "icon": "request_quote"})
     def refer_requirement(self):
-        self._stamp_response()
+        pass
 
     @transition(field=state, source=TicketStatus.REQUIREMENT_REVIEW,
                 target=TicketStatus.IN_PROGRESS, permission=wf.can_evaluate_requirement,
@@ -313,7 +315,7 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                 conditions=[wf.is_complaint],
                 custom={"label": _("Send to after-sales manager"), "icon": "report"})
     def refer_complaint(self):
-        self._stamp_response()
+        pass
 
     @transition(field=state, source=TicketStatus.COMPLAINT_HANDLING,
                 target=TicketStatus.RESOLVED, permission=wf.can_handle_complaint,
