@@ -1,5 +1,6 @@
 """The ticket page with a long conversation: a 200-message thread (calls, mails with
-attachments, notes, interleaved with the journal) against the same page with none.
+attachments, notes, interleaved with the journal) against the same page with none; as
+it opens (the newest entries) and with the whole thread shown.
 
     .venv/bin/python benchmarks/ticket_thread.py [--messages 200] [--rounds 15]
     DATABASE_URL=postgres://.../bench .venv/bin/python benchmarks/ticket_thread.py
@@ -60,7 +61,9 @@ def main():
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     urls = {"0 messages": f"/admin/backoffice/ticket/{empty.pk}/change/",
-            f"{args.messages} messages": f"/admin/backoffice/ticket/{long.pk}/change/"}
+            f"{args.messages} messages": f"/admin/backoffice/ticket/{long.pk}/change/",
+            f"{args.messages}, all shown": f"/admin/backoffice/ticket/{long.pk}/change/"
+                                           "?thread=all"}
     queries, samples = {}, {label: [] for label in urls}
     for label, url in urls.items():  # warm-up, and the query count
         with CaptureQueriesContext(connection) as ctx:
@@ -75,7 +78,7 @@ def main():
     print(f"database: {connection.vendor}; ticket page, {args.rounds} interleaved rounds")
     for label, values in samples.items():
         median = statistics.median(values)
-        print(f"  {label:<14} median {median:7.1f} ms  {median / floor:5.2f}× the empty "
+        print(f"  {label:<18} median {median:7.1f} ms  {median / floor:5.2f}× the empty "
               f"thread  {queries[label]:3d} queries")
     with transaction.atomic():
         for ticket in (empty, long):

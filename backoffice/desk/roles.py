@@ -112,3 +112,21 @@ TRANSITIONS = {
         "cancel": {"clerk": ANY, "manager": ANY},
     },
 }
+
+#: what the matrices above cannot show (docs/roles.md, "Further rules")
+RULES = [
+    "**Ticket conversation — reading**: everyone who may see a ticket reads its whole "
+    "thread, internal notes included, and opens its attachments; internal notes never "
+    "leave the back office (they are not mailed, and the customer's pages never show them).",
+    "**Ticket conversation — calls and notes**: clerks, engineers, the after-sales manager "
+    "and the business manager log calls and leave internal notes on any ticket they see.",
+    "**Ticket conversation — replies to the customer**: whoever may save the ticket's page "
+    "(EDITORS: clerks and the after-sales manager on any ticket, an engineer on the tickets "
+    "assigned to them); a reply by e-mail goes to the ticket's contact with the ticket "
+    "number in its subject. A closed or cancelled ticket takes internal notes only.",
+    "**Support mailbox**: clerks and the after-sales manager file mails of unknown senders "
+    "for a customer, or discard them; engineers read the mailbox.",
+    "**VIP line**: a new ticket of a VIP customer, or any ticket on the VIP line, is "
+    "assigned to the customer's service consultant at once (journaled as the person who "
+    "recorded it, or as *system* for a mail), and the consultant is notified.",
+]

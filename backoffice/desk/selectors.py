@@ -21,24 +21,33 @@ def _perms(q):
     return Permission.objects.filter(q, content_type__app_label="backoffice")
 
 
-def ticket_thread(ticket):
+def ticket_thread(ticket, limit=None):
     """The ticket's conversation, oldest first: its messages (with author and attachments)
-    interleaved with the journal of its state changes. Three queries, whatever its length."""
+    interleaved with the journal of its state changes. With ``limit``, only the newest
+    ``limit`` entries (a long thread opens on its latest part). Returns (entries, number
+    of messages, number of entries left out); a bounded number of queries, whatever its
+    length."""
     from django.db.models import Prefetch
 
     from backoffice.desk.models import TicketAttachment
-
-    messages = list(ticket.messages.select_related("author").prefetch_related(
-        Prefetch("attachments", queryset=TicketAttachment.objects.order_by("id"))))
     from backoffice.platform.workflow import transition_label
 
-    events = list(ticket.events.select_related("actor").order_by("created_at", "id"))
+    messages = (ticket.messages.select_related("author").order_by("-sent_at", "-id")
+                .prefetch_related(Prefetch("attachments",
+                                           queryset=TicketAttachment.objects.order_by("id"))))
+    events = ticket.events.select_related("actor").order_by("-created_at", "-id")
+    message_count = ticket.messages.count()
+    total = message_count + ticket.events.count()
+    if limit is not None:
+        messages, events = messages[:limit], events[:limit]
+    thread = [{"kind": "message", "at": m.sent_at, "message": m} for m in messages]
     for e in events:
         e.action_label = transition_label(type(ticket), e.action)
-    thread = [{"kind": "message", "at": m.sent_at, "message": m} for m in messages]
-    thread += [{"kind": "event", "at": e.created_at, "event": e} for e in events]
+        thread.append({"kind": "event", "at": e.created_at, "event": e})
     thread.sort(key=lambda item: item["at"])
-    return thread
+    if limit is not None:
+        thread = thread[-limit:]
+    return thread, message_count, total - len(thread)
 
 
 def canned_replies(category):

@@ -118,7 +118,16 @@ def matrix_markdown() -> str:
             crud_text = "; ".join(f"{m}: {'/'.join(v)}" for m, v in sorted(models.items()))
             out.append(f"| {app} | {crud_text} | {', '.join(workflow)} |")
         out.append("")
-    return "\n".join(out + editors_markdown() + transitions_markdown())
+    return "\n".join(out + editors_markdown() + transitions_markdown() + rules_markdown())
+
+
+def rules_markdown() -> list[str]:
+    """Rules no matrix above shows, in words (``RULES`` in a domain's ``roles.py``)."""
+    rules = [line for _domain, module in domains.modules("roles")
+             for line in getattr(module, "RULES", [])]
+    if not rules:
+        return []
+    return ["# Further rules", "", *[f"- {line}" for line in rules], ""]
 
 
 def _whose(fields) -> str:

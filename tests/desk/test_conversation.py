@@ -164,7 +164,7 @@ def test_a_closed_ticket_takes_notes_but_no_new_contact(clerk):
 
 
 def test_the_ticket_page_costs_the_same_queries_with_5_or_50_messages(client, clerk, assigned):
-    def count(n):
+    def count(n, query=""):
         TicketMessage.objects.filter(ticket=assigned).delete()
         for i in range(n):
             message = services.post_message(
@@ -174,10 +174,26 @@ def test_the_ticket_page_costs_the_same_queries_with_5_or_50_messages(client, cl
                 services.attach(assigned, SimpleUploadedFile(f"s{i}.png", PNG), message=message)
         client.force_login(clerk)
         with CaptureQueriesContext(connection) as queries:
-            page(client, assigned)
+            response = client.get(reverse("admin:backoffice_ticket_change",
+                                          args=[assigned.pk]) + query)
+        assert response.status_code == 200
         return len(queries)
 
     assert count(5) == count(50)
+    assert count(5, "?thread=all") == count(50, "?thread=all")
+
+
+def test_a_long_thread_opens_on_its_newest_part(client, clerk, assigned):
+    for i in range(60):
+        services.post_message(assigned, direction=D.INTERNAL, body=f"备注{i:02d}号",
+                              author=clerk)
+    client.force_login(clerk)
+    html = page(client, assigned)
+    assert "备注59号" in html and "备注00号" not in html
+    assert 'id="thread-earlier"' in html
+    whole = client.get(reverse("admin:backoffice_ticket_change", args=[assigned.pk])
+                       + "?thread=all").content.decode()
+    assert "备注00号" in whole and whole.index("备注00号") < whole.index("备注59号")
 
 
 def test_a_vip_ticket_goes_straight_to_the_consultant(client, clerk, make_user):

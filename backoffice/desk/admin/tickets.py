@@ -374,6 +374,9 @@ class TicketAdmin(TicketKnowledgeMixin, BackofficeAdmin):
         return local
 
     # -- the conversation ------------------------------------------------------------------
+    #: a long thread opens on its newest entries ("show earlier" shows the whole)
+    thread_shown = 40
+
     def get_urls(self):
         return [path("<path:object_id>/conversation/",
                      self.admin_site.admin_view(self.add_message_view),
@@ -391,14 +394,16 @@ class TicketAdmin(TicketKnowledgeMixin, BackofficeAdmin):
 
     def conversation(self, request, ticket, form=None):
         """What the thread under the ticket shows and offers this user."""
-        thread = ticket_thread(ticket)
-        in_thread = {a.pk for item in thread if item["kind"] == "message"
-                     for a in item["message"].attachments.all()}
+        whole = request.GET.get("thread") == "all"
+        thread, message_count, earlier = ticket_thread(
+            ticket, limit=None if whole else self.thread_shown)
         mail_to = services.customer_address(ticket)
         return {
             "thread": thread,
-            "message_count": sum(1 for item in thread if item["kind"] == "message"),
-            "other_files": [a for a in ticket.attachments.all() if a.pk not in in_thread],
+            "message_count": message_count,
+            "earlier": earlier,
+            "whole_url": "?thread=all#conversation",
+            "other_files": list(ticket.attachments.filter(message__isnull=True)),
             "can_note": services.may_note(ticket, request.user),
             "can_reply": services.may_reply(ticket, request.user),
             "canned": canned_replies(ticket.category),
