@@ -5,9 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 
-# Chromium for the browser tests (Debian package; Playwright's own download is not used).
-if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+# Chromium for the browser tests (Debian package; Playwright's own download is not used),
+# Dovecot for the mail-intake tests (tests/imap.py starts a private instance of it).
+packages=""
+[ -x /usr/bin/chromium ] || packages="$packages chromium"
+command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ] || packages="$packages dovecot-imapd"
+if [ -n "$packages" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $packages >/dev/null
 fi
 
 .venv/bin/ruff check .

@@ -90,6 +90,10 @@ FRONT_DESK = {"clerk": ANY, "engineer": ANY, "manager": ANY}
 ENGINEER_AT_WORK = {"engineer": OWN, "manager": ANY}
 
 TRANSITIONS = {
+    "inboundmail": {
+        "file_for_customer": {"clerk": ANY, "manager": ANY},
+        "discard": {"clerk": ANY, "manager": ANY},
+    },
     "ticket": {
         "assign": {"clerk": ANY, "manager": ANY},
         "start": ENGINEER_AT_WORK,

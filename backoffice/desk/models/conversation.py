@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from backoffice.desk import workflows as wf
@@ -125,7 +125,7 @@ class CannedReply(VersionedModel):
         return self.title
 
 
-class InboundMail(VersionedModel):
+class InboundMail(ConcurrentTransitionMixin, VersionedModel):
     """A mail the support mailbox received, and what the reader did with it.
 
     Filed mails became a ticket or a message on one; mails from an unknown sender wait in
@@ -171,8 +171,9 @@ class InboundMail(VersionedModel):
                 custom={"label": _("File for a customer"),
                         "form": "backoffice.desk.forms.FileMailForm", "icon": "move_to_inbox",
                         "variant": "primary"})
-    def file_for_customer(self, customer, contact=None):
-        """The ticket itself is opened by the step's side effect (desk services)."""
+    def file_for_customer(self, customer, contact=None, actor=None):
+        """The ticket itself is opened by the step's side effect (desk mailbox), recorded
+        by the clerk who filed the mail."""
         self.customer, self.contact = customer, contact
 
     @transition(field=state, source=MailState.QUEUED, target=MailState.DISCARDED,
