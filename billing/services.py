@@ -12,10 +12,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backoffice.platform.budget import BudgetOverrun, BudgetWarning
+from backoffice.platform.notifications import event, needs, notify, permission_holders
 from backoffice.platform.workflow import apply_transition, side_effect
 from billing import selectors
 from billing.models import (
@@ -27,7 +30,13 @@ from billing.models import (
     OverrunConfirmation,
 )
 from billing.money import format_money, to_money
-from billing.workflows import ExpenseCategory, OverrunPolicy
+from billing.workflows import (
+    AdjustmentStatus,
+    BudgetStatus,
+    ClaimStatus,
+    ExpenseCategory,
+    OverrunPolicy,
+)
 
 LABELS = dict(ExpenseCategory.choices)
 
@@ -238,3 +247,144 @@ def claim_reject(*, claim, actor, reason):
 def claim_pay(*, claim, actor, payment_reference, paid_on=None, note=""):
     return apply_transition(claim, "pay", actor=actor, note=note,
                             payment_reference=payment_reference, paid_on=paid_on)
+
+
+# -- whom billing tells (notifications) ----------------------------------------------------
+# What starts waiting for someone is told to those who may act on it (never the actor, and
+# never the document's owner where the four-eyes rule keeps them out); a decision is told
+# to whoever asked for it. Titles are built in each recipient's language (lambdas).
+
+
+CLAIM_TO_APPROVE = event("claim_to_approve",
+                         gettext_lazy("An expense claim waits for my approval"))
+CLAIM_TO_PAY = event("claim_to_pay", gettext_lazy("An approved expense claim waits for payment"))
+CLAIM_DECIDED = event("claim_decided",
+                      gettext_lazy("My expense claim was approved, rejected or paid"))
+BUDGET_TO_APPROVE = event("budget_to_approve", gettext_lazy("A budget waits for my approval"))
+BUDGET_DECIDED = event("budget_decided",
+                       gettext_lazy("A budget I prepared was approved or returned"))
+ADJUSTMENT_TO_APPROVE = event("adjustment_to_approve",
+                              gettext_lazy("A budget adjustment waits for my approval"))
+ADJUSTMENT_DECIDED = event("adjustment_decided",
+                           gettext_lazy("My budget adjustment was approved or rejected"))
+
+
+def _page(obj) -> str:
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def _name(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+def _deciders(permission, *owner_ids):
+    """Who holds ``permission``, less the document's own people (four eyes)."""
+    return [pk for pk in permission_holders(permission) if pk not in set(owner_ids)]
+
+
+@side_effect(ExpenseClaim, "submit")
+def tell_claim_approvers(claim):
+    total = format_money(claim.compute_total())
+    notify(_deciders("billing.approve_expenseclaim", claim.claimant_id), CLAIM_TO_APPROVE.name,
+           lambda: _("Expense claim %(number)s of %(who)s to approve: %(title)s, %(total)s")
+           % {"number": claim.number, "who": _name(claim.claimant), "title": claim.title,
+              "total": total},
+           url=_page(claim), body=claim.notes, actor=claim.claimant)
+
+
+@side_effect(ExpenseClaim, "approve")
+def tell_claim_approved(claim, actor):
+    notify([claim.claimant_id], CLAIM_DECIDED.name,
+           lambda: _("Your expense claim %(number)s was approved") % {"number": claim.number},
+           url=_page(claim), actor=actor)
+    total = format_money(claim.compute_total())
+    notify(_deciders("billing.pay_expenseclaim", claim.claimant_id), CLAIM_TO_PAY.name,
+           lambda: _("Expense claim %(number)s of %(who)s approved: %(total)s to pay")
+           % {"number": claim.number, "who": _name(claim.claimant), "total": total},
+           url=_page(claim), actor=actor)
+
+
+@side_effect(ExpenseClaim, "reject")
+def tell_claim_rejected(claim, actor, reason):
+    notify([claim.claimant_id], CLAIM_DECIDED.name,
+           lambda: _("Your expense claim %(number)s was rejected") % {"number": claim.number},
+           url=_page(claim), body=reason or "", actor=actor)
+
+
+@side_effect(ExpenseClaim, "pay")
+def tell_claim_paid(claim, actor, payment_reference):
+    notify([claim.claimant_id], CLAIM_DECIDED.name,
+           lambda: _("Your expense claim %(number)s was paid (%(reference)s)")
+           % {"number": claim.number, "reference": payment_reference},
+           url=_page(claim), actor=actor)
+
+
+@side_effect(Budget, "submit")
+def tell_budget_approvers(budget, actor):
+    notify(_deciders("billing.approve_budget", budget.prepared_by_id, actor.pk),
+           BUDGET_TO_APPROVE.name,
+           lambda: _("The %(year)s budget waits for your approval: %(title)s")
+           % {"year": budget.year, "title": budget.title},
+           url=_page(budget), actor=actor)
+
+
+@side_effect(Budget, "approve")
+def tell_budget_approved(budget, actor):
+    notify([budget.prepared_by_id, budget.submitted_by_id], BUDGET_DECIDED.name,
+           lambda: _("The %(year)s budget was approved") % {"year": budget.year},
+           url=_page(budget), actor=actor)
+
+
+@side_effect(Budget, "return_for_revision")
+def tell_budget_returned(budget, reason):
+    notify([budget.prepared_by_id, budget.submitted_by_id], BUDGET_DECIDED.name,
+           lambda: _("The %(year)s budget was returned for revision") % {"year": budget.year},
+           url=_page(budget), body=reason or "")
+
+
+@side_effect(BudgetAdjustment, "submit")
+def tell_adjustment_approvers(adjustment):
+    notify(_deciders("billing.approve_budgetadjustment", adjustment.requested_by_id),
+           ADJUSTMENT_TO_APPROVE.name,
+           lambda: _("Budget adjustment %(number)s of %(who)s to approve: %(amount)s")
+           % {"number": adjustment.number, "who": _name(adjustment.requested_by),
+              "amount": format_money(adjustment.amount)},
+           url=_page(adjustment), body=adjustment.reason, actor=adjustment.requested_by)
+
+
+@side_effect(BudgetAdjustment, "approve")
+def tell_adjustment_approved(adjustment, actor):
+    notify([adjustment.requested_by_id], ADJUSTMENT_DECIDED.name,
+           lambda: _("Your budget adjustment %(number)s was approved")
+           % {"number": adjustment.number},
+           url=_page(adjustment), actor=actor)
+
+
+@side_effect(BudgetAdjustment, "reject")
+def tell_adjustment_rejected(adjustment, actor, reason):
+    notify([adjustment.requested_by_id], ADJUSTMENT_DECIDED.name,
+           lambda: _("Your budget adjustment %(number)s was rejected")
+           % {"number": adjustment.number},
+           url=_page(adjustment), body=reason or "", actor=actor)
+
+
+@needs
+def what_waits_in_billing(user):
+    """What the inbox lists besides the decisions the dashboard counts: one's own claims
+    sent back, and budgets returned for revision to whoever submits budgets."""
+    claims = reverse("admin:billing_expenseclaim_changelist")
+    lines = [(gettext_lazy("My expense claims rejected: correct and resubmit"),
+              ExpenseClaim.objects.filter(claimant=user, state=ClaimStatus.REJECTED).count(),
+              f"{claims}?todo=mine&state__exact={ClaimStatus.REJECTED}")]
+    if user.has_perm("billing.submit_budget"):
+        lines.append((gettext_lazy("Budgets returned for revision"),
+                      Budget.objects.filter(state=BudgetStatus.RETURNED).count(),
+                      reverse("admin:billing_budget_changelist")
+                      + f"?state__exact={BudgetStatus.RETURNED}"))
+    if user.has_perm("billing.add_budgetadjustment"):
+        lines.append((gettext_lazy("My budget adjustments rejected"),
+                      BudgetAdjustment.objects.filter(requested_by=user,
+                                                      state=AdjustmentStatus.REJECTED).count(),
+                      reverse("admin:billing_budgetadjustment_changelist")
+                      + f"?state__exact={AdjustmentStatus.REJECTED}"))
+    return lines

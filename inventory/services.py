@@ -17,10 +17,13 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Count, F, Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from backoffice.platform.notifications import event, needs, notify, permission_holders
 from backoffice.platform.workflow import apply_transition, side_effect
 from inventory import workflows as wf
 from inventory.models import (
@@ -453,3 +456,176 @@ def stock_repair(drift: list[Drift]) -> None:
         for d in drift:
             StockBalance.objects.update_or_create(part_id=d.part_id, warehouse_id=d.warehouse_id,
                                                   defaults={"quantity": d.ledger})
+
+
+# -- whom the parts store tells (notifications) -------------------------------------------
+# What starts waiting for someone is told to those who may act on it (never the actor, nor
+# the document's own people where four eyes apply); a decision goes back to the requester.
+# Titles are built in each recipient's language (lambdas).
+
+
+SCRAP_TO_APPROVE = event("scrap_to_approve", gettext_lazy("A scrap request waits for my approval"))
+SCRAP_DECIDED = event("scrap_decided", gettext_lazy("My scrap request was approved or rejected"))
+STOCKTAKE_TO_APPROVE = event("stocktake_to_approve",
+                             gettext_lazy("A stocktake waits for my approval"))
+STOCKTAKE_DECIDED = event("stocktake_decided",
+                          gettext_lazy("A stocktake I counted was posted or sent back"))
+PURCHASE_TO_APPROVE = event("purchase_to_approve",
+                            gettext_lazy("A purchase plan or order waits for my approval"))
+PURCHASE_DECIDED = event("purchase_decided",
+                         gettext_lazy("My purchase plan or order was approved or sent back"))
+REQUISITION_TO_ISSUE = event("requisition_to_issue",
+                             gettext_lazy("A requisition waits for me to issue the parts"),
+                             mail_by_default=False)
+REQUISITION_ISSUED = event("requisition_issued",
+                           gettext_lazy("Parts I asked for were issued"), mail_by_default=False)
+
+
+def _page(obj) -> str:
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def _deciders(permission, *owner_ids):
+    """Who holds ``permission``, less the document's own people (four eyes)."""
+    return [pk for pk in permission_holders(permission) if pk not in set(owner_ids)]
+
+
+@side_effect(ScrapRequest, "submit")
+def tell_scrap_approvers(scrap):
+    notify(_deciders("inventory.approve_scraprequest", scrap.requester_id),
+           SCRAP_TO_APPROVE.name,
+           lambda: _("Scrap request %(number)s to approve: %(quantity)s × %(part)s")
+           % {"number": scrap.number, "quantity": scrap.quantity, "part": scrap.part},
+           url=_page(scrap), body=scrap.description, actor=scrap.requester)
+
+
+@side_effect(ScrapRequest, "approve")
+def tell_scrap_approved(scrap, actor):
+    notify([scrap.requester_id], SCRAP_DECIDED.name,
+           lambda: _("Your scrap request %(number)s was approved") % {"number": scrap.number},
+           url=_page(scrap), actor=actor)
+
+
+@side_effect(ScrapRequest, "reject")
+def tell_scrap_rejected(scrap, actor):
+    notify([scrap.requester_id], SCRAP_DECIDED.name,
+           lambda: _("Your scrap request %(number)s was rejected") % {"number": scrap.number},
+           url=_page(scrap), actor=actor)
+
+
+@side_effect(Stocktake, "submit")
+def tell_stocktake_approvers(stocktake, actor):
+    notify(_deciders("inventory.approve_stocktake", stocktake.started_by_id, actor.pk),
+           STOCKTAKE_TO_APPROVE.name,
+           lambda: _("Stocktake %(number)s of %(warehouse)s to approve and post")
+           % {"number": stocktake.number, "warehouse": stocktake.warehouse},
+           url=_page(stocktake), actor=actor)
+
+
+@side_effect(Stocktake, "approve")
+def tell_stocktake_posted(stocktake, actor):
+    notify([stocktake.started_by_id, stocktake.submitted_by_id], STOCKTAKE_DECIDED.name,
+           lambda: _("Stocktake %(number)s was approved and posted")
+           % {"number": stocktake.number},
+           url=_page(stocktake), actor=actor)
+
+
+@side_effect(Stocktake, "recount")
+def tell_stocktake_recount(stocktake):
+    notify([stocktake.started_by_id, stocktake.submitted_by_id], STOCKTAKE_DECIDED.name,
+           lambda: _("Stocktake %(number)s was sent back for a recount")
+           % {"number": stocktake.number},
+           url=_page(stocktake))
+
+
+@side_effect(PurchasePlan, "submit")
+def tell_plan_approvers(plan):
+    notify(_deciders("inventory.approve_purchaseplan", plan.created_by_id),
+           PURCHASE_TO_APPROVE.name,
+           lambda: _("Purchase plan %(number)s to approve: %(title)s")
+           % {"number": plan.number, "title": plan.title},
+           url=_page(plan), body=plan.note)
+
+
+@side_effect(PurchaseOrder, "submit")
+def tell_order_approvers(order):
+    def title():
+        if order.urgent:
+            return _("Urgent purchase order %(number)s to approve: %(supplier)s") % {
+                "number": order.number, "supplier": order.supplier}
+        return _("Purchase order %(number)s to approve: %(supplier)s") % {
+            "number": order.number, "supplier": order.supplier}
+
+    notify(_deciders("inventory.approve_purchaseorder", order.created_by_id),
+           PURCHASE_TO_APPROVE.name, title, url=_page(order), body=order.note)
+
+
+@side_effect(PurchasePlan, "approve")
+@side_effect(PurchaseOrder, "approve")
+def tell_purchase_approved(document, actor):
+    notify([document.created_by_id], PURCHASE_DECIDED.name,
+           lambda: _("%(number)s was approved") % {"number": document.number},
+           url=_page(document), actor=actor)
+
+
+@side_effect(PurchasePlan, "send_back")
+@side_effect(PurchaseOrder, "send_back")
+def tell_purchase_sent_back(document):
+    notify([document.created_by_id], PURCHASE_DECIDED.name,
+           lambda: _("%(number)s was sent back for changes") % {"number": document.number},
+           url=_page(document))
+
+
+@side_effect(Requisition, "submit")
+def tell_keepers(requisition):
+    """The warehouse's keeper if it has one, else everyone who issues parts."""
+    keeper = requisition.warehouse.keeper_id
+    recipients = [keeper] if keeper else list(permission_holders("inventory.issue_requisition"))
+    notify(recipients, REQUISITION_TO_ISSUE.name,
+           lambda: _("Requisition %(number)s for ticket %(ticket)s: parts to issue")
+           % {"number": requisition.number, "ticket": requisition.ticket.number},
+           url=_page(requisition), body=requisition.purpose, actor=requisition.requester)
+
+
+@side_effect(Requisition, "issue")
+def tell_requester_issued(requisition, actor):
+    notify([requisition.requester_id], REQUISITION_ISSUED.name,
+           lambda: _("Parts of %(number)s were issued: sign for them when you have them")
+           % {"number": requisition.number},
+           url=_page(requisition), actor=actor)
+
+
+@needs
+def what_waits_in_inventory(user):
+    """What the inbox lists besides the approvals the dashboard counts: the keeper's
+    queues and the engineer's parts to sign for (one query per kind of document)."""
+    def changelist(model, query):
+        return reverse(f"admin:inventory_{model}_changelist") + query
+
+    lines = []
+    issues = user.has_perm("inventory.issue_requisition")
+    counts = Requisition.objects.filter(
+        Q(requester=user, state=wf.RequisitionStatus.ISSUED)
+        | Q(state=wf.RequisitionStatus.SUBMITTED)).aggregate(
+        mine=Count("id", filter=Q(requester=user, state=wf.RequisitionStatus.ISSUED)),
+        to_issue=Count("id", filter=Q(state=wf.RequisitionStatus.SUBMITTED)))
+    if issues:
+        lines.append((gettext_lazy("Requisitions to issue"), counts["to_issue"],
+                      changelist("requisition",
+                                 f"?state__exact={wf.RequisitionStatus.SUBMITTED}")))
+    lines.append((gettext_lazy("Parts issued to me: sign for them"), counts["mine"],
+                  changelist("requisition", f"?mine=1&state__exact={wf.RequisitionStatus.ISSUED}")))
+    if user.has_perm("inventory.count_stocktake"):
+        lines.append((gettext_lazy("Stocktakes being counted"),
+                      Stocktake.objects.filter(state=wf.StocktakeStatus.COUNTING).count(),
+                      changelist("stocktake", f"?state__exact={wf.StocktakeStatus.COUNTING}")))
+    if user.has_perm("inventory.dispose_scrap"):
+        lines.append((gettext_lazy("Approved scrap waiting for disposal"),
+                      ScrapRequest.objects.filter(state=wf.ScrapStatus.APPROVED).count(),
+                      changelist("scraprequest", f"?state__exact={wf.ScrapStatus.APPROVED}")))
+    if user.has_perm("inventory.change_purchaseplan"):
+        lines.append((gettext_lazy("Approved purchase plans to order"),
+                      PurchasePlan.objects.filter(state=wf.PurchasePlanStatus.APPROVED).count(),
+                      changelist("purchaseplan",
+                                 f"?state__exact={wf.PurchasePlanStatus.APPROVED}")))
+    return lines

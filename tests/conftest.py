@@ -106,6 +106,15 @@ def immediate_tasks(settings):
 
 
 @pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache: cached figures (the bell's unread count) are
+    keyed by ids that the next test's database hands out again."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

@@ -11,18 +11,30 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from backoffice.platform.notifications import event, needs, notify, permission_holders
 from backoffice.platform.workflow import apply_transition, side_effect
 from training import selectors
-from training.models import Appraisal, AppraisalPeriod, KpiTarget, TrainingNeed, TrainingPlan
+from training.models import (
+    Appraisal,
+    AppraisalPeriod,
+    KpiTarget,
+    TrainingNeed,
+    TrainingPlan,
+    TrainingSession,
+)
 from training.workflows import (
     DEFAULT_TARGETS,
     AppraisalSource,
     AppraisalStatus,
     TrainingNeedStatus,
+    TrainingSessionStatus,
 )
 
 #: fields the computation writes
@@ -212,3 +224,80 @@ def plan_needs_answered(plan, *, actor) -> int:
                          note=_("Answered by approved plan %(number)s") % {"number": plan.number})
         count += 1
     return count
+
+
+# -- whom training tells (notifications) ----------------------------------------------------
+# A submitted plan goes to those who may approve it (never whoever prepared or submitted
+# it), the decision back to them; a reviewed appraisal waits for its employee, whose
+# objection goes back to the reviewer. Titles are built in each recipient's language.
+
+
+TRAINING_PLAN_TO_APPROVE = event("training_plan_to_approve",
+                                 gettext_lazy("A training plan waits for my approval"))
+TRAINING_PLAN_DECIDED = event("training_plan_decided",
+                              gettext_lazy("A training plan of mine was approved or rejected"))
+APPRAISAL_TO_ACKNOWLEDGE = event("appraisal_to_acknowledge",
+                                 gettext_lazy("My appraisal waits for my acknowledgement"))
+APPRAISAL_DISPUTED = event("appraisal_disputed",
+                           gettext_lazy("Someone objected to an appraisal I reviewed"))
+
+
+def _page(obj) -> str:
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+@side_effect(TrainingPlan, "submit")
+def tell_plan_approvers(plan, actor):
+    owners = {plan.prepared_by_id, actor.pk}
+    notify([pk for pk in permission_holders("training.approve_trainingplan") if pk not in owners],
+           TRAINING_PLAN_TO_APPROVE.name,
+           lambda: _("Training plan %(number)s to approve: %(title)s")
+           % {"number": plan.number, "title": plan.title},
+           url=_page(plan), body=plan.goals, actor=actor)
+
+
+@side_effect(TrainingPlan, "approve")
+def tell_plan_approved(plan, actor):
+    notify([plan.prepared_by_id, plan.submitted_by_id], TRAINING_PLAN_DECIDED.name,
+           lambda: _("Training plan %(number)s was approved") % {"number": plan.number},
+           url=_page(plan), actor=actor)
+
+
+@side_effect(TrainingPlan, "reject")
+def tell_plan_rejected(plan):
+    notify([plan.prepared_by_id, plan.submitted_by_id], TRAINING_PLAN_DECIDED.name,
+           lambda: _("Training plan %(number)s was sent back for changes")
+           % {"number": plan.number},
+           url=_page(plan))
+
+
+@side_effect(Appraisal, "review")
+def tell_employee_reviewed(appraisal, actor):
+    notify([appraisal.employee_id], APPRAISAL_TO_ACKNOWLEDGE.name,
+           lambda: _("Your appraisal for %(period)s is reviewed: acknowledge it or object")
+           % {"period": appraisal.period},
+           url=_page(appraisal), actor=actor)
+
+
+@side_effect(Appraisal, "dispute")
+def tell_reviewer_disputed(appraisal):
+    employee = appraisal.employee
+    notify([appraisal.reviewed_by_id], APPRAISAL_DISPUTED.name,
+           lambda: _("%(who)s objected to their appraisal for %(period)s")
+           % {"who": employee.get_full_name() or employee.get_username(),
+              "period": appraisal.period},
+           url=_page(appraisal), actor=employee)
+
+
+@needs
+def what_waits_in_training(user):
+    """Besides the approvals the dashboard counts: sessions whose time has passed and
+    that nobody marked held or cancelled, for those who run sessions (one query)."""
+    if not user.has_perm("training.run_trainingsession"):
+        return []
+    now = timezone.now()
+    late = (TrainingSession.objects.filter(state=TrainingSessionStatus.PLANNED)
+            .filter(Q(ends_at__lt=now) | Q(ends_at__isnull=True, starts_at__lt=now)).count())
+    return [(gettext_lazy("Past sessions to mark held or cancelled"), late,
+             reverse("admin:training_trainingsession_changelist")
+             + f"?state__exact={TrainingSessionStatus.PLANNED}")]

@@ -16,13 +16,23 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from backoffice.care.models import MAX_LEAD_DAYS, FollowUp, MaintenancePlan, MaintenanceVisit
-from backoffice.care.workflows import FollowUpKind, FollowUpStatus
+from backoffice.care.models import (
+    MAX_LEAD_DAYS,
+    FollowUp,
+    MaintenancePlan,
+    MaintenanceVisit,
+    UpdateNotice,
+)
+from backoffice.care.workflows import CallOutcome, FollowUpKind, FollowUpStatus, VisitStatus
 from backoffice.desk import workflows as wf
 from backoffice.desk.models import Ticket
+from backoffice.platform import workflow
+from backoffice.platform.notifications import event, needs, notify, permission_holders
 from backoffice.platform.workflow import apply_transition
 
 
@@ -157,3 +167,83 @@ def recipients_notify(*, recipients, channel: str, actor, note: str = "") -> tup
         else:
             done += 1
     return done, errors
+
+
+# -- whom customer care tells (notifications) --------------------------------------------
+# An unhappy customer on a follow-up call is told to the ticket's engineer and to those
+# who handle complaints; an announced update to those who tell the customers; a skipped
+# visit to its engineer. Titles are built in each recipient's language (lambdas).
+
+
+UNHAPPY_FOLLOWUP = event("unhappy_followup",
+                         gettext_lazy("A customer was unhappy on a follow-up call"))
+UPDATE_ANNOUNCED = event("update_announced",
+                         gettext_lazy("An update was announced: customers to tell"),
+                         mail_by_default=False)
+VISIT_SKIPPED = event("visit_skipped", gettext_lazy("A maintenance visit of mine was skipped"),
+                      mail_by_default=False)
+
+#: ratings at or below this count as an unhappy customer
+UNHAPPY_RATING = 2
+
+
+def _page(obj) -> str:
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+@workflow.side_effect(FollowUp, "record")
+def tell_unhappy_customer(followup, outcome, rating=None, remarks="", actor=None):
+    persists = outcome == CallOutcome.PROBLEM_PERSISTS
+    unhappy = rating is not None and int(rating) <= UNHAPPY_RATING
+    if not (persists or unhappy):
+        return
+    ticket = followup.ticket
+    recipients = [*permission_holders("backoffice.handle_complaint"),
+                  ticket.assignee_id if ticket else None]
+
+    def title():
+        values = {"number": followup.number, "customer": followup.customer.name,
+                  "rating": rating}
+        if persists:
+            return _("Follow-up %(number)s: the problem persists for %(customer)s") % values
+        return _("Follow-up %(number)s: %(customer)s rated %(rating)s of 5") % values
+
+    notify(recipients, UNHAPPY_FOLLOWUP.name, title, url=_page(followup), body=remarks,
+           actor=actor, key=f"followup:{followup.pk}:unhappy")
+
+
+@workflow.side_effect(UpdateNotice, "announce")
+def tell_front_desk_of_update(notice, actor):
+    notify(permission_holders("backoffice.handle_updaterecipient"), UPDATE_ANNOUNCED.name,
+           lambda: _("Update %(number)s announced: tell the customers of %(product)s")
+           % {"number": notice.number, "product": notice.product},
+           url=_page(notice), body=notice.title, actor=actor)
+
+
+@workflow.side_effect(MaintenanceVisit, "skip")
+def tell_engineer_visit_skipped(visit):
+    notify([visit.engineer_id], VISIT_SKIPPED.name,
+           lambda: _("Maintenance visit %(number)s due %(due)s was skipped")
+           % {"number": visit.number, "due": visit.due_on},
+           url=_page(visit))
+
+
+@needs
+def what_waits_in_care(user):
+    """My follow-up calls due and my maintenance visits of the coming week (one query
+    each, for those who make them)."""
+    today = timezone.localdate()
+    lines = []
+    if user.has_perm("backoffice.perform_followup"):
+        lines.append((gettext_lazy("My follow-up calls due"),
+                      FollowUp.objects.filter(assignee=user, state=FollowUpStatus.OPEN,
+                                              due_on__lte=today).count(),
+                      reverse("admin:backoffice_followup_changelist") + "?mine=1&due=today"))
+    if user.has_perm("backoffice.record_maintenancevisit"):
+        lines.append((gettext_lazy("My maintenance visits within a week"),
+                      MaintenanceVisit.objects.filter(
+                          engineer=user, state=VisitStatus.PLANNED,
+                          due_on__lte=today + dt.timedelta(days=7)).count(),
+                      reverse("admin:backoffice_maintenancevisit_changelist")
+                      + f"?mine=1&state__exact={VisitStatus.PLANNED}"))
+    return lines

@@ -264,6 +264,26 @@ def load(users, stdout=None, ticket_count=300):
     _threads(users, rng, stdout)
 
 
+#: which moment of the timeline each workflow step happened at
+STEP_MOMENTS = {"start": "first_response_at", "wait_for_customer": "first_response_at",
+                "resolve": "resolved_at", "resolve_complaint": "resolved_at",
+                "confirm": "confirmed_at", "close": "closed_at"}
+
+
+def _journal_on_the_timeline():
+    """Journal lines at the moments the timeline gave the ticket (they were written at
+    load time), so the conversation and the journal interleave as they would have."""
+    from backoffice.desk.models import TicketEvent
+
+    events = list(TicketEvent.objects.select_related("ticket").order_by("ticket_id", "id"))
+    for e in events:
+        t = e.ticket
+        moment = getattr(t, STEP_MOMENTS.get(e.action, ""), None)
+        e.created_at = moment or (t.first_response_at or t.received_at) - dt.timedelta(minutes=1)
+        e.created_at = max(e.created_at, t.received_at + dt.timedelta(minutes=1))
+    TicketEvent.objects.bulk_update(events, ["created_at"], batch_size=1000)
+
+
 CANNED_REPLIES = [
     ("", "已收到您的问题", "您好，我们已收到您的问题，工程师将在承诺时间内与您联系。"),
     ("", "请提供日志", "您好，为尽快定位问题，请将系统日志（logs 目录）打包后回复本邮件。"),
@@ -314,4 +334,5 @@ def _threads(users, rng, stdout):
             rows.append(TicketMessage(ticket=t, body=f"解决方案：{t.solution}",
                                       sent_at=t.resolved_at, **reply))
     TicketMessage.objects.bulk_create(rows, batch_size=1000)
+    _journal_on_the_timeline()
     say(stdout, f"  {len(rows)} messages in the tickets' conversations")

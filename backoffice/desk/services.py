@@ -26,7 +26,7 @@ from backoffice.desk.models import (
 from backoffice.desk.workflows import Category, Channel, MessageDirection, TicketStatus
 from backoffice.platform import roles, workflow
 from backoffice.platform.files import content_type
-from backoffice.platform.notifications import event, notify
+from backoffice.platform.notifications import event, notify, permission_holders
 
 log = logging.getLogger(__name__)
 
@@ -103,9 +103,9 @@ def post_message(ticket, *, direction, body, channel="", author=None, sender="",
         message.save(update_fields=["mail_status", "mail_message_id"])
         transaction.on_commit(lambda: mail_reply.enqueue(message.pk))
     if ticket.assignee_id and ticket.assignee_id != getattr(author, "pk", None):
-        who = (author.get_full_name() or author.username) if author else (sender or _("customer"))
+        who = (author.get_full_name() or author.username) if author else (sender or gettext_lazy("customer"))
         notify([ticket.assignee_id], TICKET_MESSAGE.name,
-               _("%(who)s on %(number)s: %(subject)s")
+               lambda: _("%(who)s on %(number)s: %(subject)s")
                % {"who": who, "number": ticket.number, "subject": ticket.subject},
                url=ticket_url(ticket), body=body[:500], actor=author)
     return message
@@ -203,7 +203,7 @@ def route_new_ticket(ticket, *, actor=None):
                               note=_("VIP customer: straight to the service consultant"))
     ticket._routing_vip = False
     notify([consultant], VIP_TICKET.name,
-           _("VIP %(customer)s: %(number)s %(subject)s")
+           lambda: _("VIP %(customer)s: %(number)s %(subject)s")
            % {"customer": ticket.customer.name, "number": ticket.number,
               "subject": ticket.subject},
            url=ticket_url(ticket), body=ticket.description[:500], actor=actor,
@@ -212,26 +212,12 @@ def route_new_ticket(ticket, *, actor=None):
 
 
 # -- whom the workflow tells ------------------------------------------------------------------
-def _holders(permission):
-    """Active users holding a permission (through their role group or directly)."""
-    from django.contrib.auth import get_user_model
-    from django.db.models import Q
-
-    app, codename = permission.split(".")
-    q = (Q(groups__permissions__codename=codename,
-           groups__permissions__content_type__app_label=app)
-         | Q(user_permissions__codename=codename,
-             user_permissions__content_type__app_label=app))
-    return (get_user_model().objects.filter(q, is_active=True, is_staff=True)
-            .values_list("pk", flat=True).distinct())
-
-
 @workflow.side_effect(Ticket, "assign")
 def tell_assignee(ticket, assignee, actor=None):
     if assignee is None or getattr(ticket, "_routing_vip", False):
         return  # the VIP rule tells the consultant itself
     notify([assignee], TICKET_ASSIGNED.name,
-           _("%(number)s assigned to you: %(subject)s")
+           lambda: _("%(number)s assigned to you: %(subject)s")
            % {"number": ticket.number, "subject": ticket.subject},
            url=ticket_url(ticket), actor=actor)
 
@@ -242,17 +228,17 @@ def tell_escalation(ticket, assignee=None, actor=None):
     if assignee is not None:
         recipients = [assignee]
     else:  # nobody named: the engineers and managers who supervise tickets hear of it
-        recipients = list(_holders("backoffice.supervise_ticket"))
+        recipients = list(permission_holders("backoffice.supervise_ticket"))
     notify(recipients, TICKET_ESCALATED.name,
-           _("%(number)s escalated to level %(level)s: %(subject)s")
+           lambda: _("%(number)s escalated to level %(level)s: %(subject)s")
            % {"number": ticket.number, "level": level, "subject": ticket.subject},
            url=ticket_url(ticket), actor=actor)
 
 
 @workflow.side_effect(Ticket, "refer_complaint")
 def tell_complaint(ticket, actor=None):
-    notify(_holders("backoffice.handle_complaint"), COMPLAINT_ARRIVED.name,
-           _("Complaint %(number)s from %(customer)s: %(subject)s")
+    notify(permission_holders("backoffice.handle_complaint"), COMPLAINT_ARRIVED.name,
+           lambda: _("Complaint %(number)s from %(customer)s: %(subject)s")
            % {"number": ticket.number, "customer": ticket.customer.name,
               "subject": ticket.subject},
            url=ticket_url(ticket), actor=actor, key=f"ticket:{ticket.pk}:complaint")
@@ -260,8 +246,8 @@ def tell_complaint(ticket, actor=None):
 
 @workflow.side_effect(Ticket, "refer_requirement")
 def tell_requirement(ticket, actor=None):
-    notify(_holders("backoffice.evaluate_requirement"), REQUIREMENT_ARRIVED.name,
-           _("New requirement %(number)s from %(customer)s: %(subject)s")
+    notify(permission_holders("backoffice.evaluate_requirement"), REQUIREMENT_ARRIVED.name,
+           lambda: _("New requirement %(number)s from %(customer)s: %(subject)s")
            % {"number": ticket.number, "customer": ticket.customer.name,
               "subject": ticket.subject},
            url=ticket_url(ticket), actor=actor, key=f"ticket:{ticket.pk}:requirement")

@@ -74,3 +74,21 @@ def generated_user(username, role=None):
     if role:
         user.groups.add(Group.objects.get(name=roles.group_name(role)))
     return user
+
+
+def settle_notifications(stdout=None, unread=8):
+    """The demo walked months of work in one go, so every user's inbox is full: as if they
+    had read their mail, only each one's newest ``unread`` stay unread."""
+    from django.utils import timezone
+
+    from backoffice.platform.models import Notification
+    from backoffice.platform.notifications import forget_unread
+
+    users = set(Notification.objects.values_list("recipient_id", flat=True).distinct())
+    for user_id in users:
+        newest = list(Notification.objects.filter(recipient_id=user_id)
+                      .order_by("-created_at", "-id").values_list("pk", flat=True)[:unread])
+        (Notification.objects.filter(recipient_id=user_id, read_at__isnull=True)
+         .exclude(pk__in=newest).update(read_at=timezone.now()))
+    forget_unread(users)
+    say(stdout, f"  notifications: the newest {unread} of each user's left unread")

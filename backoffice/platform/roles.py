@@ -43,8 +43,9 @@ def crud(model_label: str, *verbs: str) -> list[str]:
 ALL = ("view", "add", "change", "delete")
 
 #: what every role holds: their own background import/export jobs (the list is filtered to
-#: the owner's jobs)
-EVERY_ROLE = [*crud("backoffice.datajob", "view", "delete")]
+#: the owner's jobs) and their own notifications (a personal inbox: only the recipient's)
+EVERY_ROLE = [*crud("backoffice.datajob", "view", "delete"),
+              *crud("backoffice.notification", "view")]
 
 
 def permission_matrix() -> dict[str, set[str]]:

@@ -135,10 +135,14 @@ def apply_transition(obj, name: str, *, actor, note: str = "", **kwargs):
             _("“%(action)s” is not possible yet: %(reasons)s")
             % {"action": transition_label(type(obj), name), "reasons": "; ".join(unmet)}
         )
-    if _accepts_actor(method):
-        method(actor=actor, **kwargs)
-    else:
-        method(**kwargs)
+    obj._workflow_actor = actor  # for side effects that ask who acts
+    try:
+        if _accepts_actor(method):
+            method(actor=actor, **kwargs)
+        else:
+            method(**kwargs)
+    finally:
+        obj._workflow_actor = None
     obj._history_user = actor
     obj._change_reason = f"{name}: {note}"[:100] if note else name
     try:
@@ -167,7 +171,8 @@ def side_effect(model, name: str):
     It runs after the state, permission and condition checks, just before the
     transition's own body (which records who and when), inside the same transaction: an
     exception it raises refuses the whole step. It is called with the document and those
-    of the transition's arguments it names (``actor``, ``quantities`` …). Register it in
+    of the transition's arguments it names (``quantities`` …), and ``actor`` (who runs the
+    step) whether the transition takes it or not. Register it in
     the domain's ``services`` module; the app's ``ready()`` imports that module.
     """
 
@@ -193,6 +198,8 @@ def _run_side_effects(sender, instance, name, method_args=(), method_kwargs=None
     bound.apply_defaults()
     arguments = dict(bound.arguments)
     arguments.pop(next(iter(arguments)))  # the document itself ("self")
+    # who acts, also for a step whose method does not take it
+    arguments.setdefault("actor", getattr(instance, "_workflow_actor", None))
     for effect in effects:
         names, takes_all = _parameters(effect)
         effect(instance, **(arguments if takes_all

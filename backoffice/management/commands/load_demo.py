@@ -18,6 +18,7 @@ class Command(BaseCommand):
         for _domain, module in domains.modules("demo"):
             extra = {"ticket_count": tickets} if "ticket_count" in signature(module.load).parameters else {}
             module.load(users=users, stdout=self.stdout, **extra)
+        demo.settle_notifications(self.stdout)
         self.stdout.write(self.style.SUCCESS(
             f"Demo ready. Users: admin, {', '.join(demo.DEMO_USERS)}; "
             f"password for all: {demo.DEMO_PASSWORD}"))
