@@ -12,7 +12,11 @@ class BackofficeConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from backoffice.desk import mailbox, services  # noqa: F401  (side effects, events)
-        from backoffice.platform import roles
+        from backoffice.platform import domains, roles
+
+        # every domain's scheduled tasks declare notification events too: load them in
+        # every process (the settings page lists them, the worker mails their labels)
+        domains.modules("tasks")
         from backoffice.platform.security import SessionExpiryMiddleware
 
         post_migrate.connect(roles.sync_after_migrate, dispatch_uid="backoffice.sync_roles")

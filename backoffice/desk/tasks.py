@@ -1,1 +1,24 @@
-"""The desk's scheduled work (run by the worker, enqueued by the scheduler)."""
+"""The desk's scheduled work (run by the worker, enqueued by ``manage.py run_scheduler``)."""
+
+from django_tasks import task
+
+from backoffice.desk import deadlines, mailbox
+
+
+@task()
+def check_deadlines() -> dict:
+    """Alert tickets newly due soon or overdue (``backoffice.desk.deadlines``)."""
+    return deadlines.check()
+
+
+@task()
+def fetch_mail() -> dict:
+    """Read the support mailbox (nothing happens while MAIL_INTAKE_HOST is empty)."""
+    return mailbox.fetch_mailbox()
+
+
+#: (crontab in the site's time zone, task): see ``backoffice.platform.schedule``
+SCHEDULE = [
+    ("*/5 * * * *", check_deadlines),
+    ("* * * * *", fetch_mail),
+]

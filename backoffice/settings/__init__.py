@@ -285,6 +285,20 @@ TICKET_ATTACHMENT_MAX_BYTES = int(os.environ.get("TICKET_ATTACHMENT_MAX_BYTES",
 # Deadline alerts: a ticket whose response or resolution is due within this many minutes
 # is "due soon" for its engineer.
 SLA_DUE_SOON_MINUTES = int(os.environ.get("SLA_DUE_SOON_MINUTES", 120))
+# Schedules (`manage.py run_scheduler`, one process for the whole site: it only enqueues,
+# the worker does the work). One scheduler at a time: on PostgreSQL an advisory lock named
+# SCHEDULER_LOCK, elsewhere a cache key of that name kept alive every SCHEDULER_LOCK_TTL/3 s.
+SCHEDULER_LOCK = os.environ.get("SCHEDULER_LOCK", "backoffice-scheduler")
+SCHEDULER_LOCK_TTL = int(os.environ.get("SCHEDULER_LOCK_TTL", 60))
+# Change or switch off a schedule without a release: "fetch_mail=*/5 * * * *;check_deadlines=off"
+# (task names as `run_scheduler --list` shows them; six fields put seconds first).
+SCHEDULER_OVERRIDES = {
+    name.strip(): when.strip()
+    for name, _sep, when in (item.partition("=")
+                             for item in os.environ.get("SCHEDULER_OVERRIDES", "").split(";"))
+    if name.strip()}
+# Finished background-task results are deleted after this many days (a nightly task).
+TASK_RESULTS_KEEP_DAYS = int(os.environ.get("TASK_RESULTS_KEEP_DAYS", 14))
 
 # --- Knowledge base, follow-ups and reports ---------------------------------------------
 # A published article not reviewed for this many days is flagged as stale.
