@@ -145,7 +145,12 @@ class MultipleFileField(forms.FileField):
 
 
 class MessageForm(forms.Form):
-    """A call note, an internal note or a reply to the customer, with attachments."""
+    """A call note, an internal note or a reply to the customer, with attachments.
+
+    Its fields carry a prefix: the dialog sits on the ticket's page, whose own form has a
+    "channel" too."""
+
+    prefix_name = "message"
 
     direction = forms.ChoiceField(label=_("Kind"), choices=MessageDirection.choices,
                                   widget=UnfoldAdminSelectWidget)

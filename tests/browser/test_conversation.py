@@ -27,7 +27,7 @@ def test_call_bell_reply_mail(page, login, live_server, clerk, engineer, smtp_se
     page.click("#log-call")
     dialog = page.locator("#message-dialog")
     expect(dialog).to_be_visible()
-    dialog.locator("textarea[name=body]").fill("客户再次来电：导出 Excel 时提示内存不足")
+    dialog.locator("textarea[name=message-body]").fill("客户再次来电：导出 Excel 时提示内存不足")
     with page.expect_response(lambda r: r.request.method == "POST"
                               and "/conversation/" in r.url):
         dialog.locator("#message-submit").click()
@@ -47,9 +47,9 @@ def test_call_bell_reply_mail(page, login, live_server, clerk, engineer, smtp_se
     shot.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 128)
     page.click("#reply-customer")
     expect(dialog).to_be_visible()
-    expect(dialog.locator("select[name=channel]")).to_have_value(wf.Channel.EMAIL)
-    dialog.locator("textarea[name=body]").fill("您好，请升级到 5.2.1 后重试，步骤见截图。")
-    dialog.locator("input[name=files]").set_input_files(str(shot))
+    expect(dialog.locator("select[name=message-channel]")).to_have_value(wf.Channel.EMAIL)
+    dialog.locator("textarea[name=message-body]").fill("您好，请升级到 5.2.1 后重试，步骤见截图。")
+    dialog.locator("input[name=message-files]").set_input_files(str(shot))
     with page.expect_response(lambda r: r.request.method == "POST"
                               and "/conversation/" in r.url):
         dialog.locator("#message-submit").click()

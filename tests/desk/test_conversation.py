@@ -27,7 +27,9 @@ def page(client, ticket):
 
 
 def post(client, ticket, **data):
-    return client.post(reverse("admin:backoffice_ticket_message", args=[ticket.pk]), data)
+    """What the conversation dialog posts (its fields are prefixed "message-")."""
+    return client.post(reverse("admin:backoffice_ticket_message", args=[ticket.pk]),
+                       {f"message-{k}": v for k, v in data.items()})
 
 
 @pytest.fixture

@@ -409,7 +409,7 @@ class TicketAdmin(TicketKnowledgeMixin, BackofficeAdmin):
             "canned": canned_replies(ticket.category),
             "mail_to": mail_to,
             "reply_channel": wf.Channel.EMAIL if mail_to else wf.Channel.PHONE,
-            "form": form or MessageForm(ticket=ticket,
+            "form": form or MessageForm(ticket=ticket, prefix=MessageForm.prefix_name,
                                         initial={"direction": wf.MessageDirection.FROM_CUSTOMER}),
             "action": reverse("admin:backoffice_ticket_message", args=[ticket.pk]),
         }
@@ -422,7 +422,8 @@ class TicketAdmin(TicketKnowledgeMixin, BackofficeAdmin):
         ticket = get_object_or_404(self.get_queryset(request), pk=object_id)
         if not self.has_view_permission(request, ticket):
             raise PermissionDenied
-        form = MessageForm(request.POST, request.FILES, ticket=ticket)
+        form = MessageForm(request.POST, request.FILES, ticket=ticket,
+                           prefix=MessageForm.prefix_name)
         if form.is_valid():
             data = form.cleaned_data
             try:
