@@ -18,7 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from backoffice.platform.budget import BudgetOverrun, BudgetWarning
-from backoffice.platform.notifications import event, needs, notify, permission_holders
+from backoffice.platform.notifications import (
+    event,
+    needs,
+    notify,
+    page_of,
+    permission_holders,
+)
 from backoffice.platform.workflow import apply_transition, side_effect
 from billing import selectors
 from billing.models import (
@@ -269,46 +275,39 @@ ADJUSTMENT_DECIDED = event("adjustment_decided",
                            gettext_lazy("My budget adjustment was approved or rejected"))
 
 
-def _page(obj) -> str:
-    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
-
-
 def _name(user) -> str:
     return (user.get_full_name() or user.get_username()) if user else ""
-
-
-def _deciders(permission, *owner_ids):
-    """Who holds ``permission``, less the document's own people (four eyes)."""
-    return [pk for pk in permission_holders(permission) if pk not in set(owner_ids)]
 
 
 @side_effect(ExpenseClaim, "submit")
 def tell_claim_approvers(claim):
     total = format_money(claim.compute_total())
-    notify(_deciders("billing.approve_expenseclaim", claim.claimant_id), CLAIM_TO_APPROVE.name,
+    notify(permission_holders("billing.approve_expenseclaim", excluding=(claim.claimant_id,)),
+           CLAIM_TO_APPROVE.name,
            lambda: _("Expense claim %(number)s of %(who)s to approve: %(title)s, %(total)s")
            % {"number": claim.number, "who": _name(claim.claimant), "title": claim.title,
               "total": total},
-           url=_page(claim), body=claim.notes, actor=claim.claimant)
+           url=page_of(claim), body=claim.notes, actor=claim.claimant)
 
 
 @side_effect(ExpenseClaim, "approve")
 def tell_claim_approved(claim, actor):
     notify([claim.claimant_id], CLAIM_DECIDED.name,
            lambda: _("Your expense claim %(number)s was approved") % {"number": claim.number},
-           url=_page(claim), actor=actor)
+           url=page_of(claim), actor=actor)
     total = format_money(claim.compute_total())
-    notify(_deciders("billing.pay_expenseclaim", claim.claimant_id), CLAIM_TO_PAY.name,
+    notify(permission_holders("billing.pay_expenseclaim", excluding=(claim.claimant_id,)),
+           CLAIM_TO_PAY.name,
            lambda: _("Expense claim %(number)s of %(who)s approved: %(total)s to pay")
            % {"number": claim.number, "who": _name(claim.claimant), "total": total},
-           url=_page(claim), actor=actor)
+           url=page_of(claim), actor=actor)
 
 
 @side_effect(ExpenseClaim, "reject")
 def tell_claim_rejected(claim, actor, reason):
     notify([claim.claimant_id], CLAIM_DECIDED.name,
            lambda: _("Your expense claim %(number)s was rejected") % {"number": claim.number},
-           url=_page(claim), body=reason or "", actor=actor)
+           url=page_of(claim), body=reason or "", actor=actor)
 
 
 @side_effect(ExpenseClaim, "pay")
@@ -316,40 +315,40 @@ def tell_claim_paid(claim, actor, payment_reference):
     notify([claim.claimant_id], CLAIM_DECIDED.name,
            lambda: _("Your expense claim %(number)s was paid (%(reference)s)")
            % {"number": claim.number, "reference": payment_reference},
-           url=_page(claim), actor=actor)
+           url=page_of(claim), actor=actor)
 
 
 @side_effect(Budget, "submit")
 def tell_budget_approvers(budget, actor):
-    notify(_deciders("billing.approve_budget", budget.prepared_by_id, actor.pk),
+    notify(permission_holders("billing.approve_budget", excluding=(budget.prepared_by_id, actor.pk)),
            BUDGET_TO_APPROVE.name,
            lambda: _("The %(year)s budget waits for your approval: %(title)s")
            % {"year": budget.year, "title": budget.title},
-           url=_page(budget), actor=actor)
+           url=page_of(budget), actor=actor)
 
 
 @side_effect(Budget, "approve")
 def tell_budget_approved(budget, actor):
     notify([budget.prepared_by_id, budget.submitted_by_id], BUDGET_DECIDED.name,
            lambda: _("The %(year)s budget was approved") % {"year": budget.year},
-           url=_page(budget), actor=actor)
+           url=page_of(budget), actor=actor)
 
 
 @side_effect(Budget, "return_for_revision")
 def tell_budget_returned(budget, reason):
     notify([budget.prepared_by_id, budget.submitted_by_id], BUDGET_DECIDED.name,
            lambda: _("The %(year)s budget was returned for revision") % {"year": budget.year},
-           url=_page(budget), body=reason or "")
+           url=page_of(budget), body=reason or "")
 
 
 @side_effect(BudgetAdjustment, "submit")
 def tell_adjustment_approvers(adjustment):
-    notify(_deciders("billing.approve_budgetadjustment", adjustment.requested_by_id),
+    notify(permission_holders("billing.approve_budgetadjustment", excluding=(adjustment.requested_by_id,)),
            ADJUSTMENT_TO_APPROVE.name,
            lambda: _("Budget adjustment %(number)s of %(who)s to approve: %(amount)s")
            % {"number": adjustment.number, "who": _name(adjustment.requested_by),
               "amount": format_money(adjustment.amount)},
-           url=_page(adjustment), body=adjustment.reason, actor=adjustment.requested_by)
+           url=page_of(adjustment), body=adjustment.reason, actor=adjustment.requested_by)
 
 
 @side_effect(BudgetAdjustment, "approve")
@@ -357,7 +356,7 @@ def tell_adjustment_approved(adjustment, actor):
     notify([adjustment.requested_by_id], ADJUSTMENT_DECIDED.name,
            lambda: _("Your budget adjustment %(number)s was approved")
            % {"number": adjustment.number},
-           url=_page(adjustment), actor=actor)
+           url=page_of(adjustment), actor=actor)
 
 
 @side_effect(BudgetAdjustment, "reject")
@@ -365,7 +364,7 @@ def tell_adjustment_rejected(adjustment, actor, reason):
     notify([adjustment.requested_by_id], ADJUSTMENT_DECIDED.name,
            lambda: _("Your budget adjustment %(number)s was rejected")
            % {"number": adjustment.number},
-           url=_page(adjustment), body=reason or "", actor=actor)
+           url=page_of(adjustment), body=reason or "", actor=actor)
 
 
 @needs

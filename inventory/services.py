@@ -23,7 +23,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from backoffice.platform.notifications import event, needs, notify, permission_holders
+from backoffice.platform.notifications import (
+    event,
+    needs,
+    notify,
+    page_of,
+    permission_holders,
+)
 from backoffice.platform.workflow import apply_transition, side_effect
 from inventory import workflows as wf
 from inventory.models import (
@@ -481,45 +487,36 @@ REQUISITION_ISSUED = event("requisition_issued",
                            gettext_lazy("Parts I asked for were issued"), mail_by_default=False)
 
 
-def _page(obj) -> str:
-    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
-
-
-def _deciders(permission, *owner_ids):
-    """Who holds ``permission``, less the document's own people (four eyes)."""
-    return [pk for pk in permission_holders(permission) if pk not in set(owner_ids)]
-
-
 @side_effect(ScrapRequest, "submit")
 def tell_scrap_approvers(scrap):
-    notify(_deciders("inventory.approve_scraprequest", scrap.requester_id),
+    notify(permission_holders("inventory.approve_scraprequest", excluding=(scrap.requester_id,)),
            SCRAP_TO_APPROVE.name,
            lambda: _("Scrap request %(number)s to approve: %(quantity)s × %(part)s")
            % {"number": scrap.number, "quantity": scrap.quantity, "part": scrap.part},
-           url=_page(scrap), body=scrap.description, actor=scrap.requester)
+           url=page_of(scrap), body=scrap.description, actor=scrap.requester)
 
 
 @side_effect(ScrapRequest, "approve")
 def tell_scrap_approved(scrap, actor):
     notify([scrap.requester_id], SCRAP_DECIDED.name,
            lambda: _("Your scrap request %(number)s was approved") % {"number": scrap.number},
-           url=_page(scrap), actor=actor)
+           url=page_of(scrap), actor=actor)
 
 
 @side_effect(ScrapRequest, "reject")
 def tell_scrap_rejected(scrap, actor):
     notify([scrap.requester_id], SCRAP_DECIDED.name,
            lambda: _("Your scrap request %(number)s was rejected") % {"number": scrap.number},
-           url=_page(scrap), actor=actor)
+           url=page_of(scrap), actor=actor)
 
 
 @side_effect(Stocktake, "submit")
 def tell_stocktake_approvers(stocktake, actor):
-    notify(_deciders("inventory.approve_stocktake", stocktake.started_by_id, actor.pk),
+    notify(permission_holders("inventory.approve_stocktake", excluding=(stocktake.started_by_id, actor.pk)),
            STOCKTAKE_TO_APPROVE.name,
            lambda: _("Stocktake %(number)s of %(warehouse)s to approve and post")
            % {"number": stocktake.number, "warehouse": stocktake.warehouse},
-           url=_page(stocktake), actor=actor)
+           url=page_of(stocktake), actor=actor)
 
 
 @side_effect(Stocktake, "approve")
@@ -527,7 +524,7 @@ def tell_stocktake_posted(stocktake, actor):
     notify([stocktake.started_by_id, stocktake.submitted_by_id], STOCKTAKE_DECIDED.name,
            lambda: _("Stocktake %(number)s was approved and posted")
            % {"number": stocktake.number},
-           url=_page(stocktake), actor=actor)
+           url=page_of(stocktake), actor=actor)
 
 
 @side_effect(Stocktake, "recount")
@@ -535,16 +532,16 @@ def tell_stocktake_recount(stocktake):
     notify([stocktake.started_by_id, stocktake.submitted_by_id], STOCKTAKE_DECIDED.name,
            lambda: _("Stocktake %(number)s was sent back for a recount")
            % {"number": stocktake.number},
-           url=_page(stocktake))
+           url=page_of(stocktake))
 
 
 @side_effect(PurchasePlan, "submit")
 def tell_plan_approvers(plan):
-    notify(_deciders("inventory.approve_purchaseplan", plan.created_by_id),
+    notify(permission_holders("inventory.approve_purchaseplan", excluding=(plan.created_by_id,)),
            PURCHASE_TO_APPROVE.name,
            lambda: _("Purchase plan %(number)s to approve: %(title)s")
            % {"number": plan.number, "title": plan.title},
-           url=_page(plan), body=plan.note)
+           url=page_of(plan), body=plan.note)
 
 
 @side_effect(PurchaseOrder, "submit")
@@ -556,8 +553,8 @@ def tell_order_approvers(order):
         return _("Purchase order %(number)s to approve: %(supplier)s") % {
             "number": order.number, "supplier": order.supplier}
 
-    notify(_deciders("inventory.approve_purchaseorder", order.created_by_id),
-           PURCHASE_TO_APPROVE.name, title, url=_page(order), body=order.note)
+    notify(permission_holders("inventory.approve_purchaseorder", excluding=(order.created_by_id,)),
+           PURCHASE_TO_APPROVE.name, title, url=page_of(order), body=order.note)
 
 
 @side_effect(PurchasePlan, "approve")
@@ -565,7 +562,7 @@ def tell_order_approvers(order):
 def tell_purchase_approved(document, actor):
     notify([document.created_by_id], PURCHASE_DECIDED.name,
            lambda: _("%(number)s was approved") % {"number": document.number},
-           url=_page(document), actor=actor)
+           url=page_of(document), actor=actor)
 
 
 @side_effect(PurchasePlan, "send_back")
@@ -573,7 +570,7 @@ def tell_purchase_approved(document, actor):
 def tell_purchase_sent_back(document):
     notify([document.created_by_id], PURCHASE_DECIDED.name,
            lambda: _("%(number)s was sent back for changes") % {"number": document.number},
-           url=_page(document))
+           url=page_of(document))
 
 
 @side_effect(Requisition, "submit")
@@ -584,7 +581,7 @@ def tell_keepers(requisition):
     notify(recipients, REQUISITION_TO_ISSUE.name,
            lambda: _("Requisition %(number)s for ticket %(ticket)s: parts to issue")
            % {"number": requisition.number, "ticket": requisition.ticket.number},
-           url=_page(requisition), body=requisition.purpose, actor=requisition.requester)
+           url=page_of(requisition), body=requisition.purpose, actor=requisition.requester)
 
 
 @side_effect(Requisition, "issue")
@@ -592,7 +589,7 @@ def tell_requester_issued(requisition, actor):
     notify([requisition.requester_id], REQUISITION_ISSUED.name,
            lambda: _("Parts of %(number)s were issued: sign for them when you have them")
            % {"number": requisition.number},
-           url=_page(requisition), actor=actor)
+           url=page_of(requisition), actor=actor)
 
 
 @needs

@@ -18,7 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from backoffice.platform.notifications import event, needs, notify, permission_holders
+from backoffice.platform.notifications import (
+    event,
+    needs,
+    notify,
+    page_of,
+    permission_holders,
+)
 from backoffice.platform.workflow import apply_transition, side_effect
 from training import selectors
 from training.models import (
@@ -242,25 +248,21 @@ APPRAISAL_DISPUTED = event("appraisal_disputed",
                            gettext_lazy("Someone objected to an appraisal I reviewed"))
 
 
-def _page(obj) -> str:
-    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
-
-
 @side_effect(TrainingPlan, "submit")
 def tell_plan_approvers(plan, actor):
-    owners = {plan.prepared_by_id, actor.pk}
-    notify([pk for pk in permission_holders("training.approve_trainingplan") if pk not in owners],
+    notify(permission_holders("training.approve_trainingplan",
+                              excluding=(plan.prepared_by_id, actor.pk)),
            TRAINING_PLAN_TO_APPROVE.name,
            lambda: _("Training plan %(number)s to approve: %(title)s")
            % {"number": plan.number, "title": plan.title},
-           url=_page(plan), body=plan.goals, actor=actor)
+           url=page_of(plan), body=plan.goals, actor=actor)
 
 
 @side_effect(TrainingPlan, "approve")
 def tell_plan_approved(plan, actor):
     notify([plan.prepared_by_id, plan.submitted_by_id], TRAINING_PLAN_DECIDED.name,
            lambda: _("Training plan %(number)s was approved") % {"number": plan.number},
-           url=_page(plan), actor=actor)
+           url=page_of(plan), actor=actor)
 
 
 @side_effect(TrainingPlan, "reject")
@@ -268,7 +270,7 @@ def tell_plan_rejected(plan):
     notify([plan.prepared_by_id, plan.submitted_by_id], TRAINING_PLAN_DECIDED.name,
            lambda: _("Training plan %(number)s was sent back for changes")
            % {"number": plan.number},
-           url=_page(plan))
+           url=page_of(plan))
 
 
 @side_effect(Appraisal, "review")
@@ -276,7 +278,7 @@ def tell_employee_reviewed(appraisal, actor):
     notify([appraisal.employee_id], APPRAISAL_TO_ACKNOWLEDGE.name,
            lambda: _("Your appraisal for %(period)s is reviewed: acknowledge it or object")
            % {"period": appraisal.period},
-           url=_page(appraisal), actor=actor)
+           url=page_of(appraisal), actor=actor)
 
 
 @side_effect(Appraisal, "dispute")
@@ -286,7 +288,7 @@ def tell_reviewer_disputed(appraisal):
            lambda: _("%(who)s objected to their appraisal for %(period)s")
            % {"who": employee.get_full_name() or employee.get_username(),
               "period": appraisal.period},
-           url=_page(appraisal), actor=employee)
+           url=page_of(appraisal), actor=employee)
 
 
 @needs

@@ -32,7 +32,13 @@ from backoffice.care.workflows import CallOutcome, FollowUpKind, FollowUpStatus,
 from backoffice.desk import workflows as wf
 from backoffice.desk.models import Ticket
 from backoffice.platform import workflow
-from backoffice.platform.notifications import event, needs, notify, permission_holders
+from backoffice.platform.notifications import (
+    event,
+    needs,
+    notify,
+    page_of,
+    permission_holders,
+)
 from backoffice.platform.workflow import apply_transition
 
 
@@ -187,10 +193,6 @@ VISIT_SKIPPED = event("visit_skipped", gettext_lazy("A maintenance visit of mine
 UNHAPPY_RATING = 2
 
 
-def _page(obj) -> str:
-    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
-
-
 @workflow.side_effect(FollowUp, "record")
 def tell_unhappy_customer(followup, outcome, rating=None, remarks="", actor=None):
     persists = outcome == CallOutcome.PROBLEM_PERSISTS
@@ -208,7 +210,7 @@ def tell_unhappy_customer(followup, outcome, rating=None, remarks="", actor=None
             return _("Follow-up %(number)s: the problem persists for %(customer)s") % values
         return _("Follow-up %(number)s: %(customer)s rated %(rating)s of 5") % values
 
-    notify(recipients, UNHAPPY_FOLLOWUP.name, title, url=_page(followup), body=remarks,
+    notify(recipients, UNHAPPY_FOLLOWUP.name, title, url=page_of(followup), body=remarks,
            actor=actor, key=f"followup:{followup.pk}:unhappy")
 
 
@@ -217,7 +219,7 @@ def tell_front_desk_of_update(notice, actor):
     notify(permission_holders("backoffice.handle_updaterecipient"), UPDATE_ANNOUNCED.name,
            lambda: _("Update %(number)s announced: tell the customers of %(product)s")
            % {"number": notice.number, "product": notice.product},
-           url=_page(notice), body=notice.title, actor=actor)
+           url=page_of(notice), body=notice.title, actor=actor)
 
 
 @workflow.side_effect(MaintenanceVisit, "skip")
@@ -225,7 +227,7 @@ def tell_engineer_visit_skipped(visit):
     notify([visit.engineer_id], VISIT_SKIPPED.name,
            lambda: _("Maintenance visit %(number)s due %(due)s was skipped")
            % {"number": visit.number, "due": visit.due_on},
-           url=_page(visit))
+           url=page_of(visit))
 
 
 @needs

@@ -12,7 +12,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,7 +25,7 @@ from backoffice.desk.models import (
 from backoffice.desk.workflows import Category, Channel, MessageDirection, TicketStatus
 from backoffice.platform import roles, workflow
 from backoffice.platform.files import content_type
-from backoffice.platform.notifications import event, notify, permission_holders
+from backoffice.platform.notifications import event, notify, page_of, permission_holders
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +38,6 @@ TICKET_MESSAGE = event("ticket_message",
                        gettext_lazy("Someone wrote on a ticket of mine"),
                        mail_by_default=False)
 VIP_TICKET = event("vip_ticket", gettext_lazy("A VIP customer of mine opened a ticket"))
-
-
-def ticket_url(ticket) -> str:
-    return reverse("admin:backoffice_ticket_change", args=[ticket.pk])
 
 
 # -- the conversation ---------------------------------------------------------------------
@@ -107,7 +102,7 @@ def post_message(ticket, *, direction, body, channel="", author=None, sender="",
         notify([ticket.assignee_id], TICKET_MESSAGE.name,
                lambda: _("%(who)s on %(number)s: %(subject)s")
                % {"who": who, "number": ticket.number, "subject": ticket.subject},
-               url=ticket_url(ticket), body=body[:500], actor=author)
+               url=page_of(ticket), body=body[:500], actor=author)
     return message
 
 
@@ -206,7 +201,7 @@ def route_new_ticket(ticket, *, actor=None):
            lambda: _("VIP %(customer)s: %(number)s %(subject)s")
            % {"customer": ticket.customer.name, "number": ticket.number,
               "subject": ticket.subject},
-           url=ticket_url(ticket), body=ticket.description[:500], actor=actor,
+           url=page_of(ticket), body=ticket.description[:500], actor=actor,
            key=f"ticket:{ticket.pk}:vip")
     return True
 
@@ -219,7 +214,7 @@ def tell_assignee(ticket, assignee, actor=None):
     notify([assignee], TICKET_ASSIGNED.name,
            lambda: _("%(number)s assigned to you: %(subject)s")
            % {"number": ticket.number, "subject": ticket.subject},
-           url=ticket_url(ticket), actor=actor)
+           url=page_of(ticket), actor=actor)
 
 
 @workflow.side_effect(Ticket, "escalate")
@@ -232,7 +227,7 @@ def tell_escalation(ticket, assignee=None, actor=None):
     notify(recipients, TICKET_ESCALATED.name,
            lambda: _("%(number)s escalated to level %(level)s: %(subject)s")
            % {"number": ticket.number, "level": level, "subject": ticket.subject},
-           url=ticket_url(ticket), actor=actor)
+           url=page_of(ticket), actor=actor)
 
 
 @workflow.side_effect(Ticket, "refer_complaint")
@@ -241,7 +236,7 @@ def tell_complaint(ticket, actor=None):
            lambda: _("Complaint %(number)s from %(customer)s: %(subject)s")
            % {"number": ticket.number, "customer": ticket.customer.name,
               "subject": ticket.subject},
-           url=ticket_url(ticket), actor=actor, key=f"ticket:{ticket.pk}:complaint")
+           url=page_of(ticket), actor=actor, key=f"ticket:{ticket.pk}:complaint")
 
 
 @workflow.side_effect(Ticket, "refer_requirement")
@@ -250,4 +245,4 @@ def tell_requirement(ticket, actor=None):
            lambda: _("New requirement %(number)s from %(customer)s: %(subject)s")
            % {"number": ticket.number, "customer": ticket.customer.name,
               "subject": ticket.subject},
-           url=ticket_url(ticket), actor=actor, key=f"ticket:{ticket.pk}:requirement")
+           url=page_of(ticket), actor=actor, key=f"ticket:{ticket.pk}:requirement")

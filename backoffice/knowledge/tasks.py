@@ -7,14 +7,13 @@ carries the last review, so a review re-arms it. An article without an active au
 to those who publish (the after-sales manager).
 """
 
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from backoffice.knowledge.models import Article, stale_after
-from backoffice.platform.notifications import event, notify, permission_holders
+from backoffice.platform.notifications import event, notify, page_of, permission_holders
 
 ARTICLE_STALE = event("article_stale", gettext_lazy("An article of mine needs a review"))
 
@@ -46,7 +45,7 @@ def notify_stale(now=None) -> int:
                     % values)
 
         if notify([owner] if owner else publishers, ARTICLE_STALE.name, title, body=body,
-                  url=reverse("admin:backoffice_article_change", args=[article.pk]),
+                  url=page_of(article),
                   key=f"article:{article.pk}:stale:{int(since.timestamp()) if since else 0}"):
             told += 1
     return told

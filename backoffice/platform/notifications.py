@@ -167,17 +167,26 @@ def _enqueue_mails(notification_ids):
     send_notification_mails.enqueue(notification_ids)
 
 
-def permission_holders(permission: str):
+def permission_holders(permission: str, *, excluding=()):
     """Ids of the active staff users holding ``permission`` ("app.codename") through a
     role group or directly: who may act on what starts waiting. Superusers are not
-    everybody's approvers, so holding every permission does not count here."""
+    everybody's approvers, so holding every permission does not count here. ``excluding``:
+    the document's own people (four eyes: nobody decides on their own request)."""
     app, codename = permission.split(".")
     q = (Q(groups__permissions__codename=codename,
            groups__permissions__content_type__app_label=app)
          | Q(user_permissions__codename=codename,
              user_permissions__content_type__app_label=app))
     return (get_user_model().objects.filter(q, is_active=True, is_staff=True)
+            .exclude(pk__in=[pk for pk in excluding if pk is not None])
             .values_list("pk", flat=True).distinct())
+
+
+def page_of(obj) -> str:
+    """The admin page of a record: where a notification about it leads."""
+    from django.urls import reverse
+
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
 
 
 # -- what needs me --------------------------------------------------------------------
