@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.urls import path
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -14,6 +14,7 @@ from unfold.forms import BaseDialogForm
 from backoffice.desk import mailbox
 from backoffice.desk.models import InboundMail
 from backoffice.desk.workflows import MailState
+from backoffice.platform import files
 from backoffice.platform.admin.base import BackofficeAdmin, admin_link, admin_url
 
 MAIL_COLOURS = {MailState.QUEUED: "warning", MailState.FILED: "success",
@@ -72,10 +73,7 @@ class InboundMailAdmin(BackofficeAdmin):
         if mail is None or not self.has_view_permission(request, mail) or \
                 not mail.raw.storage.exists(name):
             raise Http404
-        response = FileResponse(mail.raw.open("rb"), content_type="message/rfc822",
-                                as_attachment=True, filename=f"mail-{mail.pk}.eml")
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return files.serve(mail.raw, f"mail-{mail.pk}.eml", "message/rfc822")
 
     # -- fetching now ---------------------------------------------------------------------
     @action(description=_("Fetch mail now"), url_path="fetch", icon="sync",
