@@ -20,6 +20,7 @@ from backoffice.desk.models import (  # noqa: F401
     BusinessCalendar,
     CalendarDay,
     CannedReply,
+    ConfirmationRequest,
     Contact,
     Customer,
     InboundMail,

@@ -4,6 +4,8 @@ from django.http import HttpResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from backoffice.desk.views import ticket_confirmation
+
 
 def healthz(request):
     """Liveness probe for load balancers: answers without touching the database."""
@@ -14,5 +16,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url=f"/{settings.ADMIN_URL}", permanent=False)),
     path("healthz/", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # the customer's confirmation page: public, one-time signed links (desk.views)
+    path("confirm/<str:number>/<str:token>/", ticket_confirmation, name="ticket_confirmation"),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -21,7 +21,7 @@ from django.db.models.functions import ExtractMonth
 
 from backoffice.platform import budget as seam
 from billing.models import Budget, BudgetAdjustment, BudgetControl, BudgetLine, ExpenseLine
-from billing.money import ZERO, to_money
+from billing.money import ZERO, currency, to_money
 from billing.workflows import (
     AdjustmentKind,
     AdjustmentStatus,
@@ -234,3 +234,101 @@ def budget_vs_actual(year: int, granularity: str = "month") -> dict:
               for i in range(n)]
     return {"year": year, "budget": budget, "granularity": granularity,
             "rows": list(rows.values()), "totals": totals, "periods": n}
+
+
+# -- the printed expense claim (报销单) --------------------------------------------------------
+#: a claim goes on paper once approved: the approver's decision is part of the form
+CLAIM_PRINTABLE = (ClaimStatus.APPROVED, ClaimStatus.PAID)
+
+
+def claim_printable(claim) -> bool:
+    return claim.state in CLAIM_PRINTABLE
+
+
+def expense_claim_form(claim) -> dict:
+    """What the printed expense claim shows: the claimant, the lines (with the ticket and
+    customer each served), the total by category and in words, who submitted, approved
+    and paid when (from the journal, else the claim's own fields), the journal."""
+    from backoffice.platform import printing
+    from billing.models import ExpenseClaim
+
+    claim = (ExpenseClaim.objects.select_related("claimant", "approved_by", "paid_by")
+             .get(pk=claim.pk))
+    lines = list(claim.lines.select_related("ticket", "customer").order_by("date", "id"))
+    for line in lines:
+        line.amount_display = _grouped(line.amount)
+    total = to_money(sum((line.amount for line in lines), ZERO))
+    by_category: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for line in lines:
+        by_category[line.category] += line.amount
+    journal = printing.journal(claim)
+    submitted = printing.last_step(journal, "submit")
+    approved = printing.last_step(journal, "approve")
+    return {
+        "claim": claim,
+        "lines": lines,
+        "total": total,
+        "total_display": _grouped(total),
+        "total_in_words": amount_in_chinese(total),
+        "currency": currency(),
+        "by_category": [(str(LABELS[c]), _grouped(a)) for c, a in sorted(by_category.items())],
+        "submitted_at": submitted["at"] if submitted else claim.submitted_at,
+        "approver": approved["by"] if approved else printing.person(claim.approved_by),
+        "approved_at": approved["at"] if approved else claim.approved_at,
+        "approval_note": approved["note"] if approved else "",
+        "journal": journal,
+    }
+
+
+def _grouped(value) -> str:
+    """12,345.00: thousands grouped with commas, as on Chinese financial documents."""
+    return f"{to_money(value):,.2f}"
+
+
+_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_IN_GROUP = ("", "拾", "佰", "仟")
+_GROUPS = ("", "万", "亿", "万亿")
+
+
+def amount_in_chinese(value) -> str:
+    """An amount in Chinese capital numerals, as financial forms write it out
+    (553.00 → 伍佰伍拾叁元整, 1005.30 → 壹仟零伍元叁角, 100000.05 → 壹拾万元零伍分)."""
+    value = to_money(value)
+    if value < 0:
+        return "负" + amount_in_chinese(-value)
+    yuan, cents = divmod(int(value * 100), 100)
+    jiao, fen = divmod(cents, 10)
+    groups = []
+    while yuan:
+        yuan, group = divmod(yuan, 10000)
+        groups.append(group)
+    text, zero_pending = "", False
+    for index in range(len(groups) - 1, -1, -1):
+        group = groups[index]
+        if group == 0:
+            zero_pending = bool(text)
+            continue
+        part, zero = "", False
+        for position in range(3, -1, -1):
+            digit = group // 10 ** position % 10
+            if digit == 0:
+                zero = zero or bool(part or text)
+                continue
+            if zero:
+                part, zero = part + "零", False
+            part += _DIGITS[digit] + _IN_GROUP[position]
+        if zero_pending and not part.startswith("零"):
+            part = "零" + part
+        text, zero_pending = text + part + _GROUPS[index], False
+    if not text and not cents:
+        return "零元整"
+    words = text + "元" if text else ""
+    if not cents:
+        return words + "整"
+    if jiao:
+        words += _DIGITS[jiao] + "角"
+    elif text:
+        words += "零"
+    if fen:
+        words += _DIGITS[fen] + "分"
+    return words

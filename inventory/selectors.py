@@ -142,3 +142,59 @@ def purchase_spending(year: int):
         committed = (Decimal(ordered.get(month) or 0)
                      - Decimal(delivered.get(month) or 0)).quantize(ZERO)
         yield Spend(category="parts", month=month, actual=spent, committed=committed)
+
+
+# -- printouts -------------------------------------------------------------------------------
+def requisition_slip(requisition) -> dict:
+    """What the printed requisition slip (领用单) shows: the requisition with its ticket,
+    customer and people; each line with what the ledger issued and took back; the journal
+    (a fixed number of queries, whatever the number of lines)."""
+    from backoffice.platform import printing
+    from inventory.models import Requisition
+
+    requisition = (Requisition.objects
+                   .select_related("ticket__customer", "ticket__contact", "requester",
+                                   "warehouse", "issued_by")
+                   .get(pk=requisition.pk))
+    taken = requisition.taken_by_line()
+    lines = []
+    for line in requisition.lines.select_related("part").order_by("id"):
+        moved = taken.get(line.pk, {"issued": 0, "returned": 0})
+        lines.append({"part": line.part, "quantity": line.quantity, "issued": moved["issued"],
+                      "returned": moved["returned"],
+                      "used": moved["issued"] - moved["returned"], "note": line.note})
+    return {
+        "requisition": requisition,
+        "lines": lines,
+        "total_quantity": sum(line["quantity"] for line in lines),
+        "total_issued": sum(line["issued"] for line in lines),
+        "total_returned": sum(line["returned"] for line in lines),
+        "journal": printing.journal(requisition),
+    }
+
+
+def scrap_request_form(scrap_request) -> dict:
+    """What the printed scrap request (报废申请单) shows: the part, how many, why, the
+    value at standard cost, who filed and who decided when, the journal."""
+    from backoffice.platform import printing
+    from inventory.models import ScrapRequest
+
+    scrap = (ScrapRequest.objects
+             .select_related("part", "warehouse", "scrap_warehouse", "ticket__customer",
+                             "requester", "approved_by")
+             .get(pk=scrap_request.pk))
+    journal = printing.journal(scrap)
+    submitted = printing.last_step(journal, "submit")
+    decision = None
+    if scrap.approved_at is not None:  # approved or rejected (and maybe disposed since)
+        step = printing.last_step(journal, "approve", "reject")
+        decision = {"action": step["action"] if step else scrap.get_state_display(),
+                    "by": printing.person(scrap.approved_by), "at": scrap.approved_at,
+                    "note": step["note"] if step else ""}
+    return {
+        "scrap": scrap,
+        "value": (scrap.part.unit_cost * scrap.quantity).quantize(ZERO),
+        "submitted_at": submitted["at"] if submitted else None,
+        "decision": decision,
+        "journal": journal,
+    }

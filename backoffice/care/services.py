@@ -149,16 +149,17 @@ def followups_generate(*, now=None, lookback_days: int | None = None) -> list[Fo
 
 
 @transaction.atomic
-def ticket_close(*, ticket: Ticket, actor, note: str = "", **kwargs):
-    """Close and archive the ticket and book its follow-up call, in one transaction."""
-    apply_transition(ticket, "close", actor=actor, note=note, **kwargs)
+def ticket_close(*, ticket: Ticket, actor, note: str = "", step: str = "close", **kwargs):
+    """Close and archive the ticket ("close", or "close_anyway" after a contradicting
+    confirmation) and book its follow-up call, in one transaction."""
+    apply_transition(ticket, step, actor=actor, note=note, **kwargs)
     return followup_for_ticket(ticket)
 
 
 def ticket_close_step(ticket: Ticket, name: str, *, actor, note: str = "", **kwargs):
-    """The admin's Close button (``BackofficeAdmin.transition_services``)."""
-    assert name == "close"
-    return ticket_close(ticket=ticket, actor=actor, note=note, **kwargs)
+    """The admin's Close buttons (``BackofficeAdmin.transition_services``)."""
+    assert name in {"close", "close_anyway"}
+    return ticket_close(ticket=ticket, actor=actor, note=note, step=name, **kwargs)
 
 
 # -- update notices --------------------------------------------------------------------

@@ -146,6 +146,16 @@ def _walk(ticket, users, rng, template, target):
             go("evaluate_requirement", business, decision=rng.choice(["change", "custom"]),
                chargeable=rng.random() < 0.5, planned_for=timezone.localdate() + dt.timedelta(days=60),
                effort_days=rng.choice([2, 5, 10]), approach="纳入版本计划", assignee=engineer)
+        elif ticket.category in wf.FIRST_CONTACT_CATEGORIES and target in {"resolved", "closed"} \
+                and rng.random() < 0.3:
+            # seed 003: the clerk answers a usage question on the call itself
+            go("resolve_on_first_contact", clerk, answer=template["solution"])
+            if target == "closed":
+                go("confirm", manager, confirmed_by=ticket.contact.name if ticket.contact
+                   else "客户", satisfaction=rng.choice([5, 4]), feedback="电话里就解决了",
+                   source=wf.RatingSource.PHONE)
+                go("close", clerk)
+            return
         else:
             go("assign", clerk, assignee=engineer, support_level=1)
             if target == "assigned":
@@ -172,9 +182,10 @@ def _walk(ticket, users, rng, template, target):
         go("resolve", engineer)
     if target == "resolved":
         return
+    # taken on the phone by the clerk (the customer's own links come later: _by_the_customer)
     go("confirm", clerk, confirmed_by=ticket.contact.name if ticket.contact else "客户",
-       satisfaction=rng.choices([5, 4, 3, 2], weights=[50, 30, 15, 5])[0],
-       feedback="问题已解决，感谢")
+       satisfaction=rng.choices([5, 4, 3], weights=[55, 30, 15])[0],
+       feedback="问题已解决，感谢", source=wf.RatingSource.PHONE)
     if target == "confirmed":
         return
     go("close", clerk)
@@ -262,11 +273,13 @@ def load(users, stdout=None, ticket_count=300):
     _ = products
     _realistic_timeline(rng, stdout)
     _threads(users, rng, stdout)
+    _by_the_customer(users, rng, stdout)
 
 
 #: which moment of the timeline each workflow step happened at
 STEP_MOMENTS = {"start": "first_response_at", "wait_for_customer": "first_response_at",
                 "resolve": "resolved_at", "resolve_complaint": "resolved_at",
+                "resolve_on_first_contact": "resolved_at",
                 "confirm": "confirmed_at", "close": "closed_at"}
 
 
@@ -336,3 +349,84 @@ def _threads(users, rng, stdout):
     TicketMessage.objects.bulk_create(rows, batch_size=1000)
     _journal_on_the_timeline()
     say(stdout, f"  {len(rows)} messages in the tickets' conversations")
+
+
+def demo_signature(name: str, seed: int) -> str:
+    """A hand-drawn-looking signature (a PNG data URL, as the customer's pad makes it)."""
+    import base64
+    import io
+    import math
+
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    image = Image.new("RGB", (560, 180), "white")
+    draw = ImageDraw.Draw(image)
+    x, points = 30.0, []
+    for _stroke in range(len(name) + 2):
+        amplitude, width = rng.uniform(25, 55), rng.uniform(70, 120)
+        for step in range(24):
+            t = step / 23
+            points.append((x + t * width, 80 + amplitude * math.sin(t * math.pi * rng.uniform(1, 3))
+                           + rng.uniform(-4, 4)))
+        x += width * 0.8
+    draw.line(points, fill=(20, 30, 90), width=5, joint="curve")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+#: (answer, rating, comment) of the customers who answer their link in the demo
+CUSTOMER_ANSWERS = [
+    ("solved", 5, "问题已解决，工程师很专业"),
+    ("solved", 5, ""),
+    ("solved", 4, "处理及时，谢谢"),
+    ("solved", 5, "远程处理很快"),
+    ("solved", 2, "问题根本没有解决，还是报错"),  # the contradiction staff must decide on
+    ("not_solved", None, "升级后还是报同样的错误，请再看一下"),
+]
+
+
+def _by_the_customer(users, rng, stdout):
+    """Customers confirming by their own link, with signatures: some resolved tickets
+    get a link and an answer (solved and closed, one contradicting itself, one not
+    solved), one keeps a link waiting. Through the real services; times moved onto the
+    tickets' timeline afterwards."""
+    from backoffice.desk import services
+    from backoffice.desk.models import ConfirmationRequest, TicketEvent
+
+    resolved = list(Ticket.objects.filter(state=wf.TicketStatus.RESOLVED)
+                    .exclude(category=wf.Category.COMPLAINT)
+                    .select_related("contact", "customer").order_by("-resolved_at"))
+    waiting, answering = resolved[:1], resolved[1:1 + len(CUSTOMER_ANSWERS)]
+    clerk = users["clerk"]
+    now = timezone.now()
+    for ticket in waiting:
+        services.request_confirmation(ticket, actor=clerk, send_mail=False)
+    for n, (ticket, (outcome, rating, comment)) in enumerate(zip(answering, CUSTOMER_ANSWERS,
+                                                                 strict=False)):
+        request = services.request_confirmation(ticket, actor=clerk, send_mail=False)
+        signer = ticket.contact.name if ticket.contact else "客户"
+        services.answer_confirmation(
+            request, outcome=outcome, rating=rating, comment=comment, signer_name=signer,
+            signature=demo_signature(signer, n) if outcome == "solved" else "",
+            ip_address=f"203.0.113.{10 + n}",
+            user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) "
+                       "AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.50")
+        # on the timeline: sent an hour after the resolution, answered some hours later
+        sent = min(ticket.resolved_at + dt.timedelta(hours=1), now)
+        answered = min(sent + dt.timedelta(hours=rng.uniform(1, 20)), now)
+        ConfirmationRequest.objects.filter(pk=request.pk).update(
+            created_at=sent, answered_at=answered, expires_at=sent + dt.timedelta(
+                hours=settings.CONFIRMATION_LINK_HOURS))
+        fresh = Ticket.objects.get(pk=ticket.pk)
+        moments = {"confirmed_at": answered if fresh.confirmed_at else None,
+                   "closed_at": answered if fresh.closed_at else None}
+        Ticket.objects.filter(pk=ticket.pk).update(**{k: v for k, v in moments.items() if v})
+        TicketEvent.objects.filter(ticket=ticket, created_at__gte=now).update(created_at=answered)
+        TicketMessage.objects.filter(ticket=ticket, sent_at__gte=now - dt.timedelta(minutes=5),
+                                     direction=wf.MessageDirection.INTERNAL).update(sent_at=sent)
+        TicketMessage.objects.filter(ticket=ticket, channel=wf.Channel.WEB).update(
+            sent_at=answered)
+    say(stdout, f"  {len(answering)} customers answered their confirmation link, "
+                f"{len(waiting)} link waiting")

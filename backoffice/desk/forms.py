@@ -2,6 +2,8 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from signature_pad.fields import SignaturePadWidget, validate_png_data_url
+from unfold.forms import BaseDialogForm
 from unfold.widgets import (
     UnfoldAdminDecimalFieldWidget,
     UnfoldAdminSelectWidget,
@@ -13,7 +15,13 @@ from unfold.widgets import (
 )
 
 from backoffice.desk.selectors import engineers
-from backoffice.desk.workflows import Channel, MessageDirection, RequirementDecision, SupportLevel
+from backoffice.desk.workflows import (
+    Channel,
+    ConfirmationOutcome,
+    MessageDirection,
+    RequirementDecision,
+    SupportLevel,
+)
 from backoffice.platform.forms import TransitionForm
 
 #: how a message reached or left the customer (a web form is a ticket's channel, not a message's)
@@ -86,19 +94,50 @@ class RequirementForm(TransitionForm):
         self.fields["assignee"].queryset = engineers()
 
 
+#: the five ratings, best first (no default: the customer gives one, nobody presets it)
+RATINGS = [(5, _("5 - very satisfied")), (4, _("4 - satisfied")), (3, _("3 - neutral")),
+           (2, _("2 - dissatisfied")), (1, _("1 - very dissatisfied"))]
+
+
 class ConfirmForm(TransitionForm):
+    """The customer's confirmation taken on the phone: staff enter what the customer said."""
+
     confirmed_by = forms.CharField(label=_("Confirmed by (customer's name)"), max_length=100,
                                    widget=UnfoldAdminTextInputWidget)
     satisfaction = forms.TypedChoiceField(
         label=_("Satisfaction"), coerce=int, widget=UnfoldAdminSelectWidget,
-        choices=[(5, _("5 - very satisfied")), (4, _("4 - satisfied")), (3, _("3 - neutral")),
-                 (2, _("2 - dissatisfied")), (1, _("1 - very dissatisfied"))])
+        choices=[("", _("— ask the customer —")), *RATINGS],
+        error_messages={"required": _("Ask the customer for a rating from 1 to 5.")})
     feedback = forms.CharField(label=_("Customer feedback"), required=False,
                                widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.order_fields(["confirmed_by", "satisfaction", "feedback", "note"])
+
+    def transition_kwargs(self):
+        return {**super().transition_kwargs(), "source": "phone"}
+
+
+class FirstContactForm(TransitionForm):
+    answer = forms.CharField(label=_("Answer given to the customer"), max_length=20000,
+                             widget=UnfoldAdminTextareaWidget(attrs={"rows": 5}),
+                             help_text=_("Becomes the solution of the service record."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_fields(["answer", "note"])
+
+
+class ConfirmationLinkForm(BaseDialogForm):
+    """Sends the customer a confirmation link (by e-mail, and as text to paste into
+    WeChat, QQ or a text message)."""
+
+    send_mail = forms.BooleanField(label=_("Send it by e-mail"), required=False, initial=True,
+                                   widget=UnfoldBooleanSwitchWidget)
+    mail_to = forms.EmailField(label=_("E-mail address"), required=False,
+                               widget=UnfoldAdminTextInputWidget,
+                               help_text=_("Empty: the ticket's contact."))
 
 
 class FileMailForm(TransitionForm):
@@ -185,4 +224,33 @@ class MessageForm(forms.Form):
         direction, channel = data.get("direction"), data.get("channel")
         if direction and direction != MessageDirection.INTERNAL and not channel:
             self.add_error("channel", _("Say how the customer was reached."))
+        return data
+
+
+class CustomerConfirmationForm(forms.Form):
+    """The customer's page: solved or not, a rating (no default), a comment, the signer's
+    name and a drawn signature (django-signature-pad's widget and PNG checks)."""
+
+    outcome = forms.ChoiceField(label=_("Is the problem solved?"),
+                                choices=ConfirmationOutcome.choices, widget=forms.RadioSelect)
+    rating = forms.TypedChoiceField(label=_("How satisfied are you with our service?"),
+                                    choices=RATINGS, coerce=int, empty_value=None,
+                                    required=False, widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    signer_name = forms.CharField(label=_("Your name"), max_length=100)
+    signature = forms.CharField(label=_("Your signature"), required=False,
+                                validators=[validate_png_data_url],
+                                widget=SignaturePadWidget(backgroundColor="rgb(255,255,255)"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == ConfirmationOutcome.SOLVED:
+            if data.get("rating") is None:
+                self.add_error("rating", _("Please choose a rating from 1 to 5."))
+            if not data.get("signature"):
+                self.add_error("signature", _("Please sign in the box."))
+        elif data.get("outcome") == ConfirmationOutcome.NOT_SOLVED \
+                and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Please tell us what still goes wrong."))
         return data

@@ -105,6 +105,9 @@ def generate(tickets=100_000, customers=None, years=4, batch=5_000, seed=1, stdo
                 solution="已修复" if finished else "",
                 satisfaction=rng.choices([5, 4, 3, 2, 1], [45, 30, 15, 7, 3])[0]
                 if state in {S.CONFIRMED, S.CLOSED} else None,
+                satisfaction_source=rng.choice(["link", "phone"])
+                if state in {S.CONFIRMED, S.CLOSED} else "",
+                resolved_by=engineer if resolved else None,
                 confirmed_by="客户" if state in {S.CONFIRMED, S.CLOSED} else "",
                 confirmed_at=resolved if state in {S.CONFIRMED, S.CLOSED} else None,
                 created_at=when)

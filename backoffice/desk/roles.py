@@ -108,11 +108,14 @@ TRANSITIONS = {
         "resolve_complaint": {"manager": ANY},
         "reopen_complaint": FRONT_DESK,
         "resolve": ENGINEER_AT_WORK,
-        # four eyes: the customer's rating feeds the assignee's KPI, so whoever enters it
-        # is never the assignee, whatever their role
+        "resolve_on_first_contact": {"clerk": ANY, "manager": ANY},
+        # four eyes: the customer's rating feeds the KPI of whoever has or resolved the
+        # ticket, so whoever enters it is never them, whatever their role
         "confirm": {"clerk": OTHERS, "engineer": OTHERS, "manager": OTHERS},
         "reopen": FRONT_DESK,
+        "reopen_to_desk": FRONT_DESK,
         "close": FRONT_DESK,
+        "close_anyway": FRONT_DESK,
         "cancel": {"clerk": ANY, "manager": ANY},
     },
 }
@@ -130,6 +133,20 @@ RULES = [
     "number in its subject. A closed or cancelled ticket takes internal notes only.",
     "**Support mailbox**: clerks and the after-sales manager file mails of unknown senders "
     "for a customer, or discard them; engineers read the mailbox.",
+    "**Customer's confirmation**: whoever may record a confirmation, and the ticket's "
+    "engineer, send the customer a one-time link (by e-mail, or as text for WeChat, QQ or "
+    "SMS) once the ticket is resolved. The customer answers on a public page without a "
+    "login (journaled as *system*, with the signer's name, IP and browser): *solved* with a "
+    "rating and a signature confirms and closes the ticket; *not solved* reopens it to its "
+    "engineer. A rating of 1-2 or a comment saying the problem persists leaves the ticket "
+    "confirmed with a warning until the front desk reopens it or closes it anyway with a "
+    "reason. Staff signed in are never offered the customer's form.",
+    "**Ratings**: a confirmation taken by phone is entered by a clerk or manager who neither "
+    "has the ticket nor resolved it; a follow-up survey keeps its own rating and never "
+    "changes the confirmation's.",
+    "**First-call answers**: a clerk (or the after-sales manager) answers a consultation or "
+    "an operation question on the first contact with a written answer, without an engineer; "
+    "it counts for the clerk, not in the engineers' figures.",
     "**VIP line**: a new ticket of a VIP customer, or any ticket on the VIP line, is "
     "assigned to the customer's service consultant at once (journaled as the person who "
     "recorded it, or as *system* for a mail), and the consultant is notified.",

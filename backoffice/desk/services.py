@@ -1,28 +1,42 @@
 """What the service desk does across records: the conversation on a ticket (messages,
-attachments, replies by mail), opening tickets (the VIP rule), and whom it tells.
+attachments, replies by mail), opening tickets (the VIP rule), the customer's own
+confirmation (links, answers), and whom it tells.
 
 Every desk event a user can be notified of is declared here; the transitions' side
 effects that notify are registered here too (``workflow.side_effect``).
 """
 
+import datetime as dt
 import logging
 from email.utils import make_msgid
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tasks import task
 
+from backoffice.desk import workflows as wf
 from backoffice.desk.models import (
+    ConfirmationRequest,
     Ticket,
     TicketAttachment,
     TicketMessage,
 )
-from backoffice.desk.workflows import Category, Channel, MessageDirection, TicketStatus
+from backoffice.desk.workflows import (
+    Category,
+    Channel,
+    ConfirmationOutcome,
+    MessageDirection,
+    RatingSource,
+    TicketStatus,
+)
 from backoffice.platform import roles, workflow
 from backoffice.platform.files import content_type
 from backoffice.platform.notifications import event, notify, page_of, permission_holders
@@ -38,6 +52,11 @@ TICKET_MESSAGE = event("ticket_message",
                        gettext_lazy("Someone wrote on a ticket of mine"),
                        mail_by_default=False)
 VIP_TICKET = event("vip_ticket", gettext_lazy("A VIP customer of mine opened a ticket"))
+NOT_SOLVED = event("ticket_not_solved",
+                   gettext_lazy("A customer says a ticket of mine is not solved"))
+CONFIRMATION_DOUBTED = event(
+    "confirmation_doubted",
+    gettext_lazy("A customer's confirmation contradicts itself (low rating, \"still broken\")"))
 
 
 # -- the conversation ---------------------------------------------------------------------
@@ -246,3 +265,165 @@ def tell_requirement(ticket, actor=None):
            % {"number": ticket.number, "customer": ticket.customer.name,
               "subject": ticket.subject},
            url=page_of(ticket), actor=actor, key=f"ticket:{ticket.pk}:requirement")
+
+
+# -- the customer's confirmation --------------------------------------------------------------
+CONFIRMATION_SALT = "backoffice.desk.confirmation"
+
+
+def may_request_confirmation(ticket, user) -> bool:
+    return ticket.state == TicketStatus.RESOLVED and wf.can_request_confirmation(ticket, user)
+
+
+def confirmation_token(request: ConfirmationRequest) -> str:
+    """Signed with the site's key: the link cannot be guessed or altered; the nonce makes
+    each link a new one, and the record makes it work once."""
+    return signing.Signer(salt=CONFIRMATION_SALT).sign(
+        f"{request.pk}.{request.ticket_id}.{request.nonce}")
+
+
+def confirmation_url(request: ConfirmationRequest) -> str:
+    path = reverse("ticket_confirmation", args=[request.ticket.number, confirmation_token(request)])
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def confirmation_text(request: ConfirmationRequest) -> str:
+    """The short text a clerk pastes into WeChat, QQ or a text message (in the site's
+    language, the customers' own)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("%(customer)s, your service ticket %(number)s is resolved. Please confirm "
+                 "the solution and rate our service (valid until %(until)s): %(url)s") % {
+            "customer": request.ticket.customer.name, "number": request.ticket.number,
+            "until": timezone.localtime(request.expires_at).strftime("%Y-%m-%d %H:%M"),
+            "url": confirmation_url(request)}
+
+
+@transaction.atomic
+def request_confirmation(ticket, *, actor=None, send_mail=True, mail_to="") -> ConfirmationRequest:
+    """A new confirmation link for a resolved ticket (any earlier one stops working),
+    mailed to the contact on the ticket's thread and offered as text to paste."""
+    if actor is not None and not wf.can_request_confirmation(ticket, actor):
+        raise PermissionDenied(_("You may not ask this customer for a confirmation."))
+    ticket = Ticket.objects.select_for_update().select_related("customer", "contact").get(
+        pk=ticket.pk)
+    if ticket.state != TicketStatus.RESOLVED:
+        raise ValidationError(_("Only a resolved ticket is sent for the customer's "
+                                "confirmation."))
+    address = (mail_to or customer_address(ticket)) if send_mail else ""
+    if send_mail and not address:
+        raise ValidationError(_("The ticket's contact has no e-mail address: give one, or "
+                                "send the text by WeChat, QQ or a text message."))
+    now = timezone.now()
+    ticket.confirmation_requests.usable(now).update(withdrawn_at=now)
+    request = ConfirmationRequest.objects.create(
+        ticket=ticket, created_by=actor, created_at=now, mailed_to=address,
+        expires_at=now + dt.timedelta(hours=settings.CONFIRMATION_LINK_HOURS))
+    if address:
+        with translation.override(settings.LANGUAGE_CODE):
+            body = render_to_string("backoffice/confirmation_mail.txt", {
+                "ticket": ticket, "request": request, "url": confirmation_url(request)})
+        post_message(ticket, direction=MessageDirection.TO_CUSTOMER, channel=Channel.EMAIL,
+                     body=body, author=actor, mail_to=address, check_author=False)
+    else:
+        post_message(ticket, direction=MessageDirection.INTERNAL, author=actor,
+                     check_author=False,
+                     body=_("Confirmation link for the customer (valid until %(until)s), "
+                            "to send by WeChat, QQ or text message.") % {
+                         "until": timezone.localtime(request.expires_at).strftime(
+                             "%Y-%m-%d %H:%M")})
+    return request
+
+
+def open_confirmation(number: str, token: str) -> ConfirmationRequest | None:
+    """The request a link names, if it still works; None for a forged, altered, used,
+    withdrawn or expired link, or a ticket no longer waiting (the page says only that)."""
+    try:
+        value = signing.Signer(salt=CONFIRMATION_SALT).unsign(token)
+        pk, ticket_id, nonce = value.split(".", 2)
+    except (signing.BadSignature, ValueError):
+        return None
+    request = (ConfirmationRequest.objects.usable()
+               .select_related("ticket__customer", "ticket__product", "ticket__product_version",
+                               "ticket__assignee")
+               .filter(pk=pk, ticket_id=ticket_id, nonce=nonce, ticket__number=number).first())
+    if request is None or request.ticket.state != TicketStatus.RESOLVED:
+        return None
+    return request
+
+
+@transaction.atomic
+def answer_confirmation(request: ConfirmationRequest, *, outcome, rating=None, comment="",
+                        signer_name="", signature="", ip_address=None, user_agent="") -> Ticket:
+    """The customer's answer from their link. "Not solved" reopens the ticket to its
+    engineer with the comment; "solved" confirms it with the rating and signature, and
+    closes it unless the answer contradicts itself (then staff decide)."""
+    request = ConfirmationRequest.objects.select_for_update().get(pk=request.pk)
+    ticket = Ticket.objects.select_for_update().get(pk=request.ticket_id)
+    if not request.is_usable() or ticket.state != TicketStatus.RESOLVED:
+        raise ValidationError(_("This link is no longer valid."))
+    if outcome not in ConfirmationOutcome.values:
+        raise ValidationError(_("Say whether the problem is solved."))
+    if outcome == ConfirmationOutcome.SOLVED and (rating is None or not 1 <= int(rating) <= 5):
+        raise ValidationError(_("Rate our service from 1 to 5."))
+    request.outcome, request.rating, request.comment = outcome, rating, comment
+    request.signer_name, request.signature = signer_name, signature
+    request.ip_address, request.user_agent = ip_address, (user_agent or "")[:300]
+    request.answered_at = timezone.now()
+    request.save()
+    system = roles.system_user()
+    with translation.override(settings.LANGUAGE_CODE):
+        said = (_("Solved, rated %(rating)s of 5") % {"rating": rating}
+                if outcome == ConfirmationOutcome.SOLVED else _("Not solved"))
+        body = "\n".join(p for p in [said, comment] if p)
+        post_message(ticket, direction=MessageDirection.FROM_CUSTOMER, channel=Channel.WEB,
+                     sender=signer_name, body=body, check_author=False,
+                     sent_at=request.answered_at)
+        note = _("By the customer's link, signed by %(signer)s") % {"signer": signer_name}
+        if comment:
+            note = f"{note}: {comment}"
+        if outcome == ConfirmationOutcome.NOT_SOLVED:
+            reopen = ("reopen_complaint" if ticket.category == Category.COMPLAINT
+                      else "reopen_to_desk" if wf.resolved_on_first_contact(ticket)
+                      else "reopen")
+            workflow.apply_transition(ticket, reopen, actor=system, note=note)
+            recipients = [ticket.assignee_id] if ticket.assignee_id else \
+                list(permission_holders("backoffice.assign_ticket"))
+            notify(recipients, NOT_SOLVED.name,
+                   lambda: _("%(number)s is not solved, says %(customer)s: %(subject)s")
+                   % {"number": ticket.number, "customer": ticket.customer.name,
+                      "subject": ticket.subject},
+                   url=page_of(ticket), body=comment[:500], actor=system)
+            return ticket
+        workflow.apply_transition(ticket, "confirm", actor=system, note=note,
+                                  confirmed_by=signer_name, satisfaction=int(rating),
+                                  feedback=comment, source=RatingSource.CUSTOMER_LINK)
+        if ticket.confirmation_doubt:
+            # the clerk who took the ticket (else the front desk) decides; its engineer hears
+            deciders = ([ticket.recorded_by_id] if ticket.recorded_by_id
+                        else list(permission_holders("backoffice.close_ticket")))
+            notify([*deciders, *([ticket.assignee_id] if ticket.assignee_id else [])],
+                   CONFIRMATION_DOUBTED.name,
+                   lambda: _("%(number)s: the customer says solved, but %(doubt)s")
+                   % {"number": ticket.number, "doubt": ticket.confirmation_doubt},
+                   url=page_of(ticket), body=comment[:500], actor=system)
+        else:
+            workflow.apply_transition(ticket, "close", actor=system,
+                                      note=_("Confirmed by the customer"))
+    return ticket
+
+
+@workflow.side_effect(Ticket, "resolve")
+@workflow.side_effect(Ticket, "resolve_complaint")
+@workflow.side_effect(Ticket, "resolve_on_first_contact")
+def ask_for_confirmation(ticket, actor=None):
+    """With CONFIRMATION_REQUEST_ON_RESOLVE, resolving mails the contact the link at once
+    (after the commit; without an address the clerk sends the text)."""
+    if not settings.CONFIRMATION_REQUEST_ON_RESOLVE:
+        return
+
+    def send():
+        fresh = Ticket.objects.select_related("contact").get(pk=ticket.pk)
+        if fresh.state == TicketStatus.RESOLVED and customer_address(fresh):
+            request_confirmation(fresh, actor=None)
+
+    transaction.on_commit(send)

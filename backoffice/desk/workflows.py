@@ -62,6 +62,44 @@ class SLAAlert(models.TextChoices):
     BREACHED = "breached", _("breached")
 
 
+class RatingSource(models.TextChoices):
+    """Where a satisfaction rating came from: the appraisal says which it counts."""
+
+    CUSTOMER_LINK = "link", _("Customer, by confirmation link")
+    PHONE = "phone", _("Phone call, recorded by staff")
+    FOLLOW_UP = "follow_up", _("Follow-up survey")
+
+
+class ConfirmationOutcome(models.TextChoices):
+    SOLVED = "solved", _("Solved")
+    NOT_SOLVED = "not_solved", _("Not solved")
+
+
+#: words of a comment saying the problem is still there (lower case; both languages)
+PERSISTS_PHRASES = ("没有解决", "没解决", "未解决", "还是报错", "仍然", "依然", "还是不行",
+                    "还是有问题", "not fixed", "not solved", "not resolved", "still ",
+                    "doesn't work", "does not work")
+#: a rating this low contradicts "solved"
+DOUBTFUL_RATING = 2
+
+
+def confirmation_doubt(rating, comment) -> str:
+    """Why a "solved" confirmation contradicts itself (empty when it does not): a rating of
+    1-2, or a comment saying the problem persists. Staff then reopen or close anyway."""
+    reasons = []
+    if rating is not None and int(rating) <= DOUBTFUL_RATING:
+        reasons.append(str(_("rated %(rating)s of 5") % {"rating": rating}))
+    text = f" {(comment or '').lower()} "
+    found = [p.strip() for p in PERSISTS_PHRASES if p in text]
+    if found:
+        reasons.append(str(_("the comment says “%(words)s”") % {"words": "”, “".join(found)}))
+    return "; ".join(reasons)
+
+
+#: categories a clerk may answer on the first call, without an engineer (seed 003)
+FIRST_CONTACT_CATEGORIES = ("consultation", "operation")
+
+
 class Category(models.TextChoices):
     BUG = "bug", _("Software bug")
     DATA = "data", _("Data problem")
@@ -121,13 +159,26 @@ def can_handle_complaint(ticket, user):
 
 
 def can_confirm(ticket, user):
-    """Four eyes: the customer's confirmation and rating feed the assignee's appraisal,
-    so the assignee never enters them (whatever their role)."""
-    return _perm(user, "confirm_ticket") and ticket.assignee_id != user.pk
+    """Four eyes: the customer's confirmation and rating feed the appraisal of whoever
+    has the ticket or resolved it (the clerk, for an answer on the first call), so they
+    never enter them (whatever their role)."""
+    return (_perm(user, "confirm_ticket") and ticket.assignee_id != user.pk
+            and ticket.resolved_by_id != user.pk)
 
 
 def can_close(ticket, user):
     return _perm(user, "close_ticket")
+
+
+def can_resolve_on_first_contact(ticket, user):
+    """The clerk who takes the call answers a usage question or a consultation at once."""
+    return _perm(user, "assign_ticket")
+
+
+def can_request_confirmation(ticket, user):
+    """Sending the customer the confirmation link: whoever may record a confirmation (the
+    assignee too: the link is answered by the customer, never by the one who sends it)."""
+    return _perm(user, "confirm_ticket") or can_work(ticket, user)
 
 
 def can_cancel(ticket, user):
@@ -181,3 +232,29 @@ def below_top_level(ticket):
 @condition(_("the customer has not confirmed the solution"))
 def customer_confirmed(ticket):
     return ticket.confirmed_at is not None and bool(ticket.confirmed_by)
+
+
+@condition(_("the customer's confirmation contradicts itself: reopen, or close anyway "
+             "with a reason"))
+def confirmation_undoubted(ticket):
+    return not ticket.confirmation_doubt
+
+
+@condition(_("the customer's confirmation raises no doubt"))
+def confirmation_doubted(ticket):
+    return bool(ticket.confirmation_doubt)
+
+
+@condition(_("only consultations and operation questions are answered on the first call"))
+def first_contact_category(ticket):
+    return ticket.category in FIRST_CONTACT_CATEGORIES
+
+
+@condition(_("an engineer has the ticket: reopen it to the engineer"))
+def resolved_on_first_contact(ticket):
+    return ticket.first_contact_resolution and ticket.assignee_id is None
+
+
+@condition(_("the ticket was answered on the first call: reopen it to the desk"))
+def not_resolved_on_first_contact(ticket):
+    return not (ticket.first_contact_resolution and ticket.assignee_id is None)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_fsm",
+    "signature_pad",
     "backoffice",
     "inventory",
     "billing",
@@ -282,6 +283,18 @@ MAIL_INTAKE_BATCH = int(os.environ.get("MAIL_INTAKE_BATCH", 200))
 # Ticket attachments (screenshots, logs, exports): at most this many bytes each.
 TICKET_ATTACHMENT_MAX_BYTES = int(os.environ.get("TICKET_ATTACHMENT_MAX_BYTES",
                                                  10 * 1024 * 1024))
+# The customer's confirmation: a link works once, for this many hours; resolving a ticket
+# mails it to the contact at once when CONFIRMATION_REQUEST_ON_RESOLVE=1 (else the clerk
+# sends it from the ticket). The public page answers one address this often at most
+# (django-ratelimit; behind a proxy set RATELIMIT_IP_META_KEY, e.g. HTTP_X_FORWARDED_FOR).
+CONFIRMATION_LINK_HOURS = int(os.environ.get("CONFIRMATION_LINK_HOURS", 7 * 24))
+CONFIRMATION_REQUEST_ON_RESOLVE = os.environ.get("CONFIRMATION_REQUEST_ON_RESOLVE", "") == "1"
+CONFIRMATION_RATE_LIMIT = os.environ.get("CONFIRMATION_RATE_LIMIT", "30/h")
+if os.environ.get("RATELIMIT_IP_META_KEY"):
+    RATELIMIT_IP_META_KEY = os.environ["RATELIMIT_IP_META_KEY"]
+# Printouts (service record, requisition slip, scrap request, expense claim): the name at
+# their top.
+PRINT_ORGANISATION = os.environ.get("PRINT_ORGANISATION", "")
 # Deadline alerts: a ticket whose response or resolution is due within this many minutes
 # is "due soon" for its engineer.
 SLA_DUE_SOON_MINUTES = int(os.environ.get("SLA_DUE_SOON_MINUTES", 120))

@@ -15,7 +15,8 @@ from unfold.contrib.filters.admin import (
 from unfold.decorators import display
 
 from backoffice.platform.admin.base import BackofficeAdmin, admin_link
-from billing import receipts, services
+from backoffice.platform.admin.printing import PrintableAdmin
+from billing import receipts, selectors, services
 from billing import workflows as wf
 from billing.forms import claim_budget_rows, expense_line_form
 from billing.models import ExpenseClaim, ExpenseLine
@@ -84,8 +85,10 @@ class ClaimantFilter(RelatedDropdownFilter):
 
 
 @admin.register(ExpenseClaim)
-class ExpenseClaimAdmin(BackofficeAdmin):
+class ExpenseClaimAdmin(PrintableAdmin, BackofficeAdmin):
     resource_classes = [ExpenseClaimResource]
+    # the printed claim (报销单), once approved
+    print_template = "billing/print/expense_claim.html"
     list_display = ["number", "title", "claimant", "display_state", "display_total",
                     "submitted_at", "approved_by", "paid_on"]
     list_display_links = ["number", "title"]
@@ -110,6 +113,12 @@ class ExpenseClaimAdmin(BackofficeAdmin):
     def get_queryset(self, request):
         """Staff see their own claims; approvers, payers and auditors see everyone's."""
         return super().get_queryset(request).visible_to(request.user)
+
+    def may_print(self, request, obj):
+        return selectors.claim_printable(obj)
+
+    def print_context(self, request, obj):
+        return selectors.expense_claim_form(obj)
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:

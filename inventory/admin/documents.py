@@ -32,7 +32,8 @@ from unfold.decorators import action, display
 from backoffice.desk.models import Ticket
 from backoffice.desk.workflows import Priority
 from backoffice.platform.admin.base import BackofficeAdmin, ReadOnlyAdminMixin
-from inventory import services
+from backoffice.platform.admin.printing import PrintableAdmin
+from inventory import selectors, services
 from inventory import workflows as wf
 from inventory.admin.common import DocumentAdmin, LineInline
 from inventory.forms import ConfirmDialogForm
@@ -110,11 +111,12 @@ PRIORITY_RANK = Case(*[When(ticket__priority=p, then=Value(i))
 
 
 @admin.register(Requisition)
-class RequisitionAdmin(DocumentAdmin):
+class RequisitionAdmin(PrintableAdmin, DocumentAdmin):
     """Requisitions; filtered to "waiting to be issued" it is the keeper's queue, most
     urgent ticket first, then by the date the parts are needed."""
 
     resource_classes = [RequisitionResource]
+    print_template = "inventory/print/requisition.html"
     owner_field = "requester"
     list_display = ["number", "display_state", "display_ticket", "requester", "warehouse",
                     "display_lines", "needed_by", "submitted_at"]
@@ -163,6 +165,9 @@ class RequisitionAdmin(DocumentAdmin):
             obj.requester = request.user
         super().save_model(request, obj, form, change)
 
+
+    def print_context(self, request, obj):
+        return selectors.requisition_slip(obj)
 
     @display(description=_("ticket"), ordering="ticket__number")
     def display_ticket(self, obj):
@@ -315,8 +320,9 @@ class StocktakeLineAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
 
 # -- scrap and disposal --------------------------------------------------------------------
 @admin.register(ScrapRequest)
-class ScrapRequestAdmin(DocumentAdmin):
+class ScrapRequestAdmin(PrintableAdmin, DocumentAdmin):
     resource_classes = [ScrapRequestResource]
+    print_template = "inventory/print/scrap_request.html"
     owner_field = "requester"
     list_display = ["number", "display_state", "part", "warehouse", "quantity", "reason",
                     "ticket", "requester", "created_at"]
@@ -333,6 +339,9 @@ class ScrapRequestAdmin(DocumentAdmin):
             return [(None, {"fields": main})]
         return [(None, {"fields": [("number", "state"), "requester", *main]}),
                 (_("Decision"), {"fields": [("approved_by", "approved_at", "scrap_warehouse")]})]
+
+    def print_context(self, request, obj):
+        return selectors.scrap_request_form(obj)
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -5,7 +5,13 @@ import datetime as dt
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
@@ -17,11 +23,11 @@ from unfold.contrib.filters.admin import (
     RangeDateFilter,
     RelatedDropdownFilter,
 )
-from unfold.decorators import display
+from unfold.decorators import action, display
 
 from backoffice.desk import services
 from backoffice.desk import workflows as wf
-from backoffice.desk.forms import MessageForm
+from backoffice.desk.forms import ConfirmationLinkForm, MessageForm
 from backoffice.desk.models import (
     BusinessCalendar,
     CalendarDay,
@@ -37,10 +43,16 @@ from backoffice.desk.models import (
     WorkingPeriod,
 )
 from backoffice.desk.resources import CustomerResource, TicketResource
-from backoffice.desk.selectors import canned_replies, engineers, ticket_thread
+from backoffice.desk.selectors import (
+    canned_replies,
+    confirmation_requests,
+    engineers,
+    ticket_thread,
+)
 from backoffice.knowledge.admin import TicketKnowledgeMixin
 from backoffice.platform import files
 from backoffice.platform.admin.base import BackofficeAdmin
+from backoffice.platform.admin.printing import PrintableAdmin
 
 STATE_COLOURS = {
     wf.TicketStatus.NEW: "info",
@@ -240,12 +252,18 @@ class EngineerFilter(RelatedDropdownFilter):
 
 
 @admin.register(Ticket)
-class TicketAdmin(TicketKnowledgeMixin, BackofficeAdmin):
+class TicketAdmin(PrintableAdmin, TicketKnowledgeMixin, BackofficeAdmin):
     resource_classes = [TicketResource]
-    # the conversation, then the knowledge panel, under the ticket's form
+    # the printed service record (服务单): <id>/print/ and <id>/pdf/, and a "Print" button
+    print_template = "backoffice/print/service_record.html"
+    # the customer's confirmation (and a warning when it contradicts itself) above the form;
+    # the conversation, then the knowledge panel, under it
+    change_form_outer_before_template = "backoffice/ticket_confirmation.html"
     change_form_outer_after_template = "backoffice/ticket_page_after.html"
     # closing books the follow-up call at once (not on the generator's next run)
-    transition_services = {"close": "backoffice.care.services.ticket_close_step"}
+    transition_services = {"close": "backoffice.care.services.ticket_close_step",
+                           "close_anyway": "backoffice.care.services.ticket_close_step"}
+    actions_detail = ["send_confirmation_link"]
     list_display = ["number", "subject", "display_state", "display_priority", "category",
                     "customer", "assignee", "received_at", "display_deadline"]
     list_display_links = ["number", "subject"]
@@ -264,6 +282,7 @@ class TicketAdmin(TicketKnowledgeMixin, BackofficeAdmin):
     readonly_fields = [
         "number", "assignee", "support_level", "recorded_by",
         "confirmed_by", "confirmed_at", "satisfaction", "confirmation_entered_by",
+        "satisfaction_source", "confirmation_doubt", "resolved_by", "first_contact_resolution",
         "visit_at", "visit_address",
         "requirement_decision", "requirement_chargeable", "requirement_planned_for",
         "requirement_effort_days", "requirement_approach",
@@ -304,8 +323,11 @@ class TicketAdmin(TicketKnowledgeMixin, BackofficeAdmin):
             (_("Assignment"), {"fields": [("assignee", "support_level", "recorded_by")]}),
             (_("Service record"), {"fields": ["diagnosis", "process", "solution", "parts_used",
                                               "customer_feedback",
-                                              ("confirmed_by", "confirmed_at", "satisfaction",
-                                               "confirmation_entered_by")]}),
+                                              ("resolved_by", "first_contact_resolution"),
+                                              ("confirmed_by", "confirmed_at"),
+                                              ("satisfaction", "satisfaction_source",
+                                               "confirmation_entered_by"),
+                                              "confirmation_doubt"]}),
             (_("Response-time target"), {"classes": ["collapse"], "fields": [
                 "sla_policy", ("response_due", "first_response_at", "response_met"),
                 "first_response_seconds",
@@ -337,6 +359,11 @@ class TicketAdmin(TicketKnowledgeMixin, BackofficeAdmin):
         super().save_model(request, obj, form, change)
         if not change:
             services.route_new_ticket(obj, actor=request.user)
+
+    def print_context(self, request, obj):
+        from backoffice.desk.selectors import service_record
+
+        return service_record(obj)
 
     @display(description=_("parts used"))
     def parts_used(self, obj):
@@ -390,7 +417,50 @@ class TicketAdmin(TicketKnowledgeMixin, BackofficeAdmin):
             if ticket is not None:
                 extra_context["conversation"] = self.conversation(
                     request, ticket, extra_context.pop("message_form", None))
+                extra_context["confirmation"] = self.confirmation(request, ticket)
         return super().changeform_view(request, object_id, form_url, extra_context)
+
+    # -- the customer's confirmation --------------------------------------------------------
+    def confirmation(self, request, ticket):
+        """The links sent, the customer's answers (signature, IP, browser) and the doubt."""
+        requests = confirmation_requests(ticket)
+        usable = next((r for r in requests if r.is_usable()), None)
+        return {
+            "requests": requests,
+            "usable": usable,
+            "text": services.confirmation_text(usable) if usable else "",
+            "url": services.confirmation_url(usable) if usable else "",
+            "doubt": ticket.confirmation_doubt if ticket.state == wf.TicketStatus.CONFIRMED
+            else "",
+        }
+
+    def get_actions_detail(self, request, object_id):
+        actions = super().get_actions_detail(request, object_id)
+        ticket = self.get_object(request, object_id)
+        if ticket is None or not services.may_request_confirmation(ticket, request.user):
+            actions = [a for a in actions if not a.action_name.endswith("send_confirmation_link")]
+        return actions
+
+    @action(description=_("Send confirmation link"), url_path="confirmation-link",
+            icon="ios_share", variant="primary",
+            dialog={"title": _("Ask the customer to confirm"), "form_class": ConfirmationLinkForm,
+                    "form_submit_text": _("Create the link")})
+    def send_confirmation_link(self, request, form, object_id):
+        ticket = get_object_or_404(self.get_queryset(request), pk=object_id)
+        try:
+            link = services.request_confirmation(
+                ticket, actor=request.user, send_mail=form.cleaned_data["send_mail"],
+                mail_to=form.cleaned_data["mail_to"])
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+        else:
+            messages.success(request, _("Mailed to %(address)s. The text to paste is above the "
+                                        "form.") % {"address": link.mailed_to}
+                             if link.mailed_to else
+                             _("The link is ready: copy the text above the form into WeChat, "
+                               "QQ or a text message."))
+        return HttpResponse(headers={"HX-Redirect": reverse("admin:backoffice_ticket_change",
+                                                            args=[ticket.pk])})
 
     def conversation(self, request, ticket, form=None):
         """What the thread under the ticket shows and offers this user."""

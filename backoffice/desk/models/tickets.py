@@ -18,6 +18,7 @@ from backoffice.desk.workflows import (
     Category,
     Channel,
     Priority,
+    RatingSource,
     RequirementDecision,
     SLAAlert,
     SupportLevel,
@@ -99,7 +100,22 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
         verbose_name=_("confirmation entered by"))
     satisfaction = models.PositiveSmallIntegerField(
         _("satisfaction (1-5)"), null=True, blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(5)])
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("The rating given when the customer confirmed the solution (a later "
+                    "follow-up survey keeps its own)."))
+    satisfaction_source = models.CharField(_("rating given by"), max_length=16, blank=True,
+                                           choices=RatingSource.choices)
+    #: why the customer's "solved" contradicts itself (a low rating, "still broken"): the
+    #: ticket is not closed until staff reopen it or close it anyway with a reason
+    confirmation_doubt = models.CharField(_("doubt about the confirmation"), max_length=200,
+                                          blank=True)
+    #: who resolved it: the engineer, or the clerk who answered on the first call
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                    blank=True, related_name="+", verbose_name=_("resolved by"))
+    first_contact_resolution = models.BooleanField(
+        _("answered on the first call"), default=False,
+        help_text=_("A consultation or usage question the clerk answered at once: it counts "
+                    "for the clerk, not in the engineers' figures."))
 
     # on-site visit
     visit_at = models.DateTimeField(_("visit appointment"), null=True, blank=True)
@@ -322,30 +338,51 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                 conditions=[wf.complaint_investigated],
                 custom={"label": _("Resolve complaint"), "icon": "done_all",
                         "variant": "success"})
-    def resolve_complaint(self):
+    def resolve_complaint(self, actor=None):
         self._stamp_response()
-        self._stamp_resolution()
+        self._stamp_resolution(actor)
 
     @transition(field=state, source=TicketStatus.IN_PROGRESS, target=TicketStatus.RESOLVED,
                 permission=wf.can_work, conditions=[wf.has_solution],
                 custom={"label": _("Resolve"), "icon": "done", "variant": "success"})
-    def resolve(self):
-        self._stamp_resolution()
+    def resolve(self, actor=None):
+        self._stamp_resolution(actor)
 
-    def _stamp_resolution(self):
+    @transition(field=state, source=TicketStatus.NEW, target=TicketStatus.RESOLVED,
+                permission=wf.can_resolve_on_first_contact,
+                conditions=[wf.first_contact_category],
+                custom={"label": _("Answer on the first call"),
+                        "form": "backoffice.desk.forms.FirstContactForm", "icon": "call_end",
+                        "variant": "success"})
+    def resolve_on_first_contact(self, answer, actor=None):
+        """Seed 003: usage questions and consultations are answered on the phone or WeChat
+        by the clerk, who writes the answer; no engineer is assigned."""
+        self.solution = answer
+        self.first_contact_resolution = True
+        self._stamp_response()
+        self._stamp_resolution(actor)
+
+    def _stamp_resolution(self, actor=None):
         self.resolved_at = timezone.now()
         self.resolution_met = self.resolution_due is None or self.resolved_at <= self.resolution_due
+        self.resolved_by = actor
 
     @transition(field=state, source=TicketStatus.RESOLVED, target=TicketStatus.CONFIRMED,
                 permission=wf.can_confirm,
                 custom={"label": _("Customer confirms"),
                         "form": "backoffice.desk.forms.ConfirmForm", "icon": "verified",
                         "variant": "success"})
-    def confirm(self, confirmed_by, satisfaction, feedback="", actor=None):
+    def confirm(self, confirmed_by, satisfaction, feedback="", source=RatingSource.PHONE,
+                actor=None):
+        """The customer's confirmation, from their own link or taken on the phone by staff
+        (then ``actor`` entered it). A low rating or a "still broken" comment is kept as
+        a doubt: closing then needs staff to decide."""
         self.confirmed_by = confirmed_by
         self.confirmed_at = timezone.now()
-        self.confirmation_entered_by = actor
         self.satisfaction = satisfaction
+        self.satisfaction_source = source
+        self.confirmation_entered_by = None if source == RatingSource.CUSTOMER_LINK else actor
+        self.confirmation_doubt = wf.confirmation_doubt(satisfaction, feedback)[:200]
         if feedback:
             if self.category == Category.COMPLAINT:
                 self.complaint_evaluation = feedback
@@ -354,7 +391,7 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
 
     @transition(field=state, source=[TicketStatus.RESOLVED, TicketStatus.CONFIRMED],
                 target=TicketStatus.IN_PROGRESS, permission=wf.can_reopen,
-                conditions=[wf.is_not_complaint],
+                conditions=[wf.is_not_complaint, wf.not_resolved_on_first_contact],
                 custom={"label": _("Reopen (customer not satisfied)"),
                         "form": "backoffice.platform.forms.NoteRequiredTransitionForm",
                         "icon": "replay", "variant": "danger"})
@@ -370,17 +407,43 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
     def reopen_complaint(self):
         self._clear_resolution()
 
+    @transition(field=state, source=[TicketStatus.RESOLVED, TicketStatus.CONFIRMED],
+                target=TicketStatus.NEW, permission=wf.can_reopen,
+                conditions=[wf.is_not_complaint, wf.resolved_on_first_contact],
+                custom={"label": _("Reopen to the desk"),
+                        "form": "backoffice.platform.forms.NoteRequiredTransitionForm",
+                        "icon": "replay", "variant": "danger"})
+    def reopen_to_desk(self):
+        """The first-call answer did not help: the ticket goes back to be assigned."""
+        self._clear_resolution()
+        self.first_contact_resolution = False
+
     def _clear_resolution(self):
         self.resolved_at = None
         self.resolution_met = None
+        self.resolved_by = None
         self.confirmed_at = None
         self.confirmation_entered_by = None
         self.satisfaction = None
+        self.satisfaction_source = ""
+        self.confirmation_doubt = ""
 
     @transition(field=state, source=TicketStatus.CONFIRMED, target=TicketStatus.CLOSED,
-                permission=wf.can_close, conditions=[wf.customer_confirmed],
+                permission=wf.can_close,
+                conditions=[wf.customer_confirmed, wf.confirmation_undoubted],
                 custom={"label": _("Close and archive"), "icon": "archive"})
     def close(self):
+        self.closed_at = timezone.now()
+
+    @transition(field=state, source=TicketStatus.CONFIRMED, target=TicketStatus.CLOSED,
+                permission=wf.can_close,
+                conditions=[wf.customer_confirmed, wf.confirmation_doubted],
+                custom={"label": _("Close anyway"),
+                        "form": "backoffice.platform.forms.NoteRequiredTransitionForm",
+                        "icon": "archive", "variant": "warning"})
+    def close_anyway(self):
+        """The customer said "solved" with a low rating or "still broken"; staff checked
+        and close it all the same (the reason is journaled)."""
         self.closed_at = timezone.now()
 
     @transition(field=state,
