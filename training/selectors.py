@@ -24,12 +24,12 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Length, Trim
+from django.db.models.functions import Cast, Coalesce, Length, Trim
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from backoffice.desk.models import Ticket
-from backoffice.desk.workflows import TicketStatus
+from backoffice.desk.workflows import RatingSource, TicketStatus
 from backoffice.platform import roles
 from training.workflows import (
     DEFAULT_TARGETS,
@@ -44,6 +44,13 @@ TWO_PLACES = Decimal("0.01")
 
 #: service-record fields that must all be filled for a closed ticket's record to be complete
 RECORD_FIELDS = ("diagnosis", "process", "solution", "customer_feedback", "confirmed_by")
+
+#: the ratings the satisfaction KPIs count: those given when the customer confirmed the
+#: solution, by their own link (``link``) or on the phone, entered by staff (``phone``).
+#: A follow-up survey keeps its own rating on the follow-up; only tickets migrated from
+#: the time surveys overwrote the confirmation carry ``follow_up``, and they are left out.
+CONFIRMATION_RATING = Q(satisfaction__isnull=False) & ~Q(
+    satisfaction_source=RatingSource.FOLLOW_UP)
 
 
 # -- periods --------------------------------------------------------------------------------
@@ -66,12 +73,19 @@ class KpiCounts:
     rated: int = 0
     satisfied: int = 0
     satisfaction_sum: int = 0
+    rated_by_link: int = 0
     responded: int = 0
     response_seconds: int = 0
     response_measured: int = 0
     answered_in_time: int = 0
     closed: int = 0
     records_complete: int = 0
+    #: questions this person answered on the first call (no engineer): counted for them,
+    #: in none of the figures above
+    first_contact: int = 0
+    #: their tickets as the assignee in the month (any of the counts above): zero for
+    #: someone who only answered first calls
+    assigned: int = 0
     figures: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -85,7 +99,7 @@ def _share(part: int, whole: int) -> Decimal | None:
 
 
 def derive_figures(c: KpiCounts) -> dict[str, Decimal | None]:
-    """The six KPI figures from the counts; ``None`` where there is nothing to measure."""
+    """The seven KPI figures from the counts; ``None`` where there is nothing to measure."""
     mean = None
     if c.rated:
         mean = (Decimal(c.satisfaction_sum) / Decimal(c.rated)).quantize(TWO_PLACES,
@@ -97,6 +111,7 @@ def derive_figures(c: KpiCounts) -> dict[str, Decimal | None]:
     return {
         Kpi.SATISFACTION_MEAN.value: mean,
         Kpi.SATISFIED_SHARE.value: _share(c.satisfied, c.rated),
+        Kpi.SELF_RATED_SHARE.value: _share(c.rated_by_link, c.rated),
         Kpi.RESOLUTION_RATE.value: _share(c.resolved, c.received),
         Kpi.AVG_RESPONSE_HOURS.value: hours,
         Kpi.RESPONSE_IN_TIME_SHARE.value: _share(c.answered_in_time, c.response_measured),
@@ -109,10 +124,11 @@ def _filled(name):
 
 
 def ticket_kpis(month: dt.date, employee_ids=None) -> dict[int, KpiCounts]:
-    """Per assignee, the ticket counts of the month, in ONE grouped aggregate query.
+    """Per person, the ticket counts of the month, in ONE grouped aggregate query.
 
     Which tickets count (P = the month, local time; "assignee" is the ticket's current
-    engineer; tickets without one count for nobody):
+    engineer). Every count but the last is the assignee's; a ticket without one counts in
+    nobody's figures:
 
     - **received** (denominator of the resolution rate): ``received_at`` in P, not
       cancelled. The response KPIs use the same tickets:
@@ -126,46 +142,70 @@ def ticket_kpis(month: dt.date, employee_ids=None) -> dict[int, KpiCounts]:
       resolution rate is resolved / received and can exceed 100 % when a backlog is
       cleared.
     - **rated / satisfied / satisfaction_sum**: among the resolved ones, those with a
-      ``satisfaction`` rating, those rated 4 or 5, and the sum of ratings (mean = sum /
-      rated).
+      rating given at confirmation (:data:`CONFIRMATION_RATING`: by the customer's own
+      link or by phone, recorded by staff; never a follow-up survey's), those rated 4 or
+      5, and the sum of those ratings (mean = sum / rated).
+    - **rated_by_link**: among the rated ones, those the customer rated by their own
+      confirmation link; the share rated by the customer themself is rated_by_link /
+      rated.
     - **closed / records_complete**: state "closed" with ``closed_at`` in P (cancelled
       tickets also get ``closed_at`` and are left out), and among them those whose
       service record has diagnosis, process, solution, customer feedback and the
       customer's confirmation (``confirmed_by`` and ``confirmed_at``) all filled.
+    - **assigned**: the assignee's tickets matching any of the above (who had work).
+    - **first_contact**: tickets without an assignee that a clerk answered on the first
+      call (``first_contact_resolution``) with ``resolved_at`` in P, counted for
+      ``resolved_by``, the clerk: never in an engineer's figures.
+
+    The row's person is the assignee, or for a first-call answer the one who resolved it
+    (``COALESCE(assignee_id, resolved_by_id)``), so both kinds are one GROUP BY.
     """
     start, end = month_bounds(month)
-    received = (Q(received_at__gte=start, received_at__lt=end)
-                & ~Q(state=TicketStatus.CANCELLED))
-    resolved = Q(resolved_at__gte=start, resolved_at__lt=end)
-    closed = Q(state=TicketStatus.CLOSED, closed_at__gte=start, closed_at__lt=end)
+    held = Q(assignee__isnull=False)
+    in_month = Q(received_at__gte=start, received_at__lt=end)
+    resolved = held & Q(resolved_at__gte=start, resolved_at__lt=end)
+    closed = held & Q(state=TicketStatus.CLOSED, closed_at__gte=start, closed_at__lt=end)
+    received = held & in_month & ~Q(state=TicketStatus.CANCELLED)
+    rated = resolved & CONFIRMATION_RATING
+    first_contact = Q(assignee__isnull=True, resolved_by__isnull=False,
+                      first_contact_resolution=True, resolved_at__gte=start,
+                      resolved_at__lt=end)
     complete = Q(confirmed_at__isnull=False)
     for name in RECORD_FIELDS:
         complete &= Q(_filled(name))
 
-    tickets = Ticket.objects.filter(assignee__isnull=False).filter(
-        Q(received_at__gte=start, received_at__lt=end) | resolved | closed)
+    tickets = Ticket.objects.filter((held & (in_month | resolved | closed)) | first_contact)
     if employee_ids is not None:
-        tickets = tickets.filter(assignee_id__in=list(employee_ids))
-    rows = (tickets.order_by().values("assignee_id").annotate(
+        ids = list(employee_ids)
+        tickets = tickets.filter(Q(assignee_id__in=ids)
+                                 | Q(assignee__isnull=True, resolved_by_id__in=ids))
+    rows = (tickets.order_by().annotate(person=Coalesce("assignee_id", "resolved_by_id"))
+            .values("person").annotate(
         received=Count("id", filter=received),
         resolved=Count("id", filter=resolved),
-        rated=Count("id", filter=resolved & Q(satisfaction__isnull=False)),
-        satisfied=Count("id", filter=resolved & Q(satisfaction__gte=4)),
-        satisfaction_sum=Sum("satisfaction", filter=resolved, default=0),
+        rated=Count("id", filter=rated),
+        satisfied=Count("id", filter=rated & Q(satisfaction__gte=4)),
+        satisfaction_sum=Sum("satisfaction", filter=rated, default=0),
+        rated_by_link=Count("id", filter=rated & Q(
+            satisfaction_source=RatingSource.CUSTOMER_LINK)),
         responded=Count("id", filter=received & Q(first_response_seconds__isnull=False)),
         response_seconds=Sum("first_response_seconds", filter=received, default=0),
         response_measured=Count("id", filter=received & Q(response_met__isnull=False)),
         answered_in_time=Count("id", filter=received & Q(response_met=True)),
         closed=Count("id", filter=closed),
         records_complete=Count("id", filter=closed & complete),
+        first_contact=Count("id", filter=first_contact),
+        assigned=Count("id", filter=held),
     ))
-    return {row.pop("assignee_id"): KpiCounts(**row) for row in rows}
+    return {row.pop("person"): KpiCounts(**row) for row in rows}
 
 
 def support_staff_ids(month: dt.date, kpis: dict[int, KpiCounts]) -> set[int]:
-    """Who is appraised: active users in the engineer role, plus anyone who had tickets."""
+    """Who is appraised: active users in the engineer role, plus anyone who had tickets
+    assigned. Answering first calls alone does not make a clerk appraised; their count
+    shows on their appraisal when they have one."""
     engineers = set(roles.users_in_role("engineer").values_list("pk", flat=True))
-    return engineers | set(kpis)
+    return engineers | {pk for pk, counts in kpis.items() if counts.assigned}
 
 
 def kpi_targets() -> dict[str, str]:

@@ -49,10 +49,10 @@ FIGURE_FIELDS = ["source", "computed_at", "targets", *Appraisal.COUNT_FIELDS,
 
 _COUNT_MAP = {  # Appraisal field -> KpiCounts attribute
     "tickets_received": "received", "tickets_resolved": "resolved", "tickets_rated": "rated",
-    "tickets_satisfied": "satisfied", "tickets_responded": "responded",
-    "tickets_response_measured": "response_measured",
+    "tickets_satisfied": "satisfied", "tickets_rated_by_link": "rated_by_link",
+    "tickets_responded": "responded", "tickets_response_measured": "response_measured",
     "tickets_answered_in_time": "answered_in_time", "tickets_closed": "closed",
-    "records_complete": "records_complete",
+    "records_complete": "records_complete", "tickets_first_contact": "first_contact",
 }
 
 

@@ -49,7 +49,8 @@ TRANSITIONS = {
                      for name in ("announce", "refresh_recipients", "close", "cancel")},
     "updaterecipient": {name: FRONT_DESK for name in ("notify", "mark_updated", "decline")},
     "followup": {
-        # four eyes: the rating becomes the ticket's satisfaction, the engineer's KPI
+        # four eyes: the survey's rating is a figure about the ticket's engineer (or the clerk
+        # who answered it on the first call)
         "record": {"clerk": OTHERS, "manager": OTHERS},
         **{name: {"clerk": ANY, "manager": ANY}
            for name in ("not_reached", "give_up", "cancel")}},

@@ -108,12 +108,14 @@ def can_follow_up(followup, user):
 
 
 def can_record_followup(followup, user):
-    """The survey's rating becomes the ticket's satisfaction, which feeds the appraisal
-    of the ticket's engineer: whoever records it is never that engineer (four eyes)."""
+    """The survey's rating stays on the follow-up (the ticket keeps the rating of the
+    customer's confirmation), but it is a figure about the ticket's engineer all the
+    same, read beside their appraisal: whoever records it is never that engineer, nor
+    the clerk who answered the ticket on the first call (four eyes)."""
     if not can_follow_up(followup, user):
         return False
     ticket = followup.ticket
-    return ticket is None or ticket.assignee_id != user.pk
+    return ticket is None or user.pk not in {ticket.assignee_id, ticket.resolved_by_id}
 
 
 # -- conditions ------------------------------------------------------------------------

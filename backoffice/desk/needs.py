@@ -24,7 +24,8 @@ def _tickets(query: str) -> str:
 @needs
 def what_waits_at_the_desk(user):
     """My open tickets and their deadlines; for those who assign or supervise tickets,
-    the new tickets nobody took and everyone's overdue ones. Five queries at most."""
+    the new tickets nobody took and everyone's overdue ones; for the front desk, the
+confirmations waiting for its decision. Six queries at most."""
     if not user.has_perm("backoffice.view_ticket"):
         return []
     lines = []
@@ -46,4 +47,11 @@ def what_waits_at_the_desk(user):
     if user.has_perm("backoffice.supervise_ticket"):
         lines.append((_("Overdue tickets (everyone's)"), Ticket.objects.overdue().count(),
                       _tickets("?sla=overdue")))
+    if user.has_perm("backoffice.close_ticket") and user.has_perm("backoffice.reopen_ticket"):
+        doubted = Ticket.objects.filter(state=wf.TicketStatus.CONFIRMED).exclude(
+            confirmation_doubt="")
+        lines.append((_("Confirmations that contradict themselves: reopen or close anyway"),
+                      doubted.count(),
+                      _tickets(f"?state__exact={wf.TicketStatus.CONFIRMED}"
+                               "&confirmation_doubt__gt=")))
     return lines

@@ -427,3 +427,14 @@ def ask_for_confirmation(ticket, actor=None):
             request_confirmation(fresh, actor=None)
 
     transaction.on_commit(send)
+
+
+@workflow.side_effect(Ticket, "reopen")
+@workflow.side_effect(Ticket, "reopen_complaint")
+@workflow.side_effect(Ticket, "reopen_to_desk")
+@workflow.side_effect(Ticket, "confirm")
+def withdraw_confirmation_links(ticket):
+    """A link belongs to one resolution: reopening the ticket, or a confirmation taken by
+    phone, withdraws the links still waiting (a new resolution gets a new link)."""
+    now = timezone.now()
+    ticket.confirmation_requests.usable(now).update(withdrawn_at=now)

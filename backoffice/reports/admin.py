@@ -28,7 +28,7 @@ def build_report(period: reports.Period) -> dict:
         "daily_chart": line_chart(daily["labels"], (_("Received"), daily["received"], "primary"),
                                   (_("Resolved"), daily["resolved"], "green")),
         "categories": reports.by_category(period),
-        "engineers": reports.by_engineer(period),
+        "people": reports.by_person(period),
         "recurring": reports.recurring_problems(period.first_day, period.last_day),
         "care": reports.care_summary(period),
     }
@@ -70,7 +70,7 @@ def report_workbook(report: dict) -> bytes:
         (_("Target"), _pct(summary["response_target"]), pct),
         (_("Resolved within target"), _pct(summary["resolution_share"]), pct),
         (_("Average first response (working hours)"), summary["first_response_hours"], None),
-        (_("Average satisfaction (1-5)"), summary["satisfaction"], None),
+        (_("Average satisfaction at confirmation (1-5)"), summary["satisfaction"], None),
         (_("Satisfied customers (4-5)"), _pct(summary["satisfied_share"]), pct),
         (_("Complaints"), summary["complaints"], None),
         (_("Emergencies"), summary["emergencies"], None),
@@ -92,11 +92,12 @@ def report_workbook(report: dict) -> bytes:
           zip(daily["days"], daily["received"], daily["resolved"], strict=True))
     sheet(_("By category"), [_("Category"), _("Received")],
           [(str(c["label"]), c["count"]) for c in report["categories"]])
-    sheet(_("By engineer"), [_("Engineer"), _("Received"), _("Resolved"),
-                             _("Resolution rate %"), _("Answered in time %"),
-                             _("Satisfaction")],
+    sheet(_("By staff member"), [_("Staff member"), _("Received"), _("Resolved"),
+                                 _("Resolution rate %"), _("Answered in time %"),
+                                 _("Satisfaction at confirmation"),
+                                 _("Answered on the first call")],
           [(e["name"], e["count"], e["resolved"], e["resolution_rate"], e["response_share"],
-            e["satisfaction"]) for e in report["engineers"]])
+            e["satisfaction"], e["first_contact"]) for e in report["people"]])
     sheet(_("Recurring problems"), [_("Category"), _("Product"), _("Tickets"),
                                     _("Published articles")],
           [(str(r["category"]), r["product"], r["count"], r["articles"])

@@ -14,6 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from backoffice.platform import dashboard as board
 from backoffice.reports import selectors as reports
 
+#: contradicting confirmations listed on the dashboard (the link opens all of them)
+DOUBTED_SHOWN = 10
+
 SIDEBAR_ITEMS = [
     ("report", "monitoring", "", _("Weekly and monthly reports")),
 ]
@@ -52,6 +55,11 @@ def dashboard_callback(request, context):
         since = today - dt.timedelta(days=27)  # the last four weeks
         dashboard["recurring"] = reports.recurring_problems(since, today, limit=8)
         dashboard["recurring_since"] = since
+
+    if sees_desk and (user.has_perm("backoffice.close_ticket")
+                      or user.has_perm("backoffice.supervise_ticket")):
+        # "solved" with a rating of 1-2 or "still broken": reopen or close anyway
+        dashboard["doubted"] = reports.doubted_confirmations(DOUBTED_SHOWN)
 
     dashboard["approvals"] = board.pending_approvals(user)
     dashboard["alerts"] = reports.care_alerts(user, today)

@@ -1,5 +1,6 @@
 """Issue "Nothing lost, nothing leaked", item 8, in customer care: the follow-up call's
-rating becomes the ticket's satisfaction, so the ticket's assignee never records it."""
+rating is a figure about the ticket's engineer (kept on the follow-up, beside the
+confirmation's rating on the ticket), so the ticket's assignee never records it."""
 
 import pytest
 from django.urls import reverse
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def _closed_followup(clerk, assignee):
     ticket = resolved_ticket(clerk, assignee)
-    apply_transition(ticket, "confirm", actor=clerk, confirmed_by="王主任", satisfaction=2)
+    apply_transition(ticket, "confirm", actor=clerk, confirmed_by="王主任", satisfaction=3)
     apply_transition(ticket, "close", actor=clerk)
     return followup_for_ticket(ticket)
 
@@ -38,9 +39,11 @@ def test_item8_the_assignee_cannot_record_the_follow_up_rating_of_his_ticket(cli
     _record(client, followup, manager)
     followup = FollowUp.objects.get(pk=followup.pk)
     assert followup.state == FollowUpStatus.OPEN and followup.rating is None
-    assert Ticket.objects.get(pk=followup.ticket_id).satisfaction == 2
+    assert Ticket.objects.get(pk=followup.ticket_id).satisfaction == 3
 
     _record(client, followup, clerk)  # the clerk who does follow-ups records it
     followup = FollowUp.objects.get(pk=followup.pk)
     assert followup.state == FollowUpStatus.DONE and followup.done_by == clerk
-    assert Ticket.objects.get(pk=followup.ticket_id).satisfaction == 5
+    assert followup.rating == 5
+    # the survey's rating stays on the follow-up; the ticket keeps its confirmation's
+    assert Ticket.objects.get(pk=followup.ticket_id).satisfaction == 3

@@ -1,5 +1,6 @@
 """Follow-up calls after closed tickets: booked by the generator or by ticket_close,
-recorded with the survey, which feeds the ticket's satisfaction."""
+recorded with the survey, whose rating stays on the follow-up (the ticket keeps the
+rating of the customer's confirmation)."""
 
 import datetime as dt
 
@@ -100,17 +101,51 @@ def followup(clerk, engineer):
     return followup_for_ticket(closed(clerk, engineer))
 
 
-def test_survey_result_feeds_the_ticket_satisfaction(followup, clerk):
+def test_survey_result_stays_on_the_follow_up(followup, clerk):
+    ticket = Ticket.objects.get(pk=followup.ticket_id)
+    before = (ticket.satisfaction, ticket.satisfaction_source, ticket.customer_feedback,
+              ticket.version, ticket.history.count())
     apply_transition(followup, "record", actor=clerk, outcome=CallOutcome.SATISFIED, rating=2,
                      remarks="响应有点慢")
     followup.refresh_from_db()
     assert followup.state == FollowUpStatus.DONE and followup.done_by == clerk
     assert followup.attempts == 1
-    ticket = Ticket.objects.get(pk=followup.ticket_id)
-    assert ticket.satisfaction == 2 and "响应有点慢" in ticket.customer_feedback
-    latest = ticket.history.first()
-    assert latest.satisfaction == 2 and latest.history_user == clerk
-    assert latest.history_change_reason == f"follow-up {followup.number}"
+    assert followup.rating == 2 and followup.remarks == "响应有点慢"
+    ticket.refresh_from_db()
+    # the ticket is not touched: no new rating, feedback, version or history row
+    assert (ticket.satisfaction, ticket.satisfaction_source, ticket.customer_feedback,
+            ticket.version, ticket.history.count()) == before
+    assert "响应有点慢" not in ticket.customer_feedback
+
+
+def test_a_low_survey_keeps_the_confirmation_rating(clerk, engineer):
+    """Confirmed with 5 on the phone; the follow-up call later hears 2: the ticket still
+    says 5 by phone (the appraisal's figure), the follow-up says 2 (its own)."""
+    ticket = resolved_ticket(clerk, engineer)
+    apply_transition(ticket, "confirm", actor=clerk, confirmed_by="王主任", satisfaction=5,
+                     source=wf.RatingSource.PHONE)
+    apply_transition(ticket, "close", actor=clerk)
+    followup = followup_for_ticket(ticket)
+    apply_transition(followup, "record", actor=clerk, outcome=CallOutcome.SATISFIED, rating=2,
+                     remarks="后来又慢了")
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    assert ticket.satisfaction == 5
+    assert ticket.satisfaction_source == wf.RatingSource.PHONE
+    assert ticket.state == wf.TicketStatus.CLOSED
+    assert FollowUp.objects.get(pk=followup.pk).rating == 2
+
+
+def test_the_follow_up_page_shows_the_confirmation_rating_beside_its_own(client, clerk,
+                                                                        engineer):
+    ticket = resolved_ticket(clerk, engineer)
+    apply_transition(ticket, "confirm", actor=clerk, confirmed_by="王主任", satisfaction=5)
+    apply_transition(ticket, "close", actor=clerk)
+    followup = followup_for_ticket(ticket)
+    apply_transition(followup, "record", actor=clerk, outcome=CallOutcome.SATISFIED, rating=2)
+    client.force_login(clerk)
+    page = client.get(reverse("admin:backoffice_followup_change", args=[followup.pk]))
+    text = page.content.decode()
+    assert "satisfaction at confirmation</strong>: 5/5 (Phone call, recorded by staff)" in text
 
 
 def test_a_persisting_problem_opens_a_new_ticket(followup, clerk):

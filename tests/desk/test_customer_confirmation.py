@@ -324,3 +324,30 @@ def test_the_customers_page_costs_a_query_or_two(client, clerk, resolved,
     path = link_path(services.confirmation_url(request))
     with django_assert_max_num_queries(2):
         assert client.get(path).status_code == 200
+
+
+def test_reopening_or_a_phone_confirmation_withdraws_the_waiting_link(client, clerk, manager,
+                                                                      engineer, resolved):
+    request = services.request_confirmation(resolved, actor=clerk, send_mail=False)
+    path = link_path(services.confirmation_url(request))
+    apply_transition(resolved, "reopen", actor=clerk, note="客户来电说还有问题")
+    apply_transition(resolved, "resolve", actor=engineer)
+    assert client.get(path).status_code == 404  # the old resolution's link stays dead
+    second = services.request_confirmation(resolved, actor=clerk, send_mail=False)
+    apply_transition(resolved, "confirm", actor=manager, confirmed_by="王建国", satisfaction=5)
+    assert client.get(link_path(services.confirmation_url(second))).status_code == 404
+    assert ConfirmationRequest.objects.filter(ticket=resolved,
+                                              withdrawn_at__isnull=False).count() == 2
+
+
+def test_the_front_desk_finds_contradicting_confirmations_in_what_needs_me(
+        client, clerk, manager, resolved):
+    request = services.request_confirmation(resolved, actor=clerk, send_mail=False)
+    answer(client, link_path(services.confirmation_url(request)), rating="1")
+    client.force_login(manager)
+    page = client.get(reverse("admin:backoffice_notification_needs")).content.decode()
+    line = "Confirmations that contradict themselves"
+    assert line in page and "confirmation_doubt__gt=" in page
+    listed = client.get(reverse("admin:backoffice_ticket_changelist")
+                        + "?state__exact=confirmed&confirmation_doubt__gt=").content.decode()
+    assert resolved.number in listed

@@ -147,3 +147,91 @@ def test_callback_figures_are_database_aggregates(rf, manager, contracts,
     with django_assert_max_num_queries(20):
         context = dashboard_callback(request, {})
     assert context["dashboard"]["open"]["total"] == 30
+
+
+def doubted(n=1, **fields):
+    """Confirmed tickets whose "solved" contradicts itself, the newest last."""
+    now = timezone.now()
+    return [TicketFactory(state="confirmed", received_at=now - dt.timedelta(days=3),
+                          resolved_at=now - dt.timedelta(days=2),
+                          confirmed_at=now - dt.timedelta(hours=n - i), confirmed_by="王主任",
+                          satisfaction=2, satisfaction_source="link",
+                          confirmation_doubt=f"rated 2 of 5 ({i})", **fields)
+            for i in range(n)]
+
+
+def test_manager_sees_the_confirmations_that_contradict_themselves(client, manager, engineer):
+    older, newer = doubted(2, assignee=engineer)
+    calm = TicketFactory(state="confirmed", satisfaction=5, satisfaction_source="phone",
+                         confirmed_at=timezone.now(), confirmed_by="李经理")
+    TicketFactory(state="closed", confirmation_doubt="rated 1 of 5")  # closed anyway
+    client.force_login(manager)
+    page = client.get(reverse(INDEX)).content.decode()
+    assert 'id="doubted-confirmations"' in page
+    panel = page[page.index('id="doubted-confirmations"'):]
+    panel = panel[:panel.index("</table>")]
+    assert panel.index(newer.number) < panel.index(older.number)  # newest first
+    assert reverse("admin:backoffice_ticket_change", args=[newer.pk]) in panel
+    assert newer.customer.name in panel and "rated 2 of 5 (1)" in panel
+    assert '<td class="px-2 py-1">engineer</td>' in panel
+    assert "2/5" in panel and "Customer, by confirmation link" in panel
+    assert calm.number not in panel
+    link = "/admin/backoffice/ticket/?state__exact=confirmed&amp;confirmation_doubt__gt="
+    assert link in page
+    # the link opens the doubted confirmations, not the calm one
+    listing = client.get(link.replace("&amp;", "&")).content.decode()
+    assert older.number in listing and newer.number in listing
+    assert calm.number not in listing
+
+
+def test_the_panel_shows_the_clerk_of_a_first_call_answer(client, manager, clerk):
+    (ticket,) = doubted(1, category="consultation", first_contact_resolution=True,
+                        resolved_by=clerk)
+    client.force_login(manager)
+    page = client.get(reverse(INDEX)).content.decode()
+    panel = page[page.index('id="doubted-confirmations"'):]
+    assert ticket.number in panel and '<td class="px-2 py-1">clerk <span' in panel
+    assert "answered on the first call" in panel
+
+
+def test_no_panel_without_the_close_or_supervise_permission(client, business, make_user):
+    from django.contrib.auth.models import Permission
+
+    doubted(1)
+    client.force_login(business)  # sees tickets, closes none
+    assert 'id="doubted-confirmations"' not in client.get(reverse(INDEX)).content.decode()
+    # an engineer's account without the permission (the role grants close_ticket)
+    reader = make_user(username="engineer_reader")
+    reader.user_permissions.add(Permission.objects.get(codename="view_ticket",
+                                                       content_type__app_label="backoffice"))
+    client.force_login(reader)
+    page = client.get(reverse(INDEX)).content.decode()
+    assert 'id="doubted-confirmations"' not in page and "rated 2 of 5" not in page
+
+
+def test_no_panel_when_nothing_is_in_doubt(client, manager):
+    TicketFactory(state="confirmed", satisfaction=4, confirmed_at=timezone.now())
+    client.force_login(manager)
+    assert 'id="doubted-confirmations"' not in client.get(reverse(INDEX)).content.decode()
+
+
+def test_the_panel_is_one_bounded_query(client, manager, contracts,
+                                        django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(manager)
+    doubted(1)
+    client.get(reverse(INDEX))  # warm: caches of the first page view
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse(INDEX))
+    doubted(25)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = client.get(reverse(INDEX)).content.decode()
+    panel = page[page.index('id="doubted-confirmations"'):]
+    panel = panel[:panel.index("</table>")]
+    assert panel.count("align-top") == 10  # at most ten, and a link to all of them
+    assert "All of them" in page
+    doubts = [q["sql"] for q in one.captured_queries if "confirmation_doubt" in q["sql"]
+              and "LIMIT" in q["sql"]]
+    assert len(doubts) == 1

@@ -122,10 +122,11 @@ def test_period_summary(data):
     assert s["kb_resolved"] == 1 and s["kb_share"] == 33.3
 
 
-def test_by_engineer_and_category(data, engineer):
-    rows = {r["name"]: r for r in reports.by_engineer(WEEK)}
+def test_by_person_and_category(data, engineer):
+    rows = {r["name"]: r for r in reports.by_person(WEEK)}
     assert rows["engineer"]["count"] == 1 and rows["engineer"]["resolved"] == 1
     assert rows["eng2"]["response_share"] == 0.0 and rows["eng2"]["satisfaction"] == 3.0
+    assert rows["engineer"]["first_contact"] == 0 and set(rows) == {"engineer", "eng2"}
     categories = {str(r["label"]): r["count"] for r in reports.by_category(WEEK)}
     assert categories["Software bug"] == 3 and categories["Complaint"] == 1
 
@@ -162,3 +163,74 @@ def test_waiting_for_and_my_work_follow_the_role(data, manager, engineer, clerk,
     clerk_cards = {str(c["title"]) for c in reports.my_work(clerk)}
     assert {"My open tickets", "New, not yet assigned", "My follow-up calls due"} <= clerk_cards
     assert reports.my_work(business) == []
+
+
+def test_satisfaction_figures_are_confirmation_ratings(data, engineer):
+    """A ticket migrated from the time a survey overwrote its rating carries the source
+    "follow_up": the averages leave it out; link and phone ratings count."""
+    t = data["tickets"]
+    TicketFactory(state="closed", category="bug", assignee=engineer, received_at=at(12),
+                  resolved_at=at(13), satisfaction=1, satisfaction_source="follow_up")
+    TicketFactory(state="closed", category="bug", assignee=engineer, received_at=at(12),
+                  resolved_at=at(13), satisfaction=5, satisfaction_source="link")
+    s = reports.period_summary(WEEK, NOW)
+    # 5 (answered), 3 (late), 4 (last_week, resolved this week), 5 by link; not the 1
+    assert s["resolved"] == 5
+    assert s["satisfaction"] == 4.25 and s["satisfied_share"] == 75.0
+    series = reports.weekly_series(weeks=2, today=dt.date(2026, 5, 15))
+    assert series["satisfaction"] == [None, 4.25] and series["rated"] == [0, 4]
+    rows = {r["name"]: r for r in reports.by_person(WEEK)}
+    assert rows["engineer"]["count"] == 3 and rows["engineer"]["satisfaction"] == 5.0
+    assert t["answered"].satisfaction == 5
+
+
+def test_first_call_answers_count_for_the_clerk_in_the_report(data, clerk, manager, client):
+    def first_call(who, resolved):
+        return TicketFactory(category="consultation", state="resolved", received_at=resolved,
+                             resolved_at=resolved, resolved_by=who,
+                             first_contact_resolution=True, satisfaction=2,
+                             satisfaction_source="link")
+
+    answered = [first_call(clerk, at(12, 10)), first_call(clerk, at(14, 16))]
+    first_call(clerk, at(6))  # last week
+    first_call(manager, at(13))
+    rows = {r["name"]: r for r in reports.by_person(WEEK)}
+    assert rows["clerk"]["first_contact"] == 2 and rows["clerk"]["count"] == 0
+    assert rows["clerk"]["satisfaction"] is None and rows["clerk"]["link"] is None
+    assert rows["manager"]["first_contact"] == 1
+    # in no engineer's figures: the engineers' rows are what they were
+    assert rows["engineer"]["count"] == 1 and rows["engineer"]["first_contact"] == 0
+    assert rows["eng2"]["satisfaction"] == 3.0
+    client.force_login(manager)
+    page = client.get(rows["clerk"]["first_contact_link"]).content.decode()
+    assert all(t.number in page for t in answered)
+    assert data["tickets"]["answered"].number not in page
+    report = client.get(reverse("admin:backoffice_report_changelist"),
+                        {"period": "week", "date": "2026-05-13"}).content.decode()
+    assert 'data-first-contact="2"' in report
+
+
+def test_the_people_table_is_one_query(data, clerk, django_assert_num_queries):
+    TicketFactory(category="consultation", state="resolved", received_at=at(12),
+                  resolved_at=at(12), resolved_by=clerk, first_contact_resolution=True)
+    with django_assert_num_queries(2):  # the grouped counts, and the names in bulk
+        reports.by_person(WEEK)
+
+
+def test_doubted_confirmations(data, engineer, clerk, django_assert_num_queries):
+    def confirmed(doubt, when, **fields):
+        return TicketFactory(state="confirmed", assignee=engineer, received_at=at(11),
+                             resolved_at=at(11, 12), confirmed_at=when, confirmed_by="王主任",
+                             satisfaction=2, satisfaction_source="link",
+                             confirmation_doubt=doubt, **fields)
+
+    old = confirmed("rated 2 of 5", at(12))
+    new = confirmed("the comment says “still ”", at(14))
+    confirmed("", at(15))  # no doubt
+    TicketFactory(state="closed", confirmation_doubt="rated 1 of 5", confirmed_at=at(13))
+    with django_assert_num_queries(1):
+        doubted = reports.doubted_confirmations(limit=10)
+        names = [(t.number, t.customer.name, t.assignee.username) for t in doubted["tickets"]]
+    assert [n for n, _c, _a in names] == [new.number, old.number]
+    assert doubted["more"] is False
+    assert reports.doubted_confirmations(limit=1)["more"] is True

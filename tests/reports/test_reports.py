@@ -35,7 +35,7 @@ def test_week_and_month_pages(client, manager, may):
     assert week.status_code == 200
     page = week.content.decode()
     assert "2026-W20 (05-11 – 05-17)" in page and 'data-type="line"' in page
-    assert 'id="by-engineer"' in page
+    assert 'id="by-person"' in page
     month = client.get(reverse(REPORT), {"period": "month", "month": "2026-05"})
     assert "2026-05" in month.content.decode()
     assert month.context["report"]["summary"]["received"] == 3
@@ -60,10 +60,13 @@ def test_xlsx_export(client, manager, may):
     assert response.status_code == 200
     assert "service-report-month-2026-05-01.xlsx" in response["Content-Disposition"]
     wb = load_workbook(io.BytesIO(response.content))
-    assert wb.sheetnames == ["Summary", "Per day", "By category", "By engineer",
+    assert wb.sheetnames == ["Summary", "Per day", "By category", "By staff member",
                              "Recurring problems"]
     summary = {row[0]: row[1] for row in wb["Summary"].iter_rows(min_row=2, values_only=True)}
     assert summary["Tickets received"] == 3 and summary["Tickets resolved"] == 1
+    assert summary["Average satisfaction at confirmation (1-5)"] == 5
+    people = list(wb["By staff member"].iter_rows(values_only=True))
+    assert people[0][-1] == "Answered on the first call" and people[1][-1] == 0
     assert summary["Answered within target"] == 1.0  # numbers stay numbers (a percentage)
     days = list(wb["Per day"].iter_rows(min_row=2, values_only=True))
     assert len(days) == 31 and days[11][1] == 1 and days[12][2] == 1  # received 12th, resolved 13th

@@ -21,6 +21,9 @@ from training.resources.appraisals import (
     KpiTargetResource,
 )
 
+#: the figures computed from customers' ratings (the page says which ratings they count)
+SATISFACTION_KPIS = {wf.Kpi.SATISFACTION_MEAN, wf.Kpi.SATISFIED_SHARE, wf.Kpi.SELF_RATED_SHARE}
+
 APPRAISAL_COLOURS = {wf.AppraisalStatus.DRAFT: "warning", wf.AppraisalStatus.REVIEWED: "info",
                      wf.AppraisalStatus.ACKNOWLEDGED: "success"}
 OUTCOME_COLOURS = {wf.Outcome.REWARD: "success", wf.Outcome.NONE: "default",
@@ -44,7 +47,7 @@ class PeriodAppraisalInline(ReadOnlyInline):
     show_change_link = True
     fields = ["employee", "state", "resolution_rate", "satisfaction_mean",
               "avg_response_hours", "response_in_time_share", "record_completeness",
-              "manager_score", "outcome"]
+              "tickets_first_contact", "manager_score", "outcome"]
     readonly_fields = fields
     verbose_name_plural = _("appraisals of this month")
 
@@ -185,9 +188,9 @@ class AppraisalAdmin(StaffChoiceMixin, BackofficeAdmin):
             (_("Key figures"), {"fields": ["display_figures"]}),
             (_("Ticket counts"), {"classes": ["collapse"], "fields": [
                 ("tickets_received", "tickets_resolved"),
-                ("tickets_rated", "tickets_satisfied"),
+                ("tickets_rated", "tickets_satisfied", "tickets_rated_by_link"),
                 ("tickets_responded", "tickets_response_measured", "tickets_answered_in_time"),
-                ("tickets_closed", "records_complete")]}),
+                ("tickets_closed", "records_complete"), "tickets_first_contact"]}),
             (_("Manager's review"), {"fields": [
                 "spot_check_notes", ("manager_score", "outcome", "outcome_amount"),
                 ("reviewed_by", "reviewed_at")]}),
@@ -268,16 +271,46 @@ class AppraisalAdmin(StaffChoiceMixin, BackofficeAdmin):
                 return format_html('<span class="text-green-700">{}</span>', _("met"))
             return format_html('<span class="text-red-600 font-semibold">{}</span>', _("missed"))
 
+        def value(kpi, number):
+            text = _number(number, 2)
+            if kpi == wf.Kpi.SELF_RATED_SHARE and obj.tickets_rated:
+                return format_html('{} <span class="text-base-500">({})</span>', text,
+                                   _("%(link)s of %(rated)s ratings") % {
+                                       "link": obj.tickets_rated_by_link or 0,
+                                       "rated": obj.tickets_rated})
+            return text
+
+        def label(kpi, text):
+            if kpi in SATISFACTION_KPIS:
+                return format_html('{}<sup class="text-base-500">*</sup>', text)
+            return text
+
+        def goal(kpi, target):
+            if target is None:
+                return "-"
+            return f"{'≤' if kpi in wf.LOWER_IS_BETTER else '≥'} {_number(target, 2)}"
+
         rows = format_html_join(
             "", '<tr class="border-t border-base-200"><td class="pr-6 py-1">{}</td>'
-            '<td class="pr-6">{}</td><td class="pr-6">{} {}</td><td>{}</td></tr>',
-            ((label, _number(value, 2), "≤" if kpi in wf.LOWER_IS_BETTER else "≥",
-              _number(target, 2), verdict(met))
-             for kpi, label, value, target, met in obj.kpi_results()))
-        return format_html('<table class="text-sm"><thead><tr><th class="pr-6 text-left">{}</th>'
-                           '<th class="pr-6 text-left">{}</th><th class="pr-6 text-left">{}</th>'
-                           '<th class="text-left">{}</th></tr></thead><tbody>{}</tbody></table>',
-                           _("KPI"), _("value"), _("target"), _("verdict"), rows)
+            '<td class="pr-6">{}</td><td class="pr-6">{}</td><td>{}</td></tr>',
+            ((label(kpi, text), value(kpi, number), goal(kpi, target), verdict(met))
+             for kpi, text, number, target, met in obj.kpi_results()))
+        first_contact = obj.tickets_first_contact
+        return format_html(
+            '<table class="text-sm" id="key-figures"><thead><tr>'
+            '<th class="pr-6 text-left">{}</th><th class="pr-6 text-left">{}</th>'
+            '<th class="pr-6 text-left">{}</th><th class="text-left">{}</th></tr></thead>'
+            '<tbody>{}</tbody></table>'
+            '<p class="text-xs text-base-500 mt-2" id="rating-sources"><sup>*</sup> {}</p>'
+            '<p class="text-sm mt-3" id="first-contact"><strong>{}</strong>: {} '
+            '<span class="text-xs text-base-500">{}</span></p>',
+            _("KPI"), _("value"), _("target"), _("verdict"), rows,
+            _("Counts the ratings given at confirmation: by the customer's own link and by "
+              "phone (recorded by staff); follow-up surveys are not counted."),
+            _("Answered on the first call"),
+            "-" if first_contact is None else first_contact,
+            _("Consultations and usage questions this person answered at once, without an "
+              "engineer: counted for them, in none of the figures above."))
 
     # -- recomputation -------------------------------------------------------------------
     def has_recompute_permission(self, request, object_id=None):

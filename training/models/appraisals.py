@@ -91,6 +91,8 @@ class Appraisal(ConcurrentTransitionMixin, VersionedModel):
     tickets_resolved = models.PositiveIntegerField(_("tickets resolved"), null=True, blank=True)
     tickets_rated = models.PositiveIntegerField(_("tickets rated"), null=True, blank=True)
     tickets_satisfied = models.PositiveIntegerField(_("rated 4 or 5"), null=True, blank=True)
+    tickets_rated_by_link = models.PositiveIntegerField(
+        _("rated by the customer's own link"), null=True, blank=True)
     tickets_responded = models.PositiveIntegerField(_("tickets answered"), null=True, blank=True)
     tickets_response_measured = models.PositiveIntegerField(
         _("tickets with a response target"), null=True, blank=True)
@@ -99,6 +101,10 @@ class Appraisal(ConcurrentTransitionMixin, VersionedModel):
     tickets_closed = models.PositiveIntegerField(_("tickets closed"), null=True, blank=True)
     records_complete = models.PositiveIntegerField(_("complete service records"), null=True,
                                                    blank=True)
+    tickets_first_contact = models.PositiveIntegerField(
+        _("answered on the first call"), null=True, blank=True,
+        help_text=_("Consultations and usage questions this person answered at once, "
+                    "without an engineer; in none of the figures above."))
 
     # KPI figures
     satisfaction_mean = models.DecimalField(
@@ -106,6 +112,9 @@ class Appraisal(ConcurrentTransitionMixin, VersionedModel):
         validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("5"))])
     satisfied_share = models.DecimalField(_("satisfied (%)"), max_digits=5, decimal_places=2,
                                           null=True, blank=True, validators=PERCENT)
+    self_rated_share = models.DecimalField(_("rated by the customer themself (%)"),
+                                           max_digits=5, decimal_places=2, null=True,
+                                           blank=True, validators=PERCENT)
     resolution_rate = models.DecimalField(_("resolution rate (%)"), max_digits=7,
                                           decimal_places=2, null=True, blank=True,
                                           validators=NON_NEGATIVE)
@@ -153,8 +162,9 @@ class Appraisal(ConcurrentTransitionMixin, VersionedModel):
     #: the figure fields, in KPI order
     KPI_FIELDS = [k.value for k in Kpi]
     COUNT_FIELDS = ["tickets_received", "tickets_resolved", "tickets_rated",
-                    "tickets_satisfied", "tickets_responded", "tickets_response_measured",
-                    "tickets_answered_in_time", "tickets_closed", "records_complete"]
+                    "tickets_satisfied", "tickets_rated_by_link", "tickets_responded",
+                    "tickets_response_measured", "tickets_answered_in_time",
+                    "tickets_closed", "records_complete", "tickets_first_contact"]
 
     def kpi_results(self):
         """[(kpi, label, value, target, met)] with met None when there is nothing to judge."""

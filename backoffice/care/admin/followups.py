@@ -118,9 +118,15 @@ class FollowUpAdmin(ExportOnlyMixin, BackofficeAdmin):
                                linebreaksbr(notice.release_notes[:500]))
         engineer = ticket.assignee.get_full_name() or ticket.assignee.username \
             if ticket.assignee_id else "-"
+        # the ticket keeps the confirmation's rating; this call's survey has its own below
+        confirmation = "-"
+        if ticket.satisfaction:
+            confirmation = f"{ticket.satisfaction}/5"
+            if ticket.satisfaction_source:
+                confirmation += f" ({ticket.get_satisfaction_source_display()})"
         return format_html(
             "<strong>{}</strong>: {}<br><strong>{}</strong>: {}<br><strong>{}</strong>: {}"
             "<br><strong>{}</strong>: {}",
             _("engineer"), engineer, _("problem"), ticket.description or ticket.subject,
             _("solution"), ticket.solution or "-",
-            _("satisfaction at confirmation"), ticket.satisfaction or "-")
+            _("satisfaction at confirmation"), confirmation)

@@ -85,7 +85,9 @@ class FollowUp(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                         "variant": "success",
                         "form": "backoffice.care.forms.FollowUpRecordForm"})
     def record(self, outcome, rating=None, remarks="", actor=None):
-        """The survey feeds the ticket's satisfaction; a persisting problem opens a ticket."""
+        """The survey's rating and remarks stay on the follow-up, its own figure: the
+        ticket keeps the rating and feedback of the customer's confirmation (the appraisal
+        counts those). A persisting problem opens a new ticket."""
         if outcome not in CallOutcome.values:
             raise ValidationError({"outcome": _("Choose the outcome of the call.")})
         if rating is not None and not 1 <= int(rating) <= 5:
@@ -99,16 +101,6 @@ class FollowUp(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
         self.attempts += 1
         self.last_attempt_at = self.done_at = now
         self.done_by = actor
-        ticket = self.ticket
-        if ticket is not None and rating:
-            ticket.satisfaction = rating
-            if remarks:
-                ticket.customer_feedback = "\n".join(
-                    part for part in [ticket.customer_feedback,
-                                      f"{gettext('Follow-up')} {self.number}: {remarks}"] if part)
-            ticket._history_user = actor
-            ticket._change_reason = f"follow-up {self.number}"
-            ticket.save()
         if outcome == CallOutcome.PROBLEM_PERSISTS:
             self.new_ticket = self._open_new_ticket(actor, remarks)
 

@@ -184,8 +184,10 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
             models.Index(fields=["customer", "-received_at"], name="ticket_customer_recv"),
             models.Index(fields=["-received_at", "-id"], name="ticket_recv_order"),
             # weekly "resolved" and satisfaction figures of the dashboard and reports, and
-            # monthly KPIs (satisfaction included so PostgreSQL answers from the index alone)
-            models.Index(fields=["resolved_at", "satisfaction"], name="ticket_resolved_at"),
+            # monthly KPIs (satisfaction and its source included so PostgreSQL answers from
+            # the index alone)
+            models.Index(fields=["resolved_at", "satisfaction", "satisfaction_source"],
+                         name="ticket_resolved_rating"),
             models.Index(fields=["closed_at"], name="ticket_closed_at"),
         ]
 

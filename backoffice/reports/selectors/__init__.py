@@ -20,10 +20,12 @@ from backoffice.reports.selectors.periods import (
     week_start,
 )
 from backoffice.reports.selectors.tickets import (
+    CONFIRMATION_RATING,
     by_category,
-    by_engineer,
+    by_person,
     daily_series,
     deadline_counts,
+    doubted_confirmations,
     open_by_state_priority,
     period_summary,
     recurring_problems,
@@ -33,15 +35,17 @@ from backoffice.reports.selectors.tickets import (
 from backoffice.reports.selectors.work import my_work, waiting_for
 
 __all__ = [
+    "CONFIRMATION_RATING",
     "Period",
     "bucketed",
     "by_category",
-    "by_engineer",
+    "by_person",
     "care_alerts",
     "care_summary",
     "changelist",
     "daily_series",
     "deadline_counts",
+    "doubted_confirmations",
     "local_midnight",
     "my_work",
     "open_by_state_priority",

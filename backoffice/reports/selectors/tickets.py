@@ -1,11 +1,21 @@
-"""Ticket figures: volume, deadlines, response share, series, recurring problems."""
+"""Ticket figures: volume, deadlines, response share, series, recurring problems, the
+people's figures and the confirmations to look at again.
+
+Satisfaction figures are the ratings given when the customer confirmed the solution (by
+their own link, or by phone, recorded by staff): :data:`CONFIRMATION_RATING`. A follow-up
+survey keeps its own rating on the follow-up (``care_summary`` reports those); tickets
+migrated from the time surveys overwrote the confirmation carry ``follow_up`` and are
+left out.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Avg, Count, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from backoffice.desk import workflows as wf
@@ -22,6 +32,9 @@ from backoffice.reports.selectors.periods import (
     resolved_in,
     week_boundaries,
 )
+
+#: the ratings the satisfaction figures average: given at confirmation, not by a survey
+CONFIRMATION_RATING = ~Q(satisfaction_source=wf.RatingSource.FOLLOW_UP)
 
 
 def open_by_state_priority() -> dict:
@@ -79,16 +92,18 @@ def response_share(period: Period, now=None) -> dict:
 
 
 def weekly_series(weeks: int = 12, today: dt.date | None = None) -> dict:
-    """Received and resolved tickets per week, and the average satisfaction of the tickets
-    resolved each week (which follow-up surveys update); two queries."""
+    """Received and resolved tickets per week, and the average rating given at
+    confirmation of the tickets resolved each week (follow-up surveys keep theirs); two
+    queries."""
     today = today or timezone.localdate()
     days = week_boundaries(weeks, today)
     bounds = [local_midnight(d) for d in days]
     # COUNT(*) (not COUNT(id)) and the (resolved_at, satisfaction) index let PostgreSQL
-    # answer both from index-only scans
+    # answer the received count from an index-only scan
     received = bucketed(Ticket.objects.all(), "received_at", bounds, n=Count("*"))
     resolved = bucketed(Ticket.objects.all(), "resolved_at", bounds, n=Count("*"),
-                        avg_satisfaction=Avg("satisfaction"), rated=Count("satisfaction"))
+                        avg_satisfaction=Avg("satisfaction", filter=CONFIRMATION_RATING),
+                        rated=Count("satisfaction", filter=CONFIRMATION_RATING))
     labels = [f"{d:%m-%d}" for d in days[:-1]]
     return {
         "labels": labels,
@@ -151,7 +166,9 @@ def recurring_problems(first_day: dt.date, last_day: dt.date, limit: int = 10) -
 
 
 def period_summary(period: Period, now=None) -> dict:
-    """The report's headline figures for one period; three ticket queries."""
+    """The report's headline figures for one period; three ticket queries. Satisfaction
+    is the average rating given at confirmation (link or phone) of the tickets resolved
+    in the period."""
     now = now or timezone.now()
     in_period = Q(received_at__gte=period.start, received_at__lt=period.end)
     received = Ticket.objects.filter(in_period).aggregate(
@@ -163,8 +180,9 @@ def period_summary(period: Period, now=None) -> dict:
                                      resolved_at__lt=period.end).aggregate(
         resolved=Count("id"),
         in_time=Count("id", filter=Q(resolution_met=True)),
-        avg_satisfaction=Avg("satisfaction"), rated=Count("satisfaction"),
-        satisfied=Count("id", filter=Q(satisfaction__gte=4)))
+        avg_satisfaction=Avg("satisfaction", filter=CONFIRMATION_RATING),
+        rated=Count("satisfaction", filter=CONFIRMATION_RATING),
+        satisfied=Count("id", filter=CONFIRMATION_RATING & Q(satisfaction__gte=4)))
     response = response_share(period, now)
     kb_uses = ArticleUse.objects.filter(created_at__gte=period.start,
                                         created_at__lt=period.end).count()
@@ -206,29 +224,62 @@ def by_category(period: Period) -> list[dict]:
             for value, label in wf.Category.choices]
 
 
-def by_engineer(period: Period) -> list[dict]:
-    """Per engineer, the tickets received in the period they hold: how many, resolved,
-    answered in time, average satisfaction."""
-    from django.contrib.auth import get_user_model
+def by_person(period: Period) -> list[dict]:
+    """Per person, in ONE grouped query: the engineer's tickets received in the period
+    (how many, resolved, answered in time, average rating given at confirmation), and
+    the questions a clerk answered on the first call (tickets without an engineer,
+    ``first_contact_resolution``, resolved in the period), counted for ``resolved_by``.
 
-    rows = (Ticket.objects.filter(received_at__gte=period.start, received_at__lt=period.end,
-                                  assignee__isnull=False)
-            .values("assignee_id").annotate(
-                n=Count("id"), resolved=Count("id", filter=Q(resolved_at__isnull=False)),
-                met=Count("id", filter=Q(response_met=True)),
-                answered=Count("id", filter=Q(response_met__isnull=False)),
-                avg_satisfaction=Avg("satisfaction")).order_by("-n"))
-    rows = list(rows)
-    users = get_user_model().objects.in_bulk([r["assignee_id"] for r in rows])
-    rng = received_in(period.first_day, period.last_day)
+    The row's person is ``COALESCE(assignee_id, resolved_by_id)``: a first-call answer
+    has no assignee, so it never reaches an engineer's figures.
+    """
+    held = Q(assignee__isnull=False, received_at__gte=period.start,
+             received_at__lt=period.end)
+    first_contact = Q(assignee__isnull=True, resolved_by__isnull=False,
+                      first_contact_resolution=True, resolved_at__gte=period.start,
+                      resolved_at__lt=period.end)
+    rows = list(Ticket.objects.filter(held | first_contact).order_by()
+                .annotate(person=Coalesce("assignee_id", "resolved_by_id"))
+                .values("person").annotate(
+                    n=Count("id", filter=held),
+                    resolved=Count("id", filter=held & Q(resolved_at__isnull=False)),
+                    met=Count("id", filter=held & Q(response_met=True)),
+                    answered=Count("id", filter=held & Q(response_met__isnull=False)),
+                    avg_satisfaction=Avg("satisfaction", filter=held & CONFIRMATION_RATING),
+                    first_contact=Count("id", filter=first_contact))
+                .order_by("-n", "-first_contact", "person"))
+    users = get_user_model().objects.in_bulk([r["person"] for r in rows])
+    received = received_in(period.first_day, period.last_day)
+    resolved = resolved_in(period.first_day, period.last_day)
     out = []
     for r in rows:
-        user = users.get(r["assignee_id"])
+        user = users.get(r["person"])
         out.append({"name": (user.get_full_name() or user.username) if user else "?",
                     "count": r["n"], "resolved": r["resolved"],
                     "resolution_rate": _share(r["resolved"], r["n"]),
                     "response_share": _share(r["met"], r["answered"]),
                     "satisfaction": (round(r["avg_satisfaction"], 2)
                                      if r["avg_satisfaction"] is not None else None),
-                    "link": changelist("ticket", assignee__id__exact=r["assignee_id"], **rng)})
+                    "first_contact": r["first_contact"],
+                    "link": (changelist("ticket", assignee__id__exact=r["person"], **received)
+                             if r["n"] else None),
+                    "first_contact_link": (
+                        changelist("ticket", first_contact_resolution__exact=1,
+                                   resolved_by__id__exact=r["person"], **resolved)
+                        if r["first_contact"] else None)})
     return out
+
+
+def doubted_confirmations(limit: int = 10) -> dict:
+    """Tickets the customer confirmed while contradicting themself (a rating of 1-2, or a
+    comment saying the problem persists), waiting in state "confirmed" for staff to
+    reopen them or close them anyway: the newest ``limit`` by confirmation, with the
+    customer, engineer and whoever resolved them, in one query (``limit + 1`` rows read
+    to know whether there are more), and the link to all of them."""
+    tickets = list(Ticket.objects.filter(state=wf.TicketStatus.CONFIRMED)
+                   .exclude(confirmation_doubt="")
+                   .select_related("customer", "assignee", "resolved_by")
+                   .order_by("-confirmed_at", "-id")[:limit + 1])
+    return {"tickets": tickets[:limit], "more": len(tickets) > limit,
+            "link": changelist("ticket", state__exact=wf.TicketStatus.CONFIRMED,
+                               confirmation_doubt__gt="")}
