@@ -362,15 +362,15 @@ def demo_signature(name: str, seed: int) -> str:
     rng = random.Random(seed)
     image = Image.new("RGB", (560, 180), "white")
     draw = ImageDraw.Draw(image)
-    x, points = 30.0, []
-    for _stroke in range(len(name) + 2):
-        amplitude, width = rng.uniform(25, 55), rng.uniform(70, 120)
-        for step in range(24):
-            t = step / 23
-            points.append((x + t * width, 80 + amplitude * math.sin(t * math.pi * rng.uniform(1, 3))
-                           + rng.uniform(-4, 4)))
-        x += width * 0.8
-    draw.line(points, fill=(20, 30, 90), width=5, joint="curve")
+    x = 40.0
+    for _stroke in range(len(name) + 1):
+        amplitude, width = rng.uniform(25, 50), rng.uniform(80, 130)
+        turns, tilt = rng.uniform(1.2, 2.2), rng.uniform(-0.25, 0.25)
+        points = [(x + t * width + 18 * math.sin(t * math.pi * turns * 2),
+                   95 + tilt * t * width - amplitude * math.sin(t * math.pi * turns))
+                  for t in (step / 59 for step in range(60))]
+        draw.line(points, fill=(20, 30, 90), width=5, joint="curve")
+        x += width * 0.9
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
@@ -395,12 +395,15 @@ def _by_the_customer(users, rng, stdout):
     from backoffice.desk import services
     from backoffice.desk.models import ConfirmationRequest, TicketEvent
 
+    now = timezone.now()
     resolved = list(Ticket.objects.filter(state=wf.TicketStatus.RESOLVED)
                     .exclude(category=wf.Category.COMPLAINT)
                     .select_related("contact", "customer").order_by("-resolved_at"))
-    waiting, answering = resolved[:1], resolved[1:1 + len(CUSTOMER_ANSWERS)]
+    # the newest resolution waits for its customer; older ones were answered days ago
+    waiting = resolved[:1]
+    answering = [t for t in resolved[1:] if t.resolved_at < now - dt.timedelta(days=2)
+                 ][:len(CUSTOMER_ANSWERS)]
     clerk = users["clerk"]
-    now = timezone.now()
     for ticket in waiting:
         services.request_confirmation(ticket, actor=clerk, send_mail=False)
     for n, (ticket, (outcome, rating, comment)) in enumerate(zip(answering, CUSTOMER_ANSWERS,
