@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from import_export import fields
 
 from backoffice.desk.models import Customer, Product, Ticket
-from backoffice.desk.workflows import Category, Channel, Priority
+from backoffice.desk.workflows import Category, Channel, Priority, RatingSource
 from backoffice.platform.resources import BackofficeResource, ChoiceWidget, user_field
 from backoffice.platform.resources import LookupWidget as ForeignKeyWidget
 
@@ -27,7 +27,7 @@ class CustomerResource(BackofficeResource):
 class TicketResource(BackofficeResource):
     # tickets enter the workflow at "new"; only their intake data can be imported
     never_import = (*BackofficeResource.never_import, "first_response_at", "resolved_at",
-                    "satisfaction")
+                    "satisfaction", "satisfaction_source", "first_contact_resolution")
 
     customer = fields.Field(attribute="customer", column_name="customer",
                             widget=ForeignKeyWidget(Customer, field="code"))
@@ -43,12 +43,17 @@ class TicketResource(BackofficeResource):
                             widget=ForeignKeyWidget(get_user_model(), field="username"))
     # who entered the customer's rating (never the assignee): exported, never imported
     confirmation_entered_by = user_field("confirmation_entered_by", readonly=True)
+    satisfaction_source = fields.Field(attribute="satisfaction_source",
+                                       column_name="satisfaction_source", readonly=True,
+                                       widget=ChoiceWidget(RatingSource))
+    resolved_by = user_field("resolved_by", readonly=True)
 
     class Meta:
         model = Ticket
         fields = ("number", "received_at", "channel", "category", "priority", "customer",
                   "product", "subject", "description", "state", "assignee", "first_response_at",
-                  "resolved_at", "satisfaction", "confirmation_entered_by")
+                  "resolved_at", "resolved_by", "first_contact_resolution", "satisfaction",
+                  "satisfaction_source", "confirmation_entered_by")
         export_order = fields
         import_id_fields = ("number",)
 

@@ -103,7 +103,7 @@ def test_english_on_request(client, manager, ticket):
 def test_unsigned_record_has_an_empty_box_to_sign_on_paper(client, manager, ticket):
     client.force_login(manager)
     html = client.get(url("print", ticket)).content.decode()
-    assert "Customer's signature" in html
+    assert "客户签字" in html  # Chinese by default
     assert '<div class="sig-space"></div>' in html  # the customer's box: blank
     assert "data:image/png" not in html
 
@@ -121,14 +121,14 @@ def test_the_customers_signature_from_the_link_is_printed(client, manager, clerk
                    for image in page.images]
     assert page_images, "the signature is drawn in the PDF"
     text = pdf_text(response.content)
-    assert "王建国" in text and "Customer, by confirmation link" in text
+    assert "王建国" in text and "客户本人（确认链接）" in text
 
 
 def test_a_phone_confirmation_is_printed_with_who_entered_it(client, manager, clerk, ticket):
     apply_transition(ticket, "confirm", actor=clerk, confirmed_by="李四", satisfaction=4)
     client.force_login(manager)
     html = client.get(url("print", ticket)).content.decode()
-    assert "李四" in html and "Phone call, recorded by staff" in html
+    assert "李四" in html and "电话确认（员工录入）" in html
     assert "data:image/png" not in html  # signed on paper
 
 

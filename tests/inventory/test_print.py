@@ -68,7 +68,7 @@ def test_the_requisition_print_page(client, warehouse, issued, django_assert_max
     html = response.content.decode()
     assert response.status_code == 200 and '<html lang="zh-hans">' in html
     assert issued.number in html and "华东电力公司" in html and "服务器硬盘" in html
-    assert "Received by" in html  # a box for the engineer's signature on receipt
+    assert "领用人" in html  # a box for the engineer's signature on receipt
     english = client.get(url("requisition", "print", issued, lang="en")).content.decode()
     assert "Parts requisition slip" in english and '<html lang="en">' in english
 
@@ -106,7 +106,7 @@ def test_a_draft_scrap_request_prints_with_empty_decision_boxes(client, engineer
     scrap = scrap_request(requester=engineer, part=stocked, warehouse=main)
     client.force_login(engineer)
     html = client.get(url("scraprequest", "print", scrap)).content.decode()
-    assert scrap.number in html and "Decided by" in html
+    assert scrap.number in html and "审批人" in html
     assert html.count('<div class="sig-space"></div>') == 3
 
 
