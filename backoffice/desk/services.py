@@ -39,7 +39,9 @@ from backoffice.desk.workflows import (
 )
 from backoffice.platform import roles, workflow
 from backoffice.platform.files import content_type
+from backoffice.platform.models import ConcurrentEdit
 from backoffice.platform.notifications import event, notify, page_of, permission_holders
+from backoffice.platform.people import display_name
 
 log = logging.getLogger(__name__)
 
@@ -117,10 +119,10 @@ def post_message(ticket, *, direction, body, channel="", author=None, sender="",
         message.save(update_fields=["mail_status", "mail_message_id"])
         transaction.on_commit(lambda: mail_reply.enqueue(message.pk))
     if ticket.assignee_id and ticket.assignee_id != getattr(author, "pk", None):
-        who = (author.get_full_name() or author.username) if author else (sender or gettext_lazy("customer"))
         notify([ticket.assignee_id], TICKET_MESSAGE.name,
                lambda: _("%(who)s on %(number)s: %(subject)s")
-               % {"who": who, "number": ticket.number, "subject": ticket.subject},
+               % {"who": display_name(author) if author else (sender or _("customer")),
+                  "number": ticket.number, "subject": ticket.subject},
                url=page_of(ticket), body=body[:500], actor=author)
     return message
 
@@ -304,8 +306,9 @@ def request_confirmation(ticket, *, actor=None, send_mail=True, mail_to="") -> C
     mailed to the contact on the ticket's thread and offered as text to paste."""
     if actor is not None and not wf.can_request_confirmation(ticket, actor):
         raise PermissionDenied(_("You may not ask this customer for a confirmation."))
-    ticket = Ticket.objects.select_for_update().select_related("customer", "contact").get(
-        pk=ticket.pk)
+    # of=self: PostgreSQL locks no row of the (nullable) contact's outer join
+    ticket = (Ticket.objects.select_for_update(of=("self",))
+              .select_related("customer", "contact").get(pk=ticket.pk))
     if ticket.state != TicketStatus.RESOLVED:
         raise ValidationError(_("Only a resolved ticket is sent for the customer's "
                                 "confirmation."))
@@ -438,3 +441,81 @@ def withdraw_confirmation_links(ticket):
     phone, withdraws the links still waiting (a new resolution gets a new link)."""
     now = timezone.now()
     ticket.confirmation_requests.usable(now).update(withdrawn_at=now)
+
+
+# -- bulk actions of the ticket list --------------------------------------------------------
+#: the most tickets one bulk action changes (each is its own transaction)
+BULK_LIMIT = 200
+
+#: states in which a ticket's page is read-only: nothing about it changes any more
+FINISHED_STATES = {TicketStatus.CLOSED, TicketStatus.CANCELLED}
+
+
+class BulkOutcome:
+    """What a bulk action did: the tickets changed, those left as they were (already so),
+    and those refused, each with the reason."""
+
+    def __init__(self):
+        self.done: list[Ticket] = []
+        self.unchanged: list[Ticket] = []
+        self.refused: list[tuple[Ticket, str]] = []
+
+    def refusals(self) -> str:
+        """"SR…: reason; SR…: reason" for one message."""
+        return "; ".join(f"{ticket.number}: {reason}" for ticket, reason in self.refused)
+
+
+def _reason(exc) -> str:
+    return " ".join(getattr(exc, "messages", None) or [str(exc)])
+
+
+def tickets_assign(tickets, *, assignee, actor, note="") -> BulkOutcome:
+    """Assign each ticket to ``assignee`` through the workflow (the same step, rules and
+    journal as the "Assign" button), each in its own transaction: one refused ticket
+    (wrong state, a complaint, no permission, changed meanwhile) does not stop the others."""
+    outcome = BulkOutcome()
+    for ticket in tickets:
+        try:
+            workflow.apply_transition(ticket, "assign", actor=actor, assignee=assignee,
+                                      note=note)  # atomic: one transaction per ticket
+        except (ValidationError, PermissionDenied) as exc:
+            outcome.refused.append((ticket, _reason(exc)))
+        else:
+            outcome.done.append(ticket)
+    return outcome
+
+
+def ticket_priority_refusal(ticket, actor) -> str | None:
+    """Why ``actor`` may not change the priority of ``ticket`` (None: they may)."""
+    if ticket.state in FINISHED_STATES:
+        return _("the ticket is “%(state)s”: it no longer changes") % {
+            "state": ticket.get_state_display()}
+    if not actor.has_perm("backoffice.change_ticket") or not roles.may_edit(ticket, actor):
+        return _("you may not edit this ticket")
+    return None
+
+
+def tickets_change_priority(tickets, *, priority, actor) -> BulkOutcome:
+    """Give each ticket ``priority``, saved through the model (history row with the actor,
+    optimistic lock), each in its own transaction; closed or cancelled tickets and those
+    the actor may not edit are refused with the reason."""
+    outcome = BulkOutcome()
+    for ticket in tickets:
+        refusal = ticket_priority_refusal(ticket, actor)
+        if refusal:
+            outcome.refused.append((ticket, refusal))
+            continue
+        if ticket.priority == priority:
+            outcome.unchanged.append(ticket)
+            continue
+        ticket.priority = priority
+        ticket._history_user = actor
+        ticket._change_reason = "priority"
+        try:
+            with transaction.atomic():
+                ticket.save()
+        except ConcurrentEdit as exc:
+            outcome.refused.append((ticket, str(exc)))
+        else:
+            outcome.done.append(ticket)
+    return outcome
