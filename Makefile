@@ -1,6 +1,8 @@
-.PHONY: demo test setup lint messages
-demo:        ## set up everything and serve the demo on 127.0.0.1:8000
+.PHONY: demo dev test setup lint messages
+demo:        ## set up everything and serve the demo on 127.0.0.1:8000 as production serves (DEBUG off, gunicorn)
 	bash scripts/demo.sh
+dev:         ## the same with runserver and DEBUG on (auto-reload, tracebacks) for development
+	DEMO_DEBUG=1 bash scripts/demo.sh
 test:        ## run the whole test suite (SQLite, then PostgreSQL when reachable)
 	bash scripts/test.sh
 setup:       ## create .venv, install, compile translations

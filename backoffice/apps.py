@@ -19,6 +19,25 @@ class BackofficeConfig(AppConfig):
         domains.modules("tasks")
         from backoffice.platform.security import SessionExpiryMiddleware
 
+        name_people_one_way()
         post_migrate.connect(roles.sync_after_migrate, dispatch_uid="backoffice.sync_roles")
         user_logged_in.connect(SessionExpiryMiddleware.signed_in,
                                dispatch_uid="backoffice.session_clocks")
+
+
+def name_people_one_way():
+    """Every place that prints a user - admin lists, foreign keys, history's "changed by",
+    journals, mails, exports, unfold's user menu - names them as platform.people does
+    (Chinese: family name first, no space; English: "First Last"; else the username).
+    The methods are replaced on Django's own User model (add_to_class): no table or
+    data changes."""
+    from django.contrib.auth import get_user_model
+
+    from backoffice.platform import people
+
+    def get_full_name(user):
+        return people.full_name(user.first_name, user.last_name)
+
+    User = get_user_model()
+    User.add_to_class("__str__", people.display_name)
+    User.add_to_class("get_full_name", get_full_name)

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields
 from import_export.instance_loaders import ModelInstanceLoader
 
@@ -44,6 +45,9 @@ def _year(value):
 
 class BudgetLineResource(BackofficeResource):
     """Budget lines keyed by (year, category, period); only draft or returned budgets."""
+
+    column_labels = {"year": gettext_lazy("fiscal year")}
+    template_example = {"category": "travel", "amount": "120000.00", "note": "全年差旅"}
 
     year = fields.Field(attribute="budget", column_name="year",
                         widget=LookupWidget(Budget, field="year"))
@@ -122,6 +126,7 @@ class ExpenseClaimResource(BackofficeResource):
 
     never_import = (*BackofficeResource.never_import, "total", "submitted_at", "approved_at",
                     "paid_on", "payment_reference", "budget_note", "rejection_reason")
+    template_example = {"title": "三月上门服务差旅"}
 
     claimant = fields.Field(attribute="claimant__username", column_name="claimant",
                             readonly=True)
@@ -166,6 +171,8 @@ class ExpenseLineResource(BackofficeResource):
     receipts are attached on the claim page afterwards."""
 
     never_import = (*BackofficeResource.never_import, "receipt")
+    template_example = {"category": "travel", "description": "高铁 上海—杭州", "amount": "73.00",
+                        "ticket": "", "customer": ""}
 
     claim = fields.Field(attribute="claim", column_name="claim",
                          widget=LookupWidget(ExpenseClaim, field="number"))

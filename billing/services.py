@@ -25,6 +25,7 @@ from backoffice.platform.notifications import (
     page_of,
     permission_holders,
 )
+from backoffice.platform.people import display_name
 from backoffice.platform.workflow import apply_transition, side_effect
 from billing import selectors
 from billing.models import (
@@ -126,7 +127,7 @@ def budget_guard(*, category, amount, on_date, actor, confirmed=False, reference
             budget=budget, year=year, category=category, amount=amount, remaining=remaining,
             reference=str(reference)[:100], actor=actor)
         return _("Budget overrun confirmed by %(user)s: %(message)s") % {
-            "user": actor.get_full_name() or actor.get_username(), "message": message}
+            "user": display_name(actor), "message": message}
 
 
 @side_effect(BudgetAdjustment, "approve")
@@ -276,7 +277,7 @@ ADJUSTMENT_DECIDED = event("adjustment_decided",
 
 
 def _name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
+    return display_name(user)
 
 
 @side_effect(ExpenseClaim, "submit")

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields, widgets
 
 from backoffice.platform.resources import BackofficeResource, ChoiceWidget
@@ -115,7 +116,8 @@ class InventoryResource(BackofficeResource):
         """A key given twice in one file is refused, naming the first row."""
         first = self._seen.setdefault(key, row_number)
         if first != row_number:
-            raise ValidationError({column: _("Also on row %(row)s of this file.") % {"row": first}})
+            raise ValidationError({column: _("Also on row %(row)s of this file.")
+                                   % {"row": self.sheet_row(first)}})
 
 
 def _code(value):
@@ -123,7 +125,15 @@ def _code(value):
 
 
 # -- parts and suppliers -----------------------------------------------------------------
+PART_NAME = gettext_lazy("part name")
+
+
 class PartResource(InventoryResource):
+    column_labels = {"on_hand": gettext_lazy("on hand")}
+    template_example = {"code": "HDD-1T", "name": "服务器硬盘", "specification": "1TB SATA",
+                        "model": "ST1000", "unit": "块", "unit_cost": "450.00",
+                        "safety_stock": 2, "reorder_point": 5, "reorder_quantity": 10}
+
     model_number = fields.Field(attribute="model_number", column_name="model")
     category = fields.Field(attribute="category", column_name="category",
                             widget=CodeWidget(PartCategory))
@@ -168,6 +178,9 @@ class SupplierResource(InventoryResource):
     """Suppliers enter as "qualification pending"; qualifying them is the manager's button."""
 
     never_import = (*BackofficeResource.never_import, "qualified_until", "evaluation")
+    template_example = {"code": "S0101", "name": "北京华信科技有限公司", "contact_person": "王建国",
+                        "phone": "010-66668888", "email": "sales@example.cn",
+                        "address": "北京市海淀区中关村大街 1 号"}
 
     class Meta:
         model = Supplier
@@ -192,6 +205,8 @@ class OpeningBalanceResource(InventoryResource):
     Allowed only where the part has no movement yet in that warehouse; later corrections
     are stocktakes.
     """
+
+    template_example = {"quantity": 10, "note": "期初"}
 
     part = fields.Field(attribute="part", column_name="part", widget=CodeWidget(Part))
     warehouse = fields.Field(attribute="warehouse", column_name="warehouse",
@@ -279,6 +294,9 @@ class OpeningBalanceResource(InventoryResource):
 class StocktakeLineResource(InventoryResource):
     """Count sheet: export it, fill in ``counted``, import it back while counting."""
 
+    column_labels = {"name": PART_NAME}
+    template_example = {"counted": 9, "reason": "", "note": ""}
+
     stocktake = fields.Field(attribute="stocktake", column_name="stocktake",
                              widget=CodeWidget(Stocktake, field="number"))
     part = fields.Field(attribute="part", column_name="part", widget=CodeWidget(Part))
@@ -336,6 +354,8 @@ class StocktakeLineResource(InventoryResource):
 class StockEntryResource(InventoryResource):
     """The ledger, as a clerk exports it (never imported)."""
 
+    column_labels = {"name": PART_NAME, "value": gettext_lazy("amount")}
+
     part = fields.Field(attribute="part__code", column_name="part", readonly=True)
     part_name = fields.Field(attribute="part__name", column_name="name", readonly=True)
     warehouse = fields.Field(attribute="warehouse__code", column_name="warehouse", readonly=True)
@@ -361,6 +381,9 @@ class StockEntryResource(InventoryResource):
 
 class StockBalanceResource(InventoryResource):
     """The on-hand list per part × warehouse (export only)."""
+
+    column_labels = {"name": PART_NAME,
+                     "part_total": gettext_lazy("on hand, all warehouses")}
 
     part = fields.Field(attribute="part__code", column_name="part", readonly=True)
     part_name = fields.Field(attribute="part__name", column_name="name", readonly=True)
@@ -411,6 +434,8 @@ class ScrapRequestResource(InventoryResource):
 
 
 class PurchaseOrderResource(InventoryResource):
+    column_labels = {"total": gettext_lazy("total")}
+
     supplier = fields.Field(attribute="supplier__code", column_name="supplier", readonly=True)
     amount_total = fields.Field(attribute="amount_total", column_name="total", readonly=True,
                                 widget=widgets.DecimalWidget())

@@ -25,6 +25,7 @@ from backoffice.platform.notifications import (
     page_of,
     permission_holders,
 )
+from backoffice.platform.people import display_name
 from backoffice.platform.workflow import apply_transition, side_effect
 from training import selectors
 from training.models import (
@@ -286,7 +287,7 @@ def tell_reviewer_disputed(appraisal):
     employee = appraisal.employee
     notify([appraisal.reviewed_by_id], APPRAISAL_DISPUTED.name,
            lambda: _("%(who)s objected to their appraisal for %(period)s")
-           % {"who": employee.get_full_name() or employee.get_username(),
+           % {"who": display_name(employee),
               "period": appraisal.period},
            url=page_of(appraisal), actor=employee)
 

@@ -7,6 +7,7 @@ import would skip.
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields
 
 from backoffice.care.models import (
@@ -29,6 +30,7 @@ class MaintenancePlanResource(BackofficeResource):
     cycle = fields.Field(attribute="cycle", column_name="cycle",
                          widget=ChoiceWidget(MaintenanceCycle))
     owner = user_field("owner")
+    template_example = {"title": "季度巡检", "content": "检查服务器、数据库备份和系统日志"}
 
     class Meta:
         model = MaintenancePlan
@@ -78,6 +80,10 @@ class UpdateNoticeResource(_ExportOnly):
 
 
 class UpdateRecipientResource(_ExportOnly):
+    column_labels = {"customer_code": Customer._meta.get_field("code").verbose_name,
+                     "customer_name": gettext_lazy("customer name"),
+                     "version_before": gettext_lazy("version before")}
+
     notice = fields.Field(attribute="notice__number", column_name="notice", readonly=True)
     customer_code = fields.Field(attribute="customer__code", column_name="customer_code",
                                  readonly=True)

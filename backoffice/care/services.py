@@ -95,7 +95,8 @@ def followup_clerks():
 
 class _Dispatcher:
     """Gives each new follow-up to the clerk who recorded the ticket, else to the clerk
-    with the fewest open follow-ups."""
+    with the fewest open follow-ups; never to one who may not record it (the clerk who
+    answered the ticket on the first call: ``workflows.can_record_followup``)."""
 
     def __init__(self):
         self.clerks = {u.pk: u for u in followup_clerks()}
@@ -104,11 +105,12 @@ class _Dispatcher:
                      .values_list("assignee_id").annotate(n=Count("id")).order_by())
         self.load = {pk: loads.get(pk, 0) for pk in self.clerks}
 
-    def pick(self, preferred_id=None):
-        if not self.clerks:
+    def pick(self, preferred_id=None, *, excluded=frozenset()):
+        candidates = [pk for pk in self.clerks if pk not in excluded]
+        if not candidates:
             return None
-        pk = preferred_id if preferred_id in self.clerks else min(
-            self.load, key=lambda k: (self.load[k], k))
+        pk = preferred_id if preferred_id in candidates else min(
+            candidates, key=lambda k: (self.load[k], k))
         self.load[pk] += 1
         return pk
 
@@ -131,7 +133,9 @@ def followup_for_ticket(ticket: Ticket, *, dispatcher: _Dispatcher | None = None
             ticket=ticket,
             defaults={"kind": FollowUpKind.TICKET, "customer_id": ticket.customer_id,
                       "contact_id": ticket.contact_id, "subject": ticket.subject[:200],
-                      "assignee_id": dispatcher.pick(ticket.recorded_by_id),
+                      "assignee_id": dispatcher.pick(
+                          ticket.recorded_by_id,
+                          excluded={ticket.assignee_id, ticket.resolved_by_id}),
                       "due_on": closed_on + _delay()})
     return followup
 

@@ -30,6 +30,7 @@ from backoffice.desk.models import Ticket
 from backoffice.desk.workflows import SLAAlert
 from backoffice.platform.models import Notification
 from backoffice.platform.notifications import EVENTS, event, forget_unread, permission_holders
+from backoffice.platform.people import display_name_of
 
 TICKET_DUE_SOON = event("ticket_due_soon",
                         gettext_lazy("A ticket of mine is about to miss a deadline"))
@@ -159,10 +160,9 @@ def _message(row, stage, before, people) -> dict:
                     _("Resolution of %(number)s due by %(due)s: %(subject)s")) % values
     if row["assignee_id"]:
         recipients = {row["assignee_id"]}
-        name = (f'{row["assignee__first_name"]} {row["assignee__last_name"]}'.strip()
-                or row["assignee__username"])
-
         def body():
+            name = display_name_of(row["assignee__first_name"], row["assignee__last_name"],
+                                   row["assignee__username"])
             return _("Engineer: %(name)s") % {"name": name}
     else:
         recipients = set(people.assigners())

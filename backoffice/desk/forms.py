@@ -1,6 +1,8 @@
 """Dialog forms of the ticket workflow buttons."""
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from signature_pad.fields import SignaturePadWidget, validate_png_data_url
 from unfold.forms import BaseDialogForm
@@ -19,10 +21,12 @@ from backoffice.desk.workflows import (
     Channel,
     ConfirmationOutcome,
     MessageDirection,
+    Priority,
     RequirementDecision,
     SupportLevel,
 )
 from backoffice.platform.forms import TransitionForm
+from backoffice.platform.people import display_name
 
 #: how a message reached or left the customer (a web form is a ticket's channel, not a message's)
 MESSAGE_CHANNELS = [(c.value, c.label) for c in Channel if c != Channel.WEB]
@@ -30,7 +34,7 @@ MESSAGE_CHANNELS = [(c.value, c.label) for c in Channel if c != Channel.WEB]
 
 class EngineerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
-        return user.get_full_name() or user.username
+        return display_name(user)
 
 
 class AssignForm(TransitionForm):
@@ -254,3 +258,21 @@ class CustomerConfirmationForm(forms.Form):
                 and not (data.get("comment") or "").strip():
             self.add_error("comment", _("Please tell us what still goes wrong."))
         return data
+
+
+# -- bulk actions of the ticket list (the page between choosing the action and running it)
+class BulkAssignForm(forms.Form):
+    assignee = EngineerChoiceField(queryset=None, label=_("Engineer"),
+                                   widget=UnfoldAdminSelectWidget)
+    note = forms.CharField(label=_("Comment"), required=False,
+                           widget=UnfoldAdminTextareaWidget(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = engineers()
+
+
+class BulkPriorityForm(forms.Form):
+    # the ticket field's own label ("priority", capitalised)
+    priority = forms.ChoiceField(label=lazy(capfirst, str)(_("priority")),
+                                 choices=Priority.choices, widget=UnfoldAdminSelectWidget)

@@ -12,6 +12,9 @@ from backoffice.platform.resources import LookupWidget as ForeignKeyWidget
 class CustomerResource(BackofficeResource):
     consultant = fields.Field(attribute="consultant", column_name="consultant",
                               widget=ForeignKeyWidget(get_user_model(), field="username"))
+    template_example = {"code": "C0101", "name": "杭州西湖软件有限公司", "industry": "软件",
+                        "region": "浙江", "address": "杭州市西湖区文三路 90 号",
+                        "phone": "0571-88886666"}
 
     class Meta:
         model = Customer
@@ -28,6 +31,8 @@ class TicketResource(BackofficeResource):
     # tickets enter the workflow at "new"; only their intake data can be imported
     never_import = (*BackofficeResource.never_import, "first_response_at", "resolved_at",
                     "satisfaction", "satisfaction_source", "first_contact_resolution")
+    template_example = {"subject": "打印凭证时金额列错位",
+                        "description": "客户来电：升级后打印凭证，金额列向右错位。"}
 
     customer = fields.Field(attribute="customer", column_name="customer",
                             widget=ForeignKeyWidget(Customer, field="code"))

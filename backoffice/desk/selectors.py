@@ -4,15 +4,18 @@ from django.contrib.auth import get_user_model
 
 
 def engineers():
-    """Active users who may work tickets (support engineers, and managers)."""
+    """Active users who may work tickets (support engineers, and managers); never the
+    system user (a superuser nobody signs in as)."""
     from django.db.models import Q
+
+    from backoffice.platform.roles import SYSTEM_USERNAME
 
     User = get_user_model()
     perm = Q(codename="work_ticket") | Q(codename="supervise_ticket")
     return (User.objects.filter(is_active=True)
             .filter(Q(groups__permissions__in=_perms(perm)) | Q(user_permissions__in=_perms(perm))
                     | Q(is_superuser=True))
-            .distinct().order_by("username"))
+            .exclude(username=SYSTEM_USERNAME).distinct().order_by("username"))
 
 
 def _perms(q):

@@ -204,17 +204,17 @@ def has_solution(ticket):
     return bool((ticket.solution or "").strip())
 
 
-@condition(_("the ticket is not a new requirement"))
+@condition(_("the ticket is not a new requirement"), track=True)
 def is_requirement(ticket):
     return ticket.category == Category.REQUIREMENT
 
 
-@condition(_("the ticket is not a complaint"))
+@condition(_("the ticket is not a complaint"), track=True)
 def is_complaint(ticket):
     return ticket.category == Category.COMPLAINT
 
 
-@condition(_("complaints are handled by the after-sales manager"))
+@condition(_("complaints are handled by the after-sales manager"), track=True)
 def is_not_complaint(ticket):
     return ticket.category != Category.COMPLAINT
 
@@ -240,21 +240,21 @@ def confirmation_undoubted(ticket):
     return not ticket.confirmation_doubt
 
 
-@condition(_("the customer's confirmation raises no doubt"))
+@condition(_("the customer's confirmation raises no doubt"), track=True)
 def confirmation_doubted(ticket):
     return bool(ticket.confirmation_doubt)
 
 
-@condition(_("only consultations and operation questions are answered on the first call"))
+@condition(_("only consultations and operation questions are answered on the first call"), track=True)
 def first_contact_category(ticket):
     return ticket.category in FIRST_CONTACT_CATEGORIES
 
 
-@condition(_("an engineer has the ticket: reopen it to the engineer"))
+@condition(_("an engineer has the ticket: reopen it to the engineer"), track=True)
 def resolved_on_first_contact(ticket):
     return ticket.first_contact_resolution and ticket.assignee_id is None
 
 
-@condition(_("the ticket was answered on the first call: reopen it to the desk"))
+@condition(_("the ticket was answered on the first call: reopen it to the desk"), track=True)
 def not_resolved_on_first_contact(ticket):
     return not (ticket.first_contact_resolution and ticket.assignee_id is None)

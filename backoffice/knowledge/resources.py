@@ -2,6 +2,7 @@
 publishes, and published articles change only through revision)."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields
 
 from backoffice.desk.models import Product
@@ -13,6 +14,10 @@ from backoffice.platform.resources import BackofficeResource, ChoiceWidget, Look
 
 class ArticleResource(BackofficeResource):
     never_import = (*BackofficeResource.never_import, "author", "reviewed_at")
+    column_labels = {"tickets_resolved": gettext_lazy("tickets resolved")}
+    template_example = {"title": "凭证打印错位", "keywords": "打印;凭证",
+                        "problem": "打印凭证时金额列错位", "cause": "打印驱动版本过旧",
+                        "solution": "升级打印驱动，重新设置页边距后再打印。"}
 
     category = fields.Field(attribute="category", column_name="category",
                             widget=ChoiceWidget(Category))

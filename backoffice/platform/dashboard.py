@@ -64,14 +64,76 @@ def budget_rows(user, year) -> list[dict]:
     return rows
 
 
-def line_chart(labels, *datasets) -> str:
-    return json.dumps({"labels": labels, "datasets": [
-        {"label": str(label), "data": data, "borderColor": COLOURS[colour],
-         "backgroundColor": COLOURS[colour], "spanGaps": True, "displayYAxis": True}
-        for label, data, colour in datasets]})
+# -- charts ----------------------------------------------------------------------------
+# unfold draws ``canvas.chart`` with Chart.js and its own defaults (no legend, no points on
+# lines, an axis that starts wherever the data does). A chart here is rendered by
+# ``backoffice/partials/chart.html``: each dataset carries ``links`` (one URL per point or
+# bar, the filtered list behind it; ``None`` where there is nothing to open) and
+# ``options`` are laid over unfold's defaults by ``static/backoffice/js/charts.js``, which
+# also opens the link of the point or bar that is clicked.
+
+#: what every chart adds to unfold's defaults: a legend, a y-axis from zero, whole ticks
+CHART_OPTIONS = {
+    "plugins": {"legend": {"display": True}},
+    "scales": {"y": {"beginAtZero": True, "ticks": {"precision": 0}}},
+}
+
+#: points on every line, so that a series of one value (a Monday's day, a first week) is
+#: drawn, and so that each point is something to click
+LINE_POINTS = {"pointStyle": "circle", "pointRadius": 3, "pointHoverRadius": 5,
+               "pointHitRadius": 10, "pointBorderWidth": 0}
 
 
-def bar_chart(labels, label, data, colour="primary") -> str:
-    return json.dumps({"labels": labels, "datasets": [
-        {"label": str(label), "data": data, "backgroundColor": COLOURS[colour],
-         "maxBarThickness": 28, "displayYAxis": True}]})
+def dataset(label, data, colour="primary", *, links=None, **extra) -> dict:
+    """One Chart.js dataset; ``colour`` is a key of :data:`COLOURS` or a CSS colour.
+
+    ``links[i]`` is the list behind ``data[i]``; a point without a value gets none."""
+    colour = COLOURS.get(colour, colour)
+    out = {"label": str(label), "data": list(data), "borderColor": colour,
+           "backgroundColor": colour, **extra}
+    if links is not None:
+        links = list(links)
+        if len(links) != len(out["data"]):
+            raise ValueError(f"{len(links)} links for {len(out['data'])} values of {label}")
+        out["links"] = [None if value is None else link
+                        for value, link in zip(out["data"], links, strict=True)]
+    return out
+
+
+def _as_dataset(spec) -> dict:
+    """A :func:`dataset` dict, or the short form ``(label, data, colour[, links])``."""
+    if isinstance(spec, dict):
+        return spec
+    label, data, colour, *links = spec
+    return dataset(label, data, colour, links=links[0] if links else None)
+
+
+def _merged(base: dict, extra: dict | None) -> dict:
+    out = dict(base)
+    for key, value in (extra or {}).items():
+        out[key] = (_merged(out[key], value)
+                    if isinstance(value, dict) and isinstance(out.get(key), dict) else value)
+    return out
+
+
+def chart(kind: str, labels, datasets, options: dict | None = None) -> dict:
+    """What ``backoffice/partials/chart.html`` draws: ``kind`` (line or bar), ``data`` and
+    ``options`` as JSON (``options`` over :data:`CHART_OPTIONS`)."""
+    return {"kind": kind,
+            "data": json.dumps({"labels": [str(label) for label in labels],
+                                "datasets": list(datasets)}),
+            "options": json.dumps(_merged(CHART_OPTIONS, options))}
+
+
+def line_chart(labels, *datasets, options: dict | None = None) -> dict:
+    """Lines with their points (a one-value series shows as a dot), gaps bridged."""
+    return chart("line", labels, [{**LINE_POINTS, "spanGaps": True, "displayYAxis": True,
+                                   **_as_dataset(d)} for d in datasets], options)
+
+
+def bar_chart(labels, *datasets, options: dict | None = None) -> dict:
+    """Bars; several datasets stand side by side (unfold's default draws them on top of
+    each other)."""
+    sets = [_as_dataset(d) for d in datasets]
+    return chart("bar", labels, [{"maxBarThickness": 28, "displayYAxis": True,
+                                  "grouped": len(sets) > 1, **d} for d in sets], options)

@@ -7,10 +7,15 @@
   and it must hold values, not formulas. It is then read with calamine (Rust), several
   times faster than openpyxl.
 - Both cap the number of rows (``IMPORT_MAX_ROWS``).
+- Both note where each row stood in the spreadsheet (:class:`SheetRows`: blank rows are
+  skipped, so the n-th row read is not always row n + 1), so that errors name the row
+  the user sees in Excel (the header is row 1).
 
 Problems raise :class:`UnreadableFile`, whose message is shown to the user as is.
 """
 
+import bisect
+import csv
 import io
 import re
 import zipfile
@@ -36,6 +41,46 @@ def _check_rows(count):
                              % {"rows": count, "max": _max_rows()})
 
 
+class SheetRows:
+    """Where the rows of a dataset stood in the spreadsheet it was read from.
+
+    Called with a row's number in the dataset (the first data row is 1, as import-export
+    counts), it answers the spreadsheet's row number: the header's row plus the rows
+    before it, blank rows the reader skipped included. A dataset made in code (no reader)
+    gets the default: the header is row 1, no blank rows."""
+
+    def __init__(self, header=1):
+        self.header, self._count = header, 0
+        self._starts, self._offsets = [], []  # from data row _starts[i]: + _offsets[i]
+
+    def add(self, sheet_row: int) -> None:
+        """The next data row was read from ``sheet_row``."""
+        self._count += 1
+        offset = sheet_row - self.header - self._count
+        if offset != (self._offsets[-1] if self._offsets else 0):
+            self._starts.append(self._count)
+            self._offsets.append(offset)
+
+    def __call__(self, number):
+        if not isinstance(number, int):
+            return number
+        i = bisect.bisect_right(self._starts, number) - 1
+        return self.header + number + (self._offsets[i] if i >= 0 else 0)
+
+
+def sheet_rows(dataset) -> SheetRows:
+    """The row numbers a reader noted on ``dataset`` (the default for one made in code)."""
+    return getattr(dataset, "sheet_rows", None) or SheetRows()
+
+
+_SHEET_TITLE = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_title(text) -> str:
+    """``text`` as an Excel sheet's name: at most 31 characters, none of []:*?/\\."""
+    return _SHEET_TITLE.sub(" ", str(text))[:31].strip() or "Sheet1"
+
+
 def decode_text(data: bytes) -> str:
     """UTF-8 (BOM optional) first, then the Chinese legacy encodings."""
     for encoding in ("utf-8-sig", "gb18030"):
@@ -58,7 +103,17 @@ class CSV(base_formats.CSV):
         text = decode_text(in_stream) if isinstance(in_stream, bytes) else in_stream
         if not text.strip():
             raise UnreadableFile(_("The file is empty."))
-        dataset = tablib.import_set(text, format="csv")
+        # tablib's CSV reading (the first record is the header, empty records are
+        # skipped, short rows are padded), noting each row's record number
+        records = csv.reader(io.StringIO(text))
+        dataset = tablib.Dataset(headers=next(records))
+        dataset.sheet_rows = numbers = SheetRows()
+        for number, row in enumerate(records, 2):
+            if row:
+                if len(row) < dataset.width:
+                    row += [""] * (dataset.width - len(row))
+                dataset.append(row)
+                numbers.add(number)
         _check_rows(dataset.height)
         return dataset
 
@@ -128,17 +183,22 @@ class XLSX(base_formats.XLSX):
             raise UnreadableFile(_("The .xlsx file could not be read: %(error)s")
                                  % {"error": exc}) from exc
         # Row by row into the dataset: no intermediate copy of the whole sheet in Python.
-        rows = (row for row in sheet.iter_rows() if any(v not in ("", None) for v in row))
-        header = next(rows, None)
+        # calamine yields the sheet from its row 1 (blank rows above the data included),
+        # so a row's position is its row number.
+        rows = ((number, row) for number, row in enumerate(sheet.iter_rows(), 1)
+                if any(v not in ("", None) for v in row))
+        header_row, header = next(rows, (None, None))
         if header is None:
             raise UnreadableFile(_("The file is empty."))
         width = len(header)
         dataset = tablib.Dataset(headers=[str(h).strip() if h is not None else "" for h in header])
+        dataset.sheet_rows = numbers = SheetRows(header=header_row)
         limit = _max_rows()
-        for count, row in enumerate(rows, 1):
+        for count, (number, row) in enumerate(rows, 1):
             if count > limit:
                 _check_rows(count + sum(1 for _ in rows))
             dataset.append(([_cell(v) for v in row] + [None] * width)[:width])
+            numbers.add(number)
         return dataset
 
 

@@ -309,10 +309,14 @@ def _outcome(result):
 
 
 def _errors_of(result):
+    """Every error, as the import page shows it: the spreadsheet's row number (the
+    header is row 1) and the column's label, in the job's language."""
+    labels = getattr(result, "column_labels", {})
     errors = []
     for row in result.invalid_rows:
         for field, messages in row.field_specific_errors.items():
-            errors.append({"row": row.number, "column": field, "message": " ".join(messages)})
+            errors.append({"row": row.number, "column": labels.get(field, field),
+                           "message": " ".join(messages)})
         for message in row.non_field_specific_errors:
             errors.append({"row": row.number, "column": "", "message": str(message)})
     for number, row_errors in result.row_errors():

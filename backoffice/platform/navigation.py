@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl
 
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.platform import domains
@@ -52,7 +53,8 @@ def _items(app_label, entries):
         except NoReverseMatch:
             continue
         items.append({
-            "title": title or model._meta.verbose_name_plural.capitalize(),
+            # capfirst, not str.capitalize: that lowercases the rest ("Kpi targets")
+            "title": title or capfirst(model._meta.verbose_name_plural),
             "icon": icon,
             "link": link + query,
             "active": _is_active(link + ("" if query.startswith("?") else query), query

@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.platform import workflow
+from backoffice.platform import people, workflow
 
 #: the language a printout is in unless the request asks for another
 DEFAULT_LANGUAGE = "zh-hans"
@@ -91,10 +91,9 @@ def journal(obj, limit: int = JOURNAL_LIMIT) -> list[dict]:
 
 
 def person(user) -> str:
-    """A user's name as printed (full name, else the username; empty for nobody)."""
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
+    """A user's name as printed (platform.people: full name in the reader's order, else
+    the username; empty for nobody)."""
+    return people.display_name(user)
 
 
 def last_step(entries: list[dict], *names: str) -> dict | None:

@@ -4,19 +4,33 @@ It bakes in the rules of STACK.md: state and stock are never imported, model
 validation runs on every row (so a bad row stops the whole file, with its row and column
 named in the preview), rows are written in bulk with one history row each, and exported
 text never starts a spreadsheet formula.
+
+Spreadsheets speak the user's language: an export's headers are the columns' labels
+(:meth:`BackofficeResource.column_label`), choices are written as their labels
+(:class:`ChoiceWidget`, given to every column of a field with choices) and yes/no as
+是/否 or Yes/No; an import reads the headers and the choices in Chinese, in English or as
+the codes. Errors name the spreadsheet's own row numbers (the header is row 1) and the
+columns by their labels.
 """
 
+import datetime as dt
 import functools
 import re
 from decimal import Decimal
 
 import django_fsm as fsm
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
+from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from import_export import fields, resources, widgets
+from import_export import exceptions, fields, resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
+from import_export.results import Result
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from backoffice.platform.formats import sheet_rows, sheet_title
 from backoffice.platform.models import NumberedModel
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -45,6 +59,36 @@ def forbidden_characters(text: str) -> list[str]:
 @functools.cache
 def _state_fields(model) -> list[str]:
     return [f.name for f in model._meta.fields if isinstance(f, fsm.FSMFieldMixin)]
+
+
+def languages() -> list[str]:
+    """The languages a spreadsheet may be written in (settings.LANGUAGES)."""
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def path_fields(model, attribute) -> list:
+    """The model fields along ``attribute`` ("plan__customer__name" -> plan, customer,
+    name), up to the first part that is no field (a method or an annotation)."""
+    chain, current = [], model
+    for part in (attribute or "").split("__"):
+        if current is None:
+            break
+        try:
+            field = current._meta.get_field(part)
+        except FieldDoesNotExist:
+            break
+        chain.append(field)
+        current = field.related_model if field.is_relation else None
+    return chain
+
+
+class BackofficeResult(Result):
+    """import-export's result, with the rows that failed numbered as in the spreadsheet
+    (import-export numbers ``row_errors`` by position in ``rows``, which the admin
+    shortens for the preview)."""
+
+    def row_errors(self):
+        return [(row.number, row.errors) for row in self.error_rows]
 
 
 class ChunkedInstanceLoader(ModelInstanceLoader):
@@ -118,6 +162,12 @@ class YesNoWidget(widgets.BooleanWidget):
             return False
         raise ValueError(_("“%(value)s” is not yes or no: write yes or no, true or false, "
                            "1 or 0, 是 or 否 (or leave the cell empty).") % {"value": text})
+
+    def render(self, value, obj=None, **kwargs):
+        """是/否 in Chinese, Yes/No in English (Django's own words); empty when unknown."""
+        if value is None or value == "":
+            return ""
+        return _("Yes") if value else _("No")
 
 
 class _ReadsNumbers:
@@ -195,14 +245,37 @@ class BackofficeResource(resources.ModelResource):
         "DateField": DateWidget,
         "DateTimeField": DateTimeWidget,
         "TimeField": TimeWidget,
+        # import-export reads a TextField with the bare Widget: an empty XLSX cell (None)
+        # would reach the database's NOT NULL
+        "TextField": widgets.CharWidget,
         **{name: IntegerWidget for name in (
             "IntegerField", "PositiveIntegerField", "BigIntegerField", "PositiveBigIntegerField",
             "PositiveSmallIntegerField", "SmallIntegerField", "SmallAutoField", "AutoField",
             "BigAutoField")},
     }
 
+    @classmethod
+    def widget_kwargs_for_field(cls, field_name, django_field):
+        """An empty cell of an optional text field is "", as import-export does for
+        CharFields only (an XLSX reader gives None)."""
+        kwargs = super().widget_kwargs_for_field(field_name, django_field)
+        if (isinstance(django_field, models.TextField) and django_field.blank
+                and not django_field.null):
+            kwargs.update(coerce_to_string=True, allow_blank=True)
+        return kwargs
+
     #: model fields that no spreadsheet may write (on top of the FSM state field)
     never_import: tuple[str, ...] = ("version", "created_at", "updated_at")
+
+    #: column name -> its header (a lazy translation), for a column whose label the model
+    #: cannot give (a computed column, or a second column about the same related record)
+    column_labels: dict = {}
+    #: the columns of the import template (default: every column an import writes)
+    template_columns: tuple[str, ...] = ()
+    #: column name -> the value of the import template's example row (codes for choices,
+    #: keys for related records; a callable is called); a column without one gets a value
+    #: from its field's type (see backoffice.platform.import_templates)
+    template_example: dict = {}
 
     class Meta:
         abstract = True
@@ -221,7 +294,94 @@ class BackofficeResource(resources.ModelResource):
         for field in self.fields.values():
             if field.attribute in locked:
                 field.readonly = True
+            self._speak_choices(field)
+            self._read_empty_text(field)
         self._check_unique = self._has_unique_rules_beyond_the_key()
+
+    #: widgets that write a stored value as it is: a column of a field with choices that
+    #: has one of these reads and writes the labels instead (ChoiceWidget)
+    _RAW_WIDGETS = (widgets.Widget, widgets.CharWidget)
+
+    def _speak_choices(self, field):
+        """A column of a model field with choices (also through a relation: "claim__state")
+        that was given no widget of its own exports the label and imports labels or codes."""
+        if type(field.widget) not in self._RAW_WIDGETS or self._meta.model is None:
+            return
+        chain = path_fields(self._meta.model, field.attribute)
+        model_field = chain[-1] if chain else None
+        if (model_field is None or not getattr(model_field, "choices", None)
+                or model_field.is_relation
+                or len(chain) != len((field.attribute or "").split("__"))):
+            return
+        field.widget = ChoiceWidget(model_field.flatchoices,
+                                    empty=None if model_field.null else "")
+
+    def _read_empty_text(self, field):
+        """A declared column of an optional text field without a widget of its own reads
+        an empty cell as "" (the bare Widget gives an XLSX reader's None to the database,
+        whose NOT NULL refuses it)."""
+        if type(field.widget) is not widgets.Widget or self._meta.model is None:
+            return
+        chain = path_fields(self._meta.model, field.attribute)
+        model_field = chain[-1] if len(chain) == 1 else None
+        if (isinstance(model_field, models.CharField | models.TextField)
+                and model_field.blank and not model_field.null):
+            field.widget = widgets.CharWidget(coerce_to_string=True, allow_blank=True)
+
+    # -- the columns' labels ----------------------------------------------------------
+    def column_label(self, field) -> str:
+        """A column's header in the active language: ``column_labels``, else the verbose
+        name of the model field the column is named after (also along the relations it
+        reads: "customer" for plan__customer__name), else of the field it reads (the
+        related record's field, or the relation when that field is the record's key:
+        "ticket__number" -> ticket), else the column's name."""
+        name = field.column_name
+        if name in self.column_labels:
+            return capfirst(str(self.column_labels[name]))
+        model_field = self._label_field(field)
+        if model_field is not None:
+            return capfirst(str(model_field.verbose_name))
+        return name
+
+    def _label_field(self, field):
+        model = self._meta.model
+        if model is None:
+            return None
+        try:
+            named = model._meta.get_field(field.column_name)
+        except FieldDoesNotExist:
+            named = None
+        if named is not None and hasattr(named, "verbose_name"):
+            return named
+        chain = [f for f in path_fields(model, field.attribute) if hasattr(f, "verbose_name")]
+        same_name = [f for f in chain if f.name == field.column_name]
+        if same_name:  # "customer" reading plan__customer__name, "year" budget__year
+            return same_name[0]
+        if len(chain) > 1 and (chain[-1].unique or chain[-1].primary_key):
+            return chain[-2]
+        return chain[-1] if chain else None
+
+    def column_labels_by_key(self) -> dict[str, str]:
+        """Column name, attribute or model field name (the keys of a row's errors) -> the
+        label of its column, in the active language."""
+        labels = {}
+        for field in self.fields.values():
+            if field.column_name:
+                labels[field.column_name] = self.column_label(field)
+        for field in self.fields.values():
+            if field.column_name and field.attribute:
+                labels.setdefault(field.attribute, labels[field.column_name])
+        model = self._meta.model
+        if model is not None:
+            for model_field in model._meta.get_fields():
+                if hasattr(model_field, "verbose_name"):
+                    labels.setdefault(model_field.name, capfirst(str(model_field.verbose_name)))
+        return labels
+
+    def get_export_headers(self, selected_fields=None):
+        """The columns' labels in the reader's language (an import reads them back)."""
+        return [self.column_label(field) for field in self.get_export_fields(selected_fields)
+                if field]
 
     def _has_unique_rules_beyond_the_key(self) -> bool:
         """Whether full_clean's per-row uniqueness queries are needed: not when the only
@@ -290,11 +450,33 @@ class BackofficeResource(resources.ModelResource):
 
             self._meta = copy(self._meta)
             self._meta.skip_diff = True
-        return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors,
-                                   use_transactions=use_transactions,
-                                   collect_failed_rows=collect_failed_rows,
-                                   rollback_on_validation_errors=rollback_on_validation_errors,
-                                   **kwargs)
+        self._sheet_rows = sheet_rows(dataset)
+        result = super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors,
+                                     use_transactions=use_transactions,
+                                     collect_failed_rows=collect_failed_rows,
+                                     rollback_on_validation_errors=rollback_on_validation_errors,
+                                     **kwargs)
+        self._in_the_sheets_terms(result)
+        return result
+
+    def get_result_class(self):
+        return BackofficeResult
+
+    def _in_the_sheets_terms(self, result):
+        """Rows that failed carry the spreadsheet's row numbers; columns are named by their
+        labels (``result.column_labels``, ``result.diff_headers`` and each invalid row's
+        ``labelled_errors``), in the active language."""
+        labels = self.column_labels_by_key()
+        result.column_labels = labels
+        for row in result.invalid_rows:
+            row.number = self.sheet_row(row.number)
+            row.labelled_errors = [(labels.get(key, key), messages)
+                                   for key, messages in row.field_specific_errors.items()]
+        for row in result.error_rows:
+            row.number = self.sheet_row(row.number)
+            for error in row.errors:
+                error.number = self.sheet_row(error.number)
+        result.diff_headers = [labels.get(header, header) for header in result.diff_headers]
 
     #: called with the number of rows done, every PROGRESS_EVERY rows (background jobs)
     progress_callback = None
@@ -362,38 +544,76 @@ class BackofficeResource(resources.ModelResource):
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
         """A cell a widget cannot read is a row error on its column, whatever the widget
         raised (decimal.InvalidOperation from import-export's number widgets)."""
+        if self._same_time_as_stored(field, instance, row, **kwargs):
+            return
         try:
             super().import_field(field, instance, row, is_m2m, **kwargs)
         except ArithmeticError:
             raise ValueError(_("“%(value)s” cannot be read in this column.")
                              % {"value": row.get(field.column_name)}) from None
 
-    def header_aliases(self) -> dict[str, str]:
-        """Accepted header -> column name: the column name itself, or the field's label in
-        Chinese or English (clerks keep the headers their old spreadsheets had)."""
-        from django.utils import translation
+    @staticmethod
+    def _same_time_as_stored(field, instance, row, **kwargs) -> bool:
+        """A time a spreadsheet gave back within the second of the stored one is the stored
+        one: exports write times to the second (CSV) or the millisecond (XLSX), so an
+        exported file imported again would otherwise change every record it holds."""
+        if (not isinstance(field.widget, widgets.DateTimeWidget) or instance.pk is None
+                or field.readonly or not field.attribute or "__" in field.attribute
+                or field.column_name not in row):
+            return False
+        stored = getattr(instance, field.attribute, None)
+        try:
+            given = field.clean(row, **kwargs)
+        except (TypeError, ValueError, OverflowError):
+            return False  # said on the row when the field is imported
+        return (isinstance(stored, dt.datetime) and isinstance(given, dt.datetime)
+                and abs(stored - given) < dt.timedelta(seconds=1))
 
+    def header_aliases(self) -> dict[str, str]:
+        """Accepted header (case-folded) -> column name: the column name itself, its label
+        in Chinese or English (what an export writes), or the verbose name of the model
+        field it reads (clerks keep the headers their old spreadsheets had)."""
         model = self._meta.model
-        aliases = {}
-        for field in self.fields.values():
-            if not field.column_name:
-                continue
-            aliases[field.column_name.lower()] = field.column_name
+        columns = [f for f in self.fields.values() if f.column_name]
+        aliases = {f.column_name.casefold(): f.column_name for f in columns}
+        for lang in languages():
+            with translation.override(lang):
+                for field in columns:
+                    aliases.setdefault(self.column_label(field).strip().casefold(),
+                                       field.column_name)
+        for field in columns:
             try:
                 model_field = model._meta.get_field((field.attribute or "").split("__")[0])
             except Exception:  # a computed column: no model field to take a label from
                 continue
-            for lang in ("zh-hans", "en"):
+            for lang in languages():
                 with translation.override(lang):
-                    aliases.setdefault(str(model_field.verbose_name).lower(), field.column_name)
+                    aliases.setdefault(str(model_field.verbose_name).casefold(),
+                                       field.column_name)
         return aliases
 
     def _rename_headers(self, dataset):
         if not dataset.headers:
             return
         aliases = self.header_aliases()
-        dataset.headers = [aliases.get(str(h or "").strip().lower(), str(h or "").strip())
+        dataset.headers = [aliases.get(str(h or "").strip().casefold(), str(h or "").strip())
                            for h in dataset.headers]
+
+    def _check_import_id_fields(self, headers):
+        """A file without the key column says which column is missing, by its label."""
+        missing = [self.fields[name] for name in self.get_import_id_fields()
+                   if name in self.fields and self.fields[name].column_name not in (headers or [])]
+        if missing and list(self.get_import_id_fields()) != ["id"]:
+            raise exceptions.FieldError(
+                _("The file has no column %(columns)s: it says which record each row is. "
+                  "Add the column (empty for new records), or start from the import "
+                  "template.") % {"columns": ", ".join(
+                      f"“{self.column_label(f)}” ({f.column_name})" for f in missing)})
+        super()._check_import_id_fields(headers)
+
+    def sheet_row(self, number):
+        """The spreadsheet's row number of the file's ``number``-th row (header: row 1)."""
+        return getattr(self, "_sheet_rows", sheet_rows(None))(number)
 
     def _find_duplicate_keys(self, dataset) -> dict[int, int]:
         """row number -> the earlier row with the same key (rows count from 1)."""
@@ -419,7 +639,8 @@ class BackofficeResource(resources.ModelResource):
             name = self.get_import_id_fields()[0]
             raise ValidationError({name: _("The same %(column)s already appears in row "
                                            "%(row)s of this file.")
-                                   % {"column": self.fields[name].column_name, "row": earlier}})
+                                   % {"column": self.column_label(self.fields[name]),
+                                      "row": self.sheet_row(earlier)}})
 
     # -- unchanged rows ------------------------------------------------------------------
     # Big files run with skip_diff (no deep copy and no two exports per row), but then
@@ -531,36 +752,73 @@ class BackofficeResource(resources.ModelResource):
                 obj.number = number
 
     # -- export ----------------------------------------------------------------------
+    def export(self, queryset=None, **kwargs):
+        """The dataset is named after the records (the XLSX sheet's name: 服务单)."""
+        dataset = super().export(queryset, **kwargs)
+        if self._meta.model is not None:
+            dataset.title = sheet_title(capfirst(self._meta.model._meta.verbose_name_plural))
+        return dataset
+
     def export_field(self, field, instance, **kwargs):
         return escape_formula(super().export_field(field, instance, **kwargs))
 
 
 class ChoiceWidget(widgets.Widget):
-    """A choices column that accepts the stored value or its label in either language."""
+    """A choices column: exported as the label in the reader's language (热线电话 /
+    Phone hotline); read from the stored value (``phone``) or its label in any language
+    of the site, in any case. ``choices``: a Choices class or (value, label) pairs;
+    ``empty``: what an empty cell is (None, or "" for a field that stores no NULL)."""
 
-    def __init__(self, choices, **kwargs):
-        self.choices = choices
+    def __init__(self, choices, empty=None, **kwargs):
+        self.choices = _flat_choices(getattr(choices, "choices", choices))
+        self.empty = empty
+        self._lookup, self._labels = None, {}
         super().__init__(**kwargs)
+
+    def values_by_text(self) -> dict:
+        """Every accepted spelling (case-folded) -> the stored value."""
+        if self._lookup is None:
+            lookup = {}
+            for lang in languages():
+                with translation.override(lang):
+                    for value, label in self.choices:
+                        lookup.setdefault(str(label).strip().casefold(), value)
+            # the codes win over a label that happens to spell another code
+            lookup.update({str(value).casefold(): value for value, _label in self.choices})
+            self._lookup = lookup
+        return self._lookup
 
     def clean(self, value, row=None, **kwargs):
         if value is None or str(value).strip() == "":
-            return None
+            return self.empty
         text = str(value).strip()
-        if text in self.choices.values:
-            return text
-        from django.utils import translation
-
-        for lang in ("zh-hans", "en"):
-            with translation.override(lang):
-                for key, label in self.choices.choices:
-                    if str(label).lower() == text.lower():
-                        return key
-        allowed = ", ".join(str(v) for v in self.choices.values)
+        try:
+            return self.values_by_text()[text.casefold()]
+        except KeyError:
+            pass
+        allowed = ", ".join(str(label) for _value, label in self.choices)
         raise ValueError(_("“%(value)s” is not one of: %(allowed)s")
                          % {"value": text, "allowed": allowed})
 
     def render(self, value, obj=None, **kwargs):
-        return "" if value is None else str(value)
+        if value is None or value == "":
+            return ""
+        language = translation.get_language()
+        labels = self._labels.get(language)
+        if labels is None:  # once per language: an export renders this for every row
+            labels = self._labels[language] = {str(v): str(label) for v, label in self.choices}
+        return labels.get(str(value), str(value))  # a value no longer listed: as stored
+
+
+def _flat_choices(choices) -> list[tuple]:
+    """(value, label) pairs, option groups flattened."""
+    flat = []
+    for value, label in choices:
+        if isinstance(label, list | tuple):
+            flat.extend(_flat_choices(label))
+        else:
+            flat.append((value, label))
+    return flat
 
 
 class LookupWidget(widgets.ForeignKeyWidget):
@@ -599,12 +857,19 @@ class LookupWidget(widgets.ForeignKeyWidget):
             # ValueError/ValidationError: a value the key field cannot hold ("twelve" for a
             # year), which no record has either
             return ValueError(_("No %(model)s with %(field)s “%(value)s”.") % {
-                "model": self.model._meta.verbose_name, "field": self.field,
+                "model": self.model._meta.verbose_name, "field": self.field_label(),
                 "value": value})
         except self.model.MultipleObjectsReturned:
             return ValueError(_("More than one %(model)s with %(field)s “%(value)s”.") % {
-                "model": self.model._meta.verbose_name, "field": self.field,
+                "model": self.model._meta.verbose_name, "field": self.field_label(),
                 "value": value})
+
+    def field_label(self) -> str:
+        """The key field's name in the reader's language ("客户编号", not "code")."""
+        try:
+            return str(self.model._meta.get_field(self.field).verbose_name)
+        except FieldDoesNotExist:
+            return self.field
 
 
 def user_field(column, attribute=None, readonly=False):

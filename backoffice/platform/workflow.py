@@ -13,6 +13,7 @@ module, so models never import services and the effects of every step are in one
 import inspect
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 import django_fsm as fsm
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -90,6 +91,74 @@ def available_transitions(obj, user) -> list[str]:
     return [t.name for t in getter(user)]
 
 
+class TransitionChoice(NamedTuple):
+    """A step ``user`` has the permission for from the document's current state: it may be
+    run now (``allowed``), or not yet, for the ``reasons`` (unmet conditions' messages)."""
+
+    name: str
+    allowed: bool
+    reasons: list[str]
+
+
+def transition_choices(obj, user) -> list[TransitionChoice]:
+    """Every transition whose source is ``obj``'s current state and whose permission
+    ``user`` has, in declaration order, each with the conditions it still misses.
+
+    What a button bar shows: the steps one may take now, and those one may take once the
+    document is ready (disabled, saying why). Steps without the permission are left out:
+    someone who may not act learns nothing about the document's readiness."""
+    if user is None:
+        return []
+    source = state_field(type(obj)).value_from_object(obj)
+    choices = []
+    for info in transitions_of(type(obj)):
+        meta = getattr(obj, info.name)._django_fsm
+        if not meta.has_transition(source):
+            continue
+        transition = meta.get_transition(source)
+        if not transition.has_perm(obj, user):
+            continue
+        if any(getattr(c, "decides_the_track", False) and not c(obj)
+               for c in transition.conditions):
+            continue  # a step of another track (a complaint's, a first-call answer's)
+        reasons = _failed_conditions(obj, transition)
+        choices.append(TransitionChoice(info.name, not reasons, reasons))
+    return choices
+
+
+def transition_refusal(obj, name: str, user) -> ValidationError | PermissionDenied | None:
+    """Why ``user`` may not run transition ``name`` on ``obj`` now, as the exception
+    :func:`apply_transition` would raise (``None``: nothing stands in the way).
+
+    Unknown step or wrong state first, then the permission (someone who may not act learns
+    that, not why the document is not ready), then the unmet conditions."""
+    field = state_field(type(obj))
+    method = getattr(obj, name, None)
+    if method is None or not hasattr(method, "_django_fsm"):
+        return ValidationError(_("Unknown action “%(name)s”.") % {"name": name})
+    source = field.value_from_object(obj)
+    if not fsm.can_proceed(method, check_conditions=False):
+        return ValidationError(
+            _("“%(action)s” is not possible while the %(model)s is “%(state)s”.")
+            % {"action": transition_label(type(obj), name),
+               "model": obj._meta.verbose_name,
+               "state": state_label(type(obj), source)}
+        )
+    transition = method._django_fsm.get_transition(source)
+    if user is None or not transition.has_perm(obj, user):
+        return PermissionDenied(
+            _("You are not allowed to “%(action)s” this %(model)s.")
+            % {"action": transition_label(type(obj), name), "model": obj._meta.verbose_name}
+        )
+    if not fsm.can_proceed(method):
+        unmet = _unmet_conditions(obj, method, source)
+        return ValidationError(
+            _("“%(action)s” is not possible yet: %(reasons)s")
+            % {"action": transition_label(type(obj), name), "reasons": "; ".join(unmet)}
+        )
+    return None
+
+
 def transition_label(model, name: str) -> str:
     for info in transitions_of(model):
         if info.name == name:
@@ -109,32 +178,12 @@ def apply_transition(obj, name: str, *, actor, note: str = "", **kwargs):
     ``ValidationError`` when the state or a condition forbids it, or when somebody else
     moved the document first (optimistic locking).
     """
+    refusal = transition_refusal(obj, name, actor)
+    if refusal is not None:
+        raise refusal
     field = state_field(type(obj))
-    method = getattr(obj, name, None)
-    if method is None or not hasattr(method, "_django_fsm"):
-        raise ValidationError(_("Unknown action “%(name)s”.") % {"name": name})
+    method = getattr(obj, name)
     source = field.value_from_object(obj)
-    if not fsm.can_proceed(method, check_conditions=False):
-        raise ValidationError(
-            _("“%(action)s” is not possible while the %(model)s is “%(state)s”.")
-            % {"action": transition_label(type(obj), name),
-               "model": obj._meta.verbose_name,
-               "state": state_label(type(obj), source)}
-        )
-    # permission before conditions: someone who may not act learns that, not why the
-    # document is not ready
-    transition = method._django_fsm.get_transition(source)
-    if actor is None or not transition.has_perm(obj, actor):
-        raise PermissionDenied(
-            _("You are not allowed to “%(action)s” this %(model)s.")
-            % {"action": transition_label(type(obj), name), "model": obj._meta.verbose_name}
-        )
-    if not fsm.can_proceed(method):
-        unmet = _unmet_conditions(obj, method, source)
-        raise ValidationError(
-            _("“%(action)s” is not possible yet: %(reasons)s")
-            % {"action": transition_label(type(obj), name), "reasons": "; ".join(unmet)}
-        )
     obj._workflow_actor = actor  # for side effects that ask who acts
     try:
         if _accepts_actor(method):
@@ -209,21 +258,28 @@ def _run_side_effects(sender, instance, name, method_args=(), method_kwargs=None
 pre_transition.connect(_run_side_effects, dispatch_uid="backoffice.platform.side_effects")
 
 
+def _failed_conditions(obj, transition) -> list[str]:
+    """The messages of the transition's conditions ``obj`` does not meet (all of them,
+    not only the first), empty when every one holds."""
+    return [str(getattr(condition, "message", None) or condition.__name__.replace("_", " "))
+            for condition in transition.conditions if not condition(obj)]
+
+
 def _unmet_conditions(obj, method, source) -> list[str]:
     transition = method._django_fsm.get_transition(source)
-    reasons = []
-    for condition in transition.conditions:
-        if not condition(obj):
-            reasons.append(str(getattr(condition, "message", None)
-                               or condition.__name__.replace("_", " ")))
-    return reasons or [_("a condition is not met")]
+    return _failed_conditions(obj, transition) or [_("a condition is not met")]
 
 
-def condition(message):
-    """Give an FSM condition a user-facing explanation for when it fails."""
+def condition(message, *, track=False):
+    """Give an FSM condition a user-facing explanation for when it fails.
+
+    ``track=True`` marks a condition that says which track a document is on (a complaint
+    or not, answered on the first call or not): a step whose track condition fails is not
+    a step of this document, so its button is left out rather than shown disabled."""
 
     def decorate(func):
         func.message = message
+        func.decides_the_track = track
         return func
 
     return decorate

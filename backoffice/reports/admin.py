@@ -25,8 +25,10 @@ def build_report(period: reports.Period) -> dict:
         "period": period,
         "summary": reports.period_summary(period),
         "daily": daily,
-        "daily_chart": line_chart(daily["labels"], (_("Received"), daily["received"], "primary"),
-                                  (_("Resolved"), daily["resolved"], "green")),
+        "daily_chart": line_chart(
+            daily["labels"],
+            (_("Received"), daily["received"], "primary", daily["received_links"]),
+            (_("Resolved"), daily["resolved"], "green", daily["resolved_links"])),
         "categories": reports.by_category(period),
         "people": reports.by_person(period),
         "recurring": reports.recurring_problems(period.first_day, period.last_day),

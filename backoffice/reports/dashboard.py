@@ -44,12 +44,14 @@ def dashboard_callback(request, context):
         series = reports.weekly_series(12, today)
         dashboard["series"] = series
         dashboard["volume_chart"] = board.line_chart(
-            series["labels"], (_("Received"), series["received"], "primary"),
-            (_("Resolved"), series["resolved"], "green"))
-        dashboard["legend_volume"] = [(_("Received"), board.COLOURS["primary"]),
-                                      (_("Resolved"), board.COLOURS["green"])]
+            series["labels"],
+            (_("Received"), series["received"], "primary", series["received_links"]),
+            (_("Resolved"), series["resolved"], "green", series["resolved_links"]))
+        # a week's bar opens the tickets resolved that week, whose ratings it averages
         dashboard["satisfaction_chart"] = board.bar_chart(
-            series["labels"], _("Average satisfaction"), series["satisfaction"], "orange")
+            series["labels"], (_("Average satisfaction"), series["satisfaction"], "orange",
+                               series["resolved_links"]),
+            options={"scales": {"y": {"max": 5}}})
         dashboard["satisfaction_now"] = next(
             (s for s in reversed(series["satisfaction"]) if s is not None), None)
         since = today - dt.timedelta(days=27)  # the last four weeks

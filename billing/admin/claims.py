@@ -16,6 +16,7 @@ from unfold.decorators import display
 
 from backoffice.platform.admin.base import BackofficeAdmin, admin_link
 from backoffice.platform.admin.printing import PrintableAdmin
+from backoffice.platform.people import display_name
 from billing import receipts, selectors, services
 from billing import workflows as wf
 from billing.forms import claim_budget_rows, expense_line_form
@@ -80,7 +81,7 @@ class ClaimantFilter(RelatedDropdownFilter):
         from django.contrib.auth import get_user_model
 
         ids = ExpenseClaim.objects.values("claimant_id").distinct()
-        return [(u.pk, u.get_full_name() or u.username)
+        return [(u.pk, display_name(u))
                 for u in get_user_model().objects.filter(pk__in=ids).order_by("username")]
 
 
@@ -257,8 +258,7 @@ class ExpenseLineAdmin(BackofficeAdmin):
 
     @display(description=_("claimant"), ordering="claim__claimant__username")
     def claimant_name(self, obj):
-        user = obj.claim.claimant
-        return user.get_full_name() or user.username
+        return display_name(obj.claim.claimant)
 
     @display(description=_("amount"), ordering="amount")
     def display_amount(self, obj):

@@ -14,6 +14,7 @@ from unfold.contrib.filters.admin import (
 from unfold.decorators import display
 
 from backoffice.platform.admin.base import BackofficeAdmin, ReadOnlyInline
+from backoffice.platform.people import display_name
 from inventory import selectors
 from inventory.admin.common import STATE_COLOURS
 from inventory.models import (
@@ -198,7 +199,7 @@ class PartAdmin(BackofficeAdmin):
             "<td>{}</td></tr>",
             ((timezone.localtime(e.posted_at).strftime("%Y-%m-%d %H:%M"), e.warehouse.code, e.get_kind_display(),
               f"{e.quantity:+d}", e.reference, e.ticket.number if e.ticket else "",
-              (e.recipient or e.actor).get_full_name() or (e.recipient or e.actor).username)
+              display_name(e.recipient or e.actor))
              for e in lines))
         url = reverse("admin:inventory_stockentry_changelist") + f"?part__id__exact={obj.pk}"
         return format_html('<table class="text-sm">{}</table><a class="text-primary-600" '

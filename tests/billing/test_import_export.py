@@ -86,7 +86,7 @@ def test_budget_resource_all_or_nothing_and_row_numbers():
                                     format="csv")
     result = run(BudgetLineResource(), dataset)
     assert result.has_validation_errors()
-    assert [r.number for r in result.invalid_rows] == [2, 3, 4]
+    assert [r.number for r in result.invalid_rows] == [3, 4, 5]  # spreadsheet rows
     assert "category" in result.invalid_rows[0].field_specific_errors
     assert "amount" in result.invalid_rows[1].field_specific_errors
     assert "year" in result.invalid_rows[2].field_specific_errors
@@ -172,11 +172,11 @@ def test_lines_import_refuses_other_people_frozen_claims_and_unknowns(engineer, 
     )
     dataset.append_col(["", "", "", "", "", foreign_line.pk], header="id")
     result = run(ExpenseLineResource(), dataset, user=engineer)
-    assert [r.number for r in result.invalid_rows] == [2, 3, 4, 5, 6]
+    assert [r.number for r in result.invalid_rows] == [3, 4, 5, 6, 7]  # spreadsheet rows
     errors = {r.number: r.field_specific_errors for r in result.invalid_rows}
-    assert "claim" in errors[2] and "claim" in errors[3] and "claim" in errors[4]
-    assert "ticket" in errors[5]
-    assert "id" in errors[6] or "amount" in errors[6]
+    assert "claim" in errors[3] and "claim" in errors[4] and "claim" in errors[5]
+    assert "ticket" in errors[6]
+    assert "id" in errors[7] or "amount" in errors[7]
     assert ExpenseLine.objects.filter(description="好的一行").count() == 0
     assert ExpenseClaim.objects.get(pk=mine.pk).total == Decimal("0")
 
@@ -222,9 +222,10 @@ def test_claim_preview_then_import_in_the_admin(client, engineer):
 def test_lines_export_is_flattened_and_escaped(engineer):
     ExpenseLineFactory(claim__claimant=engineer, description="=HYPERLINK(\"http://x\")")
     exported = ExpenseLineResource().export(ExpenseLine.objects.all()).dict[0]
-    assert exported["claimant"] == "engineer" and exported["claim"].startswith("EC")
-    assert exported["claim_state"] == "draft"
-    assert exported["description"].startswith("'=")
+    # headed by the columns' labels, the state by its label (the active language: English)
+    assert exported["Claimant"] == "engineer" and exported["Expense claim"].startswith("EC")
+    assert exported["State"] == "Draft"
+    assert exported["Description"].startswith("'=")
 
 
 def test_claims_export_respects_visibility(client, engineer, make_user):

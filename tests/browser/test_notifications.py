@@ -29,7 +29,7 @@ def test_the_bell_leads_to_the_inbox_and_opening_reads(page, live_server, login,
     from billing.workflows import ExpenseCategory
 
     cache.clear()  # counts cached by an earlier run for a user id now reused
-    manager = make_user("manager", "manager", first_name="王", last_name="经理")
+    manager = make_user("manager", "manager", first_name="经理", last_name="王")
     engineer = make_user("engineer", "engineer")
     submitted_claim(engineer, (ExpenseCategory.TRAVEL, "553.00"))  # one for the summary
     ticket = TicketFactory(subject="报表导出超时")
@@ -51,7 +51,7 @@ def test_the_bell_leads_to_the_inbox_and_opening_reads(page, live_server, login,
     page.wait_for_url(f"**/admin/backoffice/ticket/{ticket.pk}/change/")
     assert page.locator("#notification-count").inner_text().strip() == "2"
 
-    page.get_by_text("王 经理").click()  # the user menu at the foot of the sidebar
+    page.get_by_text("王经理").click()  # the user menu at the foot of the sidebar (family name first)
     page.locator("#notification-settings-link").wait_for(state="visible")
     shot(page, "user-menu.png", tmp_path, clip={"x": 0, "y": 500, "width": 400, "height": 500})
     page.locator("#notification-settings-link").click()

@@ -126,8 +126,8 @@ def test_plan_import_bad_row_imports_nothing(engineer, manager):
     ]), dry_run=False, user=manager, rollback_on_validation_errors=True)
     assert result.has_validation_errors() and not result.has_errors()
     errors = {r.number: r.error_dict for r in result.invalid_rows}
-    assert set(errors) == {2, 3}
-    assert "owner" in errors[2] and "C9999" in str(errors[3]["customer"])
+    assert set(errors) == {3, 4}  # spreadsheet rows: the header is row 1
+    assert "owner" in errors[3] and "C9999" in str(errors[4]["customer"])
     assert not MaintenancePlan.objects.exists()
 
 
@@ -135,5 +135,6 @@ def test_follow_up_export(clerk):
     followup = followup_for_ticket(_closed_ticket(clerk))
     data = FollowUpResource().export(FollowUp.objects.all())
     row = dict(zip(data.headers, data[0], strict=True))
-    assert row["number"] == followup.number and row["clerk"] == "clerk"
-    assert row["ticket"] == followup.ticket.number and row["state"] == "open"
+    # headed by the columns' labels, the state by its label
+    assert row["Number"] == followup.number and row["Clerk"] == "clerk"
+    assert row["Ticket"] == followup.ticket.number and row["State"] == "To call"

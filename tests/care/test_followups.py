@@ -206,3 +206,18 @@ def test_command(clerk, engineer, capsys):
     call_command("generate_followups", "--lookback-days", "5")
     out = capsys.readouterr().out
     assert "1 follow-up call(s) booked." in out and "0 follow-up call(s) booked." in out
+
+
+def test_a_call_never_goes_to_the_clerk_who_answered_on_the_first_call(clerk, make_user):
+    """That clerk may not record it (four eyes): it goes to another, or to nobody."""
+    from tests.factories import TicketFactory
+
+    def answered_by(who):
+        return TicketFactory(state="closed", closed_at=timezone.now(), recorded_by=who,
+                             resolved_by=who, category=wf.Category.CONSULTATION,
+                             first_contact_resolution=True)
+
+    assert followup_for_ticket(answered_by(clerk)).assignee is None  # the only clerk
+    other = make_user("clerk", "clerk2")
+    assert followup_for_ticket(answered_by(clerk)).assignee == other
+    assert followup_for_ticket(answered_by(other)).assignee == clerk

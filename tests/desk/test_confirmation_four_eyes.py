@@ -75,7 +75,7 @@ def test_item8_the_export_names_who_entered_the_confirmation(clerk, engineer):
     apply_transition(ticket, "confirm", actor=clerk, confirmed_by="王建国", satisfaction=5)
     resource = TicketResource()
     dataset = resource.export()
-    assert "confirmation_entered_by" in dataset.headers
+    assert "Confirmation entered by" in dataset.headers  # the column's label
     row = dict(zip(dataset.headers, dataset[0], strict=True))
-    assert row["confirmation_entered_by"] == "clerk" and row["satisfaction"] == "5"
+    assert row["Confirmation entered by"] == "clerk" and row["Satisfaction (1-5)"] == "5"
     assert resource.fields["confirmation_entered_by"].readonly

@@ -146,6 +146,10 @@ def test_a_low_rating_or_still_broken_is_not_closed_silently(client, clerk, mana
                       ).content.decode()
     assert 'id="confirmation-doubt"' in html and "confirmation-signature" in html
     assert "transition/close_anyway" in html and "transition/close/" not in html
+    # "Close and archive" is still there, disabled, saying why
+    assert re.search(r'<button type="button" aria-disabled="true"[^>]*data-transition="close"',
+                     html)
+    assert "the customer&#x27;s confirmation contradicts itself" in html
     with pytest.raises(ValidationError, match="contradicts itself"):
         apply_transition(resolved, "close", actor=clerk)
     refused = client.post(reverse("admin:backoffice_ticket_transition_close_anyway",

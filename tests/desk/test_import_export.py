@@ -101,7 +101,7 @@ def test_bad_choice_and_missing_customer_are_row_errors():
     dataset.append(["", "NOPE", "bug", "客户不存在"])
     result = TicketResource().import_data(dataset, dry_run=False)
     assert result.has_validation_errors()
-    assert [r.number for r in result.invalid_rows] == [2, 3]
+    assert [r.number for r in result.invalid_rows] == [3, 4]  # spreadsheet rows: header = 1
     assert "category" in result.invalid_rows[0].field_specific_errors
     assert "customer" in result.invalid_rows[1].field_specific_errors
     assert Ticket.objects.count() == 0
@@ -119,7 +119,7 @@ def test_view_only_user_cannot_import(client, finance):
 def test_formula_cells_are_escaped_on_export(payload):
     CustomerFactory(name=payload)
     exported = CustomerResource().export()
-    assert exported.dict[0]["name"] == "'" + payload
+    assert exported.dict[0]["Name"] == "'" + payload  # the header: the column's label
 
 
 def test_numbers_stay_numbers():

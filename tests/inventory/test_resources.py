@@ -75,7 +75,7 @@ def test_one_bad_row_imports_nothing_and_names_row_and_column(reference, warehou
     result = PartResource().import_data(data, dry_run=False, user=warehouse)
     assert result.has_validation_errors()
     ((number, errors),) = errors_of(result)
-    assert number == 2
+    assert number == 3  # the spreadsheet's row: the header is row 1
     assert "NOPE" in errors["category"][0] and "does not exist" in errors["category"][0]
     assert "unit_cost" in errors
     assert not Part.objects.exists()
@@ -86,7 +86,7 @@ def test_a_code_twice_in_one_file_is_refused(reference, warehouse):
                          ["dup ", "二", "", "", "个", "", "1", 0, 0, 0, "", 1, ""])
     result = PartResource().import_data(data, dry_run=False, user=warehouse)
     ((number, errors),) = errors_of(result)
-    assert number == 2 and "row 1" in errors["code"][0]
+    assert number == 3 and "row 2" in errors["code"][0]
     assert not Part.objects.exists()
 
 
@@ -145,7 +145,7 @@ def test_opening_balances_one_bad_row_posts_nothing(part, main, warehouse, bad_r
     result = OpeningBalanceResource().import_data(
         opening(["FAN-01", "MAIN", 2, "", ""], bad_row), dry_run=False, user=warehouse)
     ((number, errors),) = errors_of(result)
-    assert number == 2 and column in errors
+    assert number == 3 and column in errors
     assert not StockEntry.objects.exists() and not balance(part, main)
 
 
@@ -204,14 +204,14 @@ def test_ledger_and_on_hand_exports(stocked, main, warehouse):
     services.post_moves([services.Move(stocked, main, -2, wf.EntryKind.ISSUE,
                                        links={"note": "=HYPERLINK(\"x\")"})], actor=warehouse)
     ledger = StockEntryResource().export()
-    assert ledger.headers[:4] == ["id", "posted_at", "part", "name"]
-    notes = ledger["note"]
+    assert ledger.headers[:4] == ["ID", "Posted at", "Part", "Part name"]  # the labels
+    notes = ledger["Note"]
     assert "'=HYPERLINK(\"x\")" in notes  # formulas are defused
-    assert sorted(ledger["quantity"]) == ["-2", "10"]  # negative numbers stay numbers
+    assert sorted(ledger["Quantity"]) == ["-2", "10"]  # negative numbers stay numbers
     on_hand = StockBalanceResource().export()
-    assert on_hand.dict[0]["part"] == "HDD-1T" and str(on_hand.dict[0]["quantity"]) == "8"
+    assert on_hand.dict[0]["Part"] == "HDD-1T" and str(on_hand.dict[0]["On hand"]) == "8"
     parts = PartResource().export()
-    assert str(parts.dict[0]["on_hand"]) == "8"
+    assert str(parts.dict[0]["On hand"]) == "8"
 
 
 def test_clerk_exports_but_does_not_import(client, clerk, warehouse, stocked):
@@ -244,7 +244,7 @@ def test_admin_import_preview_shows_the_bad_row(client, warehouse, reference):
         "import_file": SimpleUploadedFile("parts.csv", bad), "format": "0", "resource": "0"})
     assert response.status_code == 200 and "confirm_form" not in response.context
     result = response.context["result"]
-    assert [row.number for row in result.invalid_rows] == [2]
+    assert [row.number for row in result.invalid_rows] == [3]
     assert "“abc” is not a number" in result.invalid_rows[0].error_dict["unit_cost"][0]
     assert "“abc” is not a number" in response.content.decode()
     assert not Part.objects.exists()

@@ -97,7 +97,7 @@ def test_one_bad_row_imports_nothing(engineer):
         ("", "坏的一行", "不存在的分类", "", "", "问题", "", "方案"),
     ]), dry_run=False, user=engineer, rollback_on_validation_errors=True)
     assert result.has_validation_errors()
-    assert [r.number for r in result.invalid_rows] == [2]
+    assert [r.number for r in result.invalid_rows] == [3]  # spreadsheet rows
     assert "category" in result.invalid_rows[0].error_dict
     assert not Article.objects.exists()
 
@@ -124,5 +124,5 @@ def test_export_counts_uses_and_escapes_formulas(engineer, manager):
     published(engineer, manager, title="=HYPERLINK(\"http://evil\")")
     data = ArticleResource().export(Article.objects.with_use_count())
     row = dict(zip(data.headers, data[0], strict=True))
-    assert row["title"].startswith("'=")
-    assert row["tickets_resolved"] == 0 and row["state"] == "published"
+    assert row["Title"].startswith("'=")
+    assert row["Tickets resolved"] == 0 and row["State"] == "Published"

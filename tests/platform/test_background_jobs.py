@@ -60,10 +60,12 @@ def test_background_import_with_a_bad_row_writes_nothing_and_lists_it(client, ma
     job = DataJob.objects.get()
     assert job.status == JobStatus.REJECTED
     assert Customer.objects.count() == 0
-    assert job.errors == [{"row": 777, "column": "name",
+    # as the import page says it: the spreadsheet's row (the header is row 1), the label
+    assert job.errors == [{"row": 778, "column": "Name",
                            "message": "This field cannot be blank."}]
     page = client.get(reverse("admin:backoffice_datajob_change", args=[job.pk])).content.decode()
-    assert "777" in page and "This field cannot be blank." in page
+    assert "778" in page and "This field cannot be blank." in page
+    assert "Nothing was imported" in page
 
 
 def test_hostile_file_fails_cleanly(client, manager):
@@ -357,9 +359,9 @@ def _csv_rows(content):
     return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
 
 
-@pytest.mark.parametrize(("app", "model", "column"), [("billing", "expenseclaim", "claimant"),
-                                                      ("billing", "expenseline", "claimant"),
-                                                      ("training", "appraisal", "employee")])
+@pytest.mark.parametrize(("app", "model", "column"), [("billing", "expenseclaim", "Claimant"),
+                                                      ("billing", "expenseline", "Claimant"),
+                                                      ("training", "appraisal", "Employee")])
 def test_item5_background_export_shows_only_what_the_list_shows(client, engineer, make_user,
                                                                 app, model, column):
     from tests.billing.factories import ExpenseClaimFactory, ExpenseLineFactory

@@ -96,7 +96,8 @@ def test_wrong_types_name_row_and_column(staff):
     response = post(staff, data, model="ticket")
     page = text(response)
     assert not can_confirm(response)
-    assert "received_at" in page and "下周二上午" in page or "Enter a valid date" in page
+    # the column by its label, the row as numbered in the spreadsheet (header = row 1)
+    assert "Received at" in page and "下周二上午" in page and "Row 3" in page
     assert Ticket.objects.count() == 0
 
 
@@ -104,14 +105,14 @@ def test_missing_customer_is_a_row_error(staff):
     data = "number,customer,category,subject\n,C404,bug,客户不存在\n".encode()
     response = post(staff, data, model="ticket")
     assert not can_confirm(response)
-    assert "No customer with code “C404”" in text(response)
+    assert "No customer with customer code “C404”" in text(response)  # the key by its label
 
 
 def test_duplicate_keys_within_a_file(staff):
     data = (HEADER + "C7001,甲公司,0,,\nC7002,乙公司,0,,\nc7001,甲公司重复,0,,\n").encode()
     response = post(staff, data)
     assert not can_confirm(response)
-    assert "already appears in row 1" in text(response)
+    assert "already appears in row 2" in text(response)  # the spreadsheet's row: header = 1
     assert Customer.objects.count() == 0
 
 
@@ -189,7 +190,8 @@ def test_server_stays_up_after_hostile_files(staff):
 # The walker finds every admin that offers an import (admin.site._registry), gives each a
 # file of two valid rows (BASELINES), spoils one cell of the second row and posts it through
 # the real import page, as the preview and as "Import now", in Chinese. Each must answer
-# without a 500, name row 2 and the column with the translated reason, offer no Confirm and
+# without a 500, name row 3 (the spreadsheet's numbering: the header is row 1) and the column
+# with the translated reason, offer no Confirm and
 # write nothing.
 # the messages, as their msgids (compared after gettext in Chinese)
 YES_NO = ("“%(value)s” is not yes or no: write yes or no, true or false, 1 or 0, 是 or 否 "
@@ -507,14 +509,14 @@ def importer(client, superuser, make_user, calendar):
             made[label] = BASELINES[label](ctx)
         return made[label]
 
-    def spoil(label, column, value, row=2):
+    def spoil(label, column, value, row=3):  # row: as numbered in the spreadsheet
         headers, rows, _text_column = baseline(label)
         rows = [list(r) for r in rows]
         if column is not None:
             if column not in headers:
                 headers = [*headers, column]
                 rows = [[*r, ""] for r in rows]
-            rows[row - 1][headers.index(column)] = value
+            rows[row - 2][headers.index(column)] = value
         out = io.StringIO()
         csv.writer(out).writerows([headers, *rows])
         return out.getvalue().encode("utf-8")
@@ -590,7 +592,7 @@ def test_walker_baselines_are_valid_files(importer, label):
 
 @pytest.mark.parametrize(("label", "column", "attribute"), BOOLEAN_COLUMNS)
 def test_item9_yes_no_typo_is_a_row_error(importer, label, column, attribute):
-    assert_refused(importer, label, importer.spoil(label, column, "twelve"), row=2,
+    assert_refused(importer, label, importer.spoil(label, column, "twelve"), row=3,
                    columns=(column, attribute), message=_chinese(YES_NO, value="twelve"))
 
 
@@ -622,16 +624,16 @@ def test_item9_blank_yes_no_is_the_fields_default(importer):
 @pytest.mark.parametrize(("label", "column", "attribute", "msgid"), PARSED_COLUMNS)
 def test_item10_non_numeric_id_is_a_row_error(importer, label, column, attribute, msgid):
     """Ids, numbers, decimals and dates: "twelve" is a row error on its column, never a 500."""
-    assert_refused(importer, label, importer.spoil(label, column, "twelve"), row=2,
+    assert_refused(importer, label, importer.spoil(label, column, "twelve"), row=3,
                    columns=(column, attribute), message=_chinese(msgid, value="twelve"))
 
 
 def test_item10_expense_line_id_twelve_the_reported_case(importer):
     """The report: id=twelve in the expense-line import was an HTTP 500
-    (decimal.InvalidOperation in the instance loader); also on row 1, where the loader
+    (decimal.InvalidOperation in the instance loader); also on the first row, where the loader
     reads it first."""
-    data = importer.spoil("billing.ExpenseLine", "id", "twelve", row=1)
-    assert_refused(importer, "billing.ExpenseLine", data, row=1, columns=("id",),
+    data = importer.spoil("billing.ExpenseLine", "id", "twelve", row=2)
+    assert_refused(importer, "billing.ExpenseLine", data, row=2, columns=("id",),
                    message=_chinese(NOT_A_NUMBER, value="twelve"))
 
 
@@ -644,7 +646,7 @@ def test_item10_expense_line_id_twelve_the_reported_case(importer):
     ("training.KpiTarget", "target", "-Infinity", NOT_A_NUMBER)])
 def test_item10_numbers_that_are_not_whole_or_not_finite(importer, label, column, value, msgid):
     """2.5 days is not cut to 2, and NaN is not a number."""
-    assert_refused(importer, label, importer.spoil(label, column, value), row=2,
+    assert_refused(importer, label, importer.spoil(label, column, value), row=3,
                    columns=(column,), message=_chinese(msgid, value=value))
 
 
@@ -654,7 +656,7 @@ def test_item10_numbers_that_are_not_whole_or_not_finite(importer, label, column
 def test_item11_control_characters_are_refused(importer, label, char, code):
     column = importer.text_column(label)
     data = importer.spoil(label, column, f"正常{char}文字")
-    assert_refused(importer, label, data, row=2, columns=(column,),
+    assert_refused(importer, label, data, row=3, columns=(column,),
                    message=_chinese(FORBIDDEN, codes=code))
     response = _post_in_chinese(importer, label, data)
     assert char not in response.content.decode()  # nor shown back on the page
@@ -665,7 +667,7 @@ def test_item11_control_characters_are_refused(importer, label, char, code):
     ("\u202d\u2066x\u2069", "U+202D, U+2066, U+2069"), ("DEL\x7f", "U+007F")])
 def test_item11_other_controls_are_refused_and_tab_newline_pass(importer, text, codes):
     data = importer.spoil("backoffice.Customer", "notes", text)
-    assert_refused(importer, "backoffice.Customer", data, row=2, columns=("notes",),
+    assert_refused(importer, "backoffice.Customer", data, row=3, columns=("notes",),
                    message=_chinese(FORBIDDEN, codes=codes))
     fine = importer.spoil("backoffice.Customer", "notes", "第一行\n第二行\t制表\r\n")
     assert can_confirm(_post_in_chinese(importer, "backoffice.Customer", fine))
@@ -683,8 +685,8 @@ def test_item11_control_characters_in_an_xlsx_and_in_a_key_column(importer):
                 HTTP_ACCEPT_LANGUAGE="zh-hans")
         assert response.status_code == 200 and not can_confirm(response)
         errors = {r.number: r.error_dict for r in response.context["result"].invalid_rows}
-        assert errors[2]["code"] == [_chinese(FORBIDDEN, codes="U+202E")]
-        assert errors[2]["name"] == [_chinese(FORBIDDEN, codes="U+0085")]
+        assert errors[3]["code"] == [_chinese(FORBIDDEN, codes="U+202E")]
+        assert errors[3]["name"] == [_chinese(FORBIDDEN, codes="U+0085")]
     assert _stored() == before
 
 
@@ -697,4 +699,5 @@ def test_item10_a_lookup_by_a_number_column_names_the_value():
     with pytest.raises(ValueError) as error:
         LookupWidget(Budget, field="year").clean("twelve")
     assert str(error.value) == gettext("No %(model)s with %(field)s “%(value)s”.") % {
-        "model": Budget._meta.verbose_name, "field": "year", "value": "twelve"}
+        "model": Budget._meta.verbose_name, "field": Budget._meta.get_field("year").verbose_name,
+        "value": "twelve"}

@@ -85,7 +85,7 @@ def test_a_confirm_whose_rows_fail_writes_nothing_records_nothing_and_says_why(c
 
     response = client.post(CONFIRM, form)
     assert response.status_code == 302 and response["Location"] == IMPORT
-    assert any(t.startswith("Nothing was imported: row 1:") for t in texts(response))
+    assert any(t.startswith("Nothing was imported: row 2") for t in texts(response))
     assert not ExpenseLine.objects.exists() and not ImportSubmission.objects.exists()
 
 

@@ -41,3 +41,19 @@ def test_defaults_are_the_departments():
     assert settings.TIME_ZONE == os.environ.get("TIME_ZONE", "Asia/Shanghai")
     assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]
     assert settings.IMPORT_EXPORT_IMPORT_PERMISSION_CODE == "add"
+
+
+def test_the_demo_is_production_on_plain_http_at_localhost():
+    """``make demo`` serves with backoffice.settings.demo: production's DEBUG off and
+    hashed static files, without forced HTTPS (127.0.0.1 has no certificate), and it
+    starts without SECRET_KEY or ALLOWED_HOSTS in the environment."""
+    script = ("from django.conf import settings as s; print(s.DEBUG, s.SECURE_SSL_REDIRECT, "
+              "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS, "
+              "','.join(s.ALLOWED_HOSTS), s.STORAGES['staticfiles']['BACKEND'], "
+              "s.X_FRAME_OPTIONS, s.SESSION_COOKIE_HTTPONLY)")
+    result = manage("shell", "-v0", "-c", script, DJANGO_SETTINGS_MODULE="backoffice.settings.demo")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "False", "False", "False", "False", "0", "127.0.0.1,localhost",
+        "whitenoise.storage.CompressedManifestStaticFilesStorage", "DENY", "True"]
+    assert manage("check", DJANGO_SETTINGS_MODULE="backoffice.settings.demo").returncode == 0

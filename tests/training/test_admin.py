@@ -179,8 +179,9 @@ def test_employee_acknowledges_from_the_page(client, engineer, manager, data):
     assert "transition/acknowledge" in page and "transition/dispute" in page
     assert 'name="manager_score"' not in page
     response = client.post(url("appraisal", "transition_acknowledge", appraisal.pk),
-                           {"_form_submitted": "on", "employee_comment": "已阅"})
-    assert response.status_code == 200
+                           {"_form_submitted": "on", "employee_comment": "已阅"},
+                           HTTP_HX_REQUEST="true")  # the dialog posts through htmx
+    assert response.status_code == 200 and "HX-Redirect" in response.headers
     appraisal.refresh_from_db()
     assert appraisal.state == AppraisalStatus.ACKNOWLEDGED and appraisal.employee_comment == "已阅"
 

@@ -71,3 +71,15 @@ def test_sidebar_items_exist(client, manager):
     client.force_login(manager)
     for model, *_ in SIDEBAR_ITEMS:
         assert client.get(reverse(f"admin:training_{model}_changelist")).status_code == 200
+
+
+def test_the_sidebar_says_kpi_targets_in_english(rf, superuser):
+    from django.utils import translation
+
+    from backoffice.platform.navigation import sidebar
+
+    request = rf.get("/admin/")
+    request.user = superuser
+    with translation.override("en"):
+        titles = [str(item["title"]) for group in sidebar(request) for item in group["items"]]
+    assert "KPI targets" in titles and "Kpi targets" not in titles

@@ -92,10 +92,10 @@ def test_plan_items_import_bad_row_writes_nothing(plan, trainer):
                                                     user=trainer)
     assert result.has_validation_errors()
     errors = errors_of(result)
-    assert set(errors) == {2, 3}
-    assert "planned_end" in errors[2]
-    assert "trainer" in errors[3] and "nobody" in str(errors[3]["trainer"])
-    assert "TN209901-09999" in str(errors[3]["needs"])
+    assert set(errors) == {3, 4}  # spreadsheet rows: the header is row 1
+    assert "planned_end" in errors[3]
+    assert "trainer" in errors[4] and "nobody" in str(errors[4]["trainer"])
+    assert "TN209901-09999" in str(errors[4]["needs"])
     assert not TrainingPlanItem.objects.exists()
 
 
@@ -104,7 +104,7 @@ def test_plan_items_of_a_submitted_plan_are_not_imported(plan, trainer):
     apply_transition(plan, "submit", actor=trainer)
     result = TrainingPlanItemResource().import_data(dataset("plan_items_import.csv"))
     assert result.has_validation_errors()
-    assert "Submitted" in str(errors_of(result)[1]["plan"])
+    assert "Submitted" in str(errors_of(result)[2]["plan"])
     assert plan.items.count() == 1
 
 
@@ -146,9 +146,9 @@ def test_manager_cannot_import_plan_items(client, plan, manager):
 def test_plan_items_export_round_trip(plan, trainer):
     TrainingPlanItemResource().import_data(dataset("plan_items_import.csv"))
     exported = TrainingPlanItemResource().export()
-    row = exported.dict[1]
-    assert row["plan"] == PLAN and row["needs"] == "TN202601-00002;TN202601-00003"
-    assert row["trainer"] == "" and row["external_trainer"] == "王老师（数据库厂商）"
+    row = exported.dict[1]  # headed by the labels; read back by them
+    assert row["Training plan"] == PLAN and row["Needs answered"] == "TN202601-00002;TN202601-00003"
+    assert row["Internal expert"] == "" and row["External lecturer"] == "王老师（数据库厂商）"
     again = TrainingPlanItemResource().import_data(exported)
     assert not again.has_validation_errors() and plan.items.count() == 3
 
@@ -179,7 +179,7 @@ def test_sessions_import_with_an_unknown_item_writes_nothing(items):
                  "", "", ""])
     result = TrainingSessionResource().import_data(data)
     assert result.has_validation_errors()
-    assert "no item 9" in str(errors_of(result)[3]["plan_item"])
+    assert "no item 9" in str(errors_of(result)[4]["plan_item"])
     assert not TrainingSession.objects.exists()
 
 
@@ -204,7 +204,7 @@ def test_attendance_and_results_import(items, trainer, engineer):
 
     exported = AttendanceResource().export(
         attendee_with_outcome(SessionAttendee.objects.order_by("id")))
-    outcomes = {r["name"]: r["outcome"] for r in exported.dict}
+    outcomes = {r["Name"]: r["Result"] for r in exported.dict}
     assert outcomes[str(zhang)] == "below pass mark"
 
 
@@ -220,10 +220,10 @@ def test_attendance_bad_row_writes_nothing(items):
     data.append(["TS209901-00001", "trainer", "", "", "yes", "", "", ""])
     result = AttendanceResource().import_data(data)
     errors = errors_of(result)
-    assert set(errors) == {2, 3, 4, 5}, errors
-    assert "attended" in errors[2] and "contact" in errors[3] and "attended" in errors[4]
-    assert "Row 1 of this file" in str(errors[2]["session"])  # the same person twice
-    assert "session" in errors[5]
+    assert set(errors) == {3, 4, 5, 6}, errors
+    assert "attended" in errors[3] and "contact" in errors[4] and "attended" in errors[5]
+    assert "Row 2 of this file" in str(errors[3]["session"])  # the same person twice
+    assert "session" in errors[6]
     assert not session.attendees.exists()
 
 
@@ -252,9 +252,9 @@ def test_appraisals_import_bad_row_writes_nothing(manager, engineer, make_user):
     result = AppraisalResource().import_data(dataset("appraisals_import_bad_row.csv"),
                                              user=manager)
     errors = errors_of(result)
-    assert set(errors) == {2, 3}
-    assert "satisfaction_mean" in errors[2]
-    assert "period" in errors[3] and "employee" in errors[3]
+    assert set(errors) == {3, 4}
+    assert "satisfaction_mean" in errors[3]
+    assert "period" in errors[4] and "employee" in errors[4]
     assert not Appraisal.objects.exists()
     assert not AppraisalPeriod.objects.exists()  # the months it created are rolled back
 
@@ -274,7 +274,7 @@ def test_reviewed_appraisal_is_never_overwritten(manager, engineer):
     data = tablib.Dataset(headers=["month", "employee", "resolution_rate"])
     data.append(["2025-10", "engineer", "10"])
     result = AppraisalResource().import_data(data)
-    assert "cannot be overwritten" in str(errors_of(result)[1]["employee"])
+    assert "cannot be overwritten" in str(errors_of(result)[2]["employee"])
     appraisal.refresh_from_db()
     assert appraisal.resolution_rate == Decimal("90.00")
 
@@ -284,7 +284,7 @@ def test_duplicate_rows_in_one_file_are_refused(manager, engineer):
     data.append(["2025-10", "engineer", "90"])
     data.append(["2025年10月", "engineer", "91"])
     result = AppraisalResource().import_data(data)
-    assert "Row 1 of this file" in str(errors_of(result)[2]["period"])
+    assert "Row 2 of this file" in str(errors_of(result)[3]["period"])
     assert not Appraisal.objects.exists()
 
 
@@ -317,8 +317,8 @@ def test_appraisal_export_escapes_formulas_and_keeps_numbers(manager, engineer):
     AppraisalFactory(employee=engineer, spot_check_notes="=HYPERLINK(\"http://x\")",
                      resolution_rate=Decimal("-1.50"))
     row = AppraisalResource().export().dict[0]
-    assert row["spot_check_notes"] == "'=HYPERLINK(\"http://x\")"
-    assert row["month"] == "2026-03" and row["state"] == "draft"
+    assert row["Spot-check notes"] == "'=HYPERLINK(\"http://x\")"
+    assert row["Period"] == "2026-03" and row["State"] == "Draft (computed)"
 
 
 def test_engineer_export_contains_only_their_rows(client, engineer, make_user):

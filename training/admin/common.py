@@ -4,12 +4,13 @@ from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 
 from backoffice.platform.admin.base import admin_url
+from backoffice.platform.people import display_name
 
 User = get_user_model()
 
 
 def _person(user):
-    return (user.get_full_name() or user.username) if user else "-"
+    return display_name(user) if user else "-"
 
 
 def _number(value, places=1, suffix=""):

@@ -8,10 +8,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from backoffice.platform.models import JournalEntry, TimeStampedModel, VersionedModel
+from backoffice.platform.people import display_name
 from training import workflows as wf
 from training.workflows import AppraisalSource, AppraisalStatus, Kpi, Outcome
 
@@ -156,7 +158,7 @@ class Appraisal(ConcurrentTransitionMixin, VersionedModel):
                                                name="uniq_appraisal_period_employee")]
 
     def __str__(self):
-        who = (self.employee.get_full_name() or self.employee.username) if self.employee_id else "-"
+        who = display_name(self.employee) if self.employee_id else "-"
         return f"{self.period} {who}"
 
     #: the figure fields, in KPI order
@@ -202,7 +204,9 @@ class Appraisal(ConcurrentTransitionMixin, VersionedModel):
 
     @transition(field=state, source=AppraisalStatus.REVIEWED, target=AppraisalStatus.DRAFT,
                 permission=wf.is_appraised_employee,
-                custom={"label": _("Object"), "icon": "feedback", "variant": "danger",
+                # the verb (提出异议), not the noun of the history page's "Object" (对象)
+                custom={"label": pgettext_lazy("appraisal step", "Object"), "icon": "feedback",
+                        "variant": "danger",
                         "form": "backoffice.platform.forms.NoteRequiredTransitionForm"})
     def dispute(self):
         self.reviewed_at = None

@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from backoffice.desk.models import Contact, Customer, Product, Ticket
 from backoffice.platform.models import JournalEntry, NumberedModel, TimeStampedModel, VersionedModel
+from backoffice.platform.people import display_name
 from training import workflows as wf
 from training.workflows import (
     Audience,
@@ -292,7 +293,7 @@ class TrainingPlanItem(TimeStampedModel):
     def trainer_name(self):
         if self.trainer_kind == TrainerKind.EXTERNAL:
             return self.external_trainer
-        return (self.trainer.get_full_name() or self.trainer.username) if self.trainer else ""
+        return display_name(self.trainer) if self.trainer else ""
 
 
 # -- sessions -----------------------------------------------------------------------------
@@ -360,7 +361,7 @@ class TrainingSession(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
     @property
     def trainer_name(self):
         if self.trainer_id:
-            return self.trainer.get_full_name() or self.trainer.username
+            return display_name(self.trainer)
         return self.external_trainer
 
     @transition(field=state, source=TrainingSessionStatus.PLANNED,
@@ -439,7 +440,7 @@ class SessionAttendee(TimeStampedModel):
     @property
     def name(self):
         if self.staff_id:
-            return self.staff.get_full_name() or self.staff.username
+            return display_name(self.staff)
         return str(self.contact) if self.contact_id else "-"
 
     @property

@@ -5,9 +5,11 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 
+from backoffice.platform.people import display_name
 from backoffice.platform.resources import ChoiceWidget
 from training import selectors
 from training.models import Appraisal, AppraisalPeriod, KpiTarget
@@ -67,6 +69,16 @@ class AppraisalResource(TrainingResource):
 
     never_import = (*TrainingResource.never_import, "source", "computed_at", "reviewed_by",
                     "reviewed_at", "acknowledged_at", "employee_comment", "targets")
+    column_labels = {"name": gettext_lazy("Name")}
+    template_example = {
+        "month": lambda: f"{dt.date.today():%Y-%m}", "tickets_received": 42,
+        "tickets_resolved": 40, "tickets_rated": 30, "tickets_satisfied": 28,
+        "tickets_rated_by_link": 12, "tickets_responded": 42, "tickets_response_measured": 40,
+        "tickets_answered_in_time": 38, "tickets_closed": 39, "records_complete": 39,
+        "tickets_first_contact": 5, "satisfaction_mean": "4.60", "satisfied_share": "93.3",
+        "self_rated_share": "40", "resolution_rate": "95.24", "avg_response_hours": "1.80",
+        "response_in_time_share": "95", "record_completeness": "97.5", "manager_score": 88,
+        "outcome": "none", "outcome_amount": ""}
 
     period = fields.Field(attribute="period", column_name="month", widget=MonthWidget())
     employee = fields.Field(attribute="employee", column_name="employee", widget=user_widget())
@@ -95,7 +107,7 @@ class AppraisalResource(TrainingResource):
         return (month, employee) if employee else None
 
     def dehydrate_employee_name(self, appraisal):
-        return appraisal.employee.get_full_name()
+        return display_name(appraisal.employee)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -139,6 +151,7 @@ class AppraisalResource(TrainingResource):
 
 class KpiTargetResource(TrainingResource):
     kpi = fields.Field(attribute="kpi", column_name="kpi", widget=ChoiceWidget(Kpi))
+    template_example = {"kpi": "satisfaction_mean", "target": "4.5"}
 
     class Meta:
         model = KpiTarget
@@ -147,6 +160,8 @@ class KpiTargetResource(TrainingResource):
 
 
 class AppraisalPeriodResource(TrainingResource):
+    template_example = {"month": lambda: dt.date.today().replace(day=1)}
+
     class Meta:
         model = AppraisalPeriod
         fields = ("month", "notes")

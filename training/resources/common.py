@@ -111,7 +111,8 @@ class TrainingResource(BackofficeResource):
         if earlier:
             name = self.fields[self.get_import_id_fields()[0]].attribute
             errors.setdefault(name, ValidationError(
-                _("Row %(row)s of this file already has this key.") % {"row": earlier}))
+                _("Row %(row)s of this file already has this key.")
+                % {"row": self.sheet_row(earlier)}))
         super().validate_instance(instance, errors, validate_unique)
 
     def before_import_row(self, row, **kwargs):

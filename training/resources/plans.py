@@ -33,7 +33,16 @@ class OrderedManyToManyWidget(StrictManyToManyWidget):
         return self.separator.join(sorted(str(getattr(o, self.field)) for o in value.all()))
 
 
+def _next_year():
+    from django.utils import timezone
+
+    return timezone.localdate().year + 1
+
+
 class TrainingNeedResource(TrainingResource):
+    template_example = {"topic": "财务模块月末结账培训", "requester_kind": "customer",
+                        "contact": "", "staff": "", "urgency": "normal", "source": "survey"}
+
     requester_kind = fields.Field(attribute="requester_kind", column_name="requester_kind",
                                   widget=ChoiceWidget(RequesterKind))
     customer = fields.Field(attribute="customer", column_name="customer",
@@ -55,6 +64,9 @@ class TrainingNeedResource(TrainingResource):
 
 
 class TrainingPlanResource(TrainingResource):
+    template_example = {"year": _next_year, "title": "年度客户培训计划",
+                        "goals": "客户能自行完成月末结账"}
+
     prepared_by = fields.Field(attribute="prepared_by", column_name="prepared_by",
                                widget=user_widget(), readonly=True)
     approved_by = fields.Field(attribute="approved_by", column_name="approved_by",
@@ -82,6 +94,11 @@ class TrainingPlanResource(TrainingResource):
 
 class TrainingPlanItemResource(TrainingResource):
     """The plan's items, keyed by plan number and item no. (empty no.: a new item)."""
+
+    template_example = {"seq": "", "title": "财务模块培训", "content": "凭证录入与月末结账",
+                        "audience": "customers", "method": "on_site",
+                        "trainer_kind": "internal", "external_trainer": "",
+                        "budget_estimate": "3000.00", "pass_mark": "60", "needs": ""}
 
     plan = fields.Field(attribute="plan", column_name="plan",
                         widget=LookupWidget(TrainingPlan, field="number"))

@@ -1,6 +1,7 @@
 """Spreadsheets of training sessions, and of attendance and results."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields
 from import_export.instance_loaders import ModelInstanceLoader
 
@@ -51,6 +52,14 @@ class PlanItemWidget(LookupWidget):
 
 
 class TrainingSessionResource(TrainingResource):
+    # the item is found by the plan's number and its no.: both are in the template
+    template_columns = ("number", "plan", "item", "title", "starts_at", "ends_at", "method",
+                        "place", "link", "trainer", "external_trainer", "capacity",
+                        "actual_cost", "notes")
+    template_example = {"title": "第一期", "method": "on_site", "place": "三楼会议室",
+                        "link": "", "external_trainer": "", "capacity": 30,
+                        "actual_cost": "0.00"}
+
     plan = fields.Field(attribute="plan_item__plan__number", column_name="plan", readonly=True)
     plan_item = fields.Field(attribute="plan_item", column_name="item", widget=PlanItemWidget())
     method = fields.Field(attribute="method", column_name="method", widget=ChoiceWidget(Method))
@@ -93,6 +102,14 @@ class AttendanceResource(TrainingResource):
     (``customer``: customer code, ``contact``: the contact's name). Rows for people not
     yet on the session's list add them.
     """
+
+    column_labels = {"name": gettext_lazy("Name"), "outcome": gettext_lazy("result")}
+    # a contact is found by the customer's code and the contact's name: both are in it
+    template_columns = ("session", "staff", "customer", "contact", "attended", "exam_score",
+                        "practical_result", "survey_rating", "comments", "coached_on",
+                        "coaching_note")
+    template_example = {"contact": "", "attended": True, "exam_score": "88",
+                        "practical_result": "passed", "survey_rating": 5, "coached_on": ""}
 
     session = fields.Field(attribute="session", column_name="session",
                            widget=LookupWidget(TrainingSession, field="number"))

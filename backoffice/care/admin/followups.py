@@ -13,6 +13,7 @@ from backoffice.care.models import FollowUp
 from backoffice.care.resources import FollowUpResource
 from backoffice.care.workflows import FollowUpStatus
 from backoffice.platform.admin.base import BackofficeAdmin, ExportOnlyMixin, admin_link
+from backoffice.platform.people import display_name
 
 FOLLOWUP_COLOURS = {FollowUpStatus.OPEN: "warning", FollowUpStatus.DONE: "success",
                     FollowUpStatus.UNREACHABLE: "danger", FollowUpStatus.CANCELLED: "default"}
@@ -116,8 +117,7 @@ class FollowUpAdmin(ExportOnlyMixin, BackofficeAdmin):
             notice = recipient.notice
             return format_html("{} {}<br>{}", notice.number, notice.title,
                                linebreaksbr(notice.release_notes[:500]))
-        engineer = ticket.assignee.get_full_name() or ticket.assignee.username \
-            if ticket.assignee_id else "-"
+        engineer = display_name(ticket.assignee) if ticket.assignee_id else "-"
         # the ticket keeps the confirmation's rating; this call's survey has its own below
         confirmation = "-"
         if ticket.satisfaction:

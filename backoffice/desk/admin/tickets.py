@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import (
@@ -13,10 +14,13 @@ from django.http import (
     QueryDict,
 )
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from import_export.admin import ExportActionMixin
 from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import (
     ChoicesDropdownFilter,
@@ -27,7 +31,12 @@ from unfold.decorators import action, display
 
 from backoffice.desk import services
 from backoffice.desk import workflows as wf
-from backoffice.desk.forms import ConfirmationLinkForm, MessageForm
+from backoffice.desk.forms import (
+    BulkAssignForm,
+    BulkPriorityForm,
+    ConfirmationLinkForm,
+    MessageForm,
+)
 from backoffice.desk.models import (
     BusinessCalendar,
     CalendarDay,
@@ -248,7 +257,7 @@ class OpenFilter(admin.SimpleListFilter):
 
 class EngineerFilter(RelatedDropdownFilter):
     def field_choices(self, field, request, model_admin):
-        return [(u.pk, u.get_full_name() or u.username) for u in engineers()]
+        return [(u.pk, str(u)) for u in engineers()]
 
 
 @admin.register(Ticket)
@@ -264,6 +273,7 @@ class TicketAdmin(PrintableAdmin, TicketKnowledgeMixin, BackofficeAdmin):
     transition_services = {"close": "backoffice.care.services.ticket_close_step",
                            "close_anyway": "backoffice.care.services.ticket_close_step"}
     actions_detail = ["send_confirmation_link"]
+    actions = ["assign_selected", "change_priority_selected", "export_selected"]
     list_display = ["number", "subject", "display_state", "display_priority", "category",
                     "customer", "assignee", "received_at", "display_deadline"]
     list_display_links = ["number", "subject"]
@@ -399,6 +409,103 @@ class TicketAdmin(PrintableAdmin, TicketKnowledgeMixin, BackofficeAdmin):
         if due - timezone.now() < dt.timedelta(hours=2):
             return format_html('<span class="text-orange-700 font-semibold">{}</span>', local)
         return local
+
+    # -- bulk actions of the list ------------------------------------------------------------
+    def has_assign_permission(self, request):
+        return request.user.has_perm("backoffice.assign_ticket")
+
+    @action(description=_("Assign to an engineer"), permissions=["assign"])
+    def assign_selected(self, request, queryset):
+        """Pick the engineer on a page of its own, then assign each ticket through the
+        workflow; one message says which were refused and why."""
+        tickets = self._bulk_tickets(request, queryset)
+        if tickets is None:
+            return None
+        form = BulkAssignForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return self.bulk_form_page(
+                request, tickets, form, "assign_selected", _("Assign to an engineer"),
+                _("Assign"), ngettext("The engineer gets this ticket:",
+                                      "The engineer gets these %(count)d tickets:",
+                                      len(tickets)) % {"count": len(tickets)})
+        engineer = form.cleaned_data["assignee"]
+        outcome = services.tickets_assign(tickets, assignee=engineer, actor=request.user,
+                                          note=form.cleaned_data["note"])
+        self.report_bulk(request, outcome, ngettext(
+            "%(count)d ticket assigned to %(engineer)s.",
+            "%(count)d tickets assigned to %(engineer)s.", len(outcome.done))
+            % {"count": len(outcome.done), "engineer": engineer},
+            _("Not assigned: %(tickets)s"))
+        return None
+
+    @action(description=_("Change priority"), permissions=["change"])
+    def change_priority_selected(self, request, queryset):
+        """Pick the priority, then save it on each ticket the user may edit."""
+        tickets = self._bulk_tickets(request, queryset)
+        if tickets is None:
+            return None
+        form = BulkPriorityForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return self.bulk_form_page(
+                request, tickets, form, "change_priority_selected", _("Change priority"),
+                _("Change priority"), ngettext("The new priority applies to this ticket:",
+                                               "The new priority applies to these %(count)d "
+                                               "tickets:", len(tickets))
+                % {"count": len(tickets)})
+        priority = form.cleaned_data["priority"]
+        outcome = services.tickets_change_priority(tickets, priority=priority,
+                                                   actor=request.user)
+        self.report_bulk(request, outcome, ngettext(
+            "%(count)d ticket now has the priority “%(priority)s”.",
+            "%(count)d tickets now have the priority “%(priority)s”.", len(outcome.done))
+            % {"count": len(outcome.done), "priority": wf.Priority(priority).label},
+            _("Priority not changed: %(tickets)s"))
+        return None
+
+    @action(description=_("Export selected %(verbose_name_plural)s"), permissions=["export"])
+    def export_selected(self, request, queryset):
+        """import-export's export of the selected rows (the ticket resource, the formats
+        and fields to choose); the export page checks them against the list again."""
+        return ExportActionMixin.export_admin_action(self, request, queryset)
+
+    def get_valid_export_item_pks(self, request):
+        """The selection an export page posts back, kept to the tickets this user's list
+        holds (import-export's default reads every id of the table)."""
+        wanted = [pk for pk in request.POST.getlist("export_items") if pk.isdigit()]
+        return self.get_queryset(request).filter(pk__in=wanted).values_list("pk", flat=True)
+
+    def _bulk_tickets(self, request, queryset):
+        tickets = list(queryset[:services.BULK_LIMIT + 1])
+        if len(tickets) > services.BULK_LIMIT:
+            messages.error(request, _("Select at most %(limit)d tickets for this action.")
+                           % {"limit": services.BULK_LIMIT})
+            return None
+        return tickets
+
+    def bulk_form_page(self, request, tickets, form, action_name, title, submit_label, intro):
+        """The page between choosing a bulk action and running it (posts back to the list)."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title, "opts": self.model._meta, "form": form, "tickets": tickets,
+            "intro": intro, "submit_label": submit_label, "action_name": action_name,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "list_url": request.get_full_path(),
+        }
+        return TemplateResponse(request, "backoffice/ticket_bulk_form.html", context)
+
+    @staticmethod
+    def report_bulk(request, outcome, done_text, refused_text):
+        """One message for what was done, one listing every refused ticket and why."""
+        if outcome.done:
+            messages.success(request, done_text)
+        if outcome.unchanged:
+            messages.info(request, ngettext(
+                "%(count)d ticket already was so: %(tickets)s",
+                "%(count)d tickets already were so: %(tickets)s", len(outcome.unchanged))
+                % {"count": len(outcome.unchanged),
+                   "tickets": ", ".join(t.number for t in outcome.unchanged)})
+        if outcome.refused:
+            messages.error(request, refused_text % {"tickets": outcome.refusals()})
 
     # -- the conversation ------------------------------------------------------------------
     #: a long thread opens on its newest entries ("show earlier" shows the whole)

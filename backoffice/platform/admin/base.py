@@ -6,6 +6,7 @@ machine - one dialog button per transition, routed through ``apply_transition``.
 """
 
 import contextvars
+from functools import wraps
 
 from django import forms
 from django.contrib import messages
@@ -27,7 +28,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 
-from backoffice.platform import formats, roles, workflow
+from backoffice.platform import formats, people, roles, workflow
 from backoffice.platform.formats import UnreadableFile
 from backoffice.platform.forms import ExportForm, SafeImportForm, TransitionForm
 from backoffice.platform.models import ConcurrentEdit, ImportSubmission, VersionedModel
@@ -130,13 +131,41 @@ def _make_transition_action(info: workflow.TransitionInfo):
             run(obj, info.name, actor=request.user, note=form.cleaned_data.get("note", ""),
                 **form.transition_kwargs())
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Done: %(action)s.") % {"action": info.label})
-        return HttpResponse(headers={"HX-Redirect": admin_url(obj, "change", object_id)})
+        return back_to_page(request, admin_url(obj, "change", object_id))
 
-    transition_action.__name__ = f"transition_{info.name}"
-    return transition_action
+    @wraps(transition_action)  # unfold's attributes (dialog, url_path …) are kept
+    def guarded_action(model_admin, request, *args, **kwargs):
+        """A step the user may not run now, opened by its URL (GET of the dialog or a
+        forged POST), goes back to the document's page saying why: no blank page."""
+        object_id = kwargs.get("object_id")
+        obj = get_object_or_404(model_admin.get_queryset(request), pk=unquote(object_id))
+        refusal = workflow.transition_refusal(obj, info.name, request.user)
+        if refusal is not None:
+            messages.error(request, error_text(refusal))
+            return back_to_page(request, admin_url(obj, "change", obj.pk))
+        return transition_action(model_admin, request, *args, **kwargs)
+
+    guarded_action.__name__ = f"transition_{info.name}"
+    return guarded_action
+
+
+def error_text(exc) -> str:
+    """The user-facing text of a ValidationError or PermissionDenied."""
+    return " ".join(getattr(exc, "messages", None) or [str(exc)])
+
+
+def back_to_page(request, url):
+    """Back to a page after a dialog: htmx follows ``HX-Redirect`` (a redirect it would
+    follow inside the dialog); a plain request gets an ordinary redirect, which carries
+    the header too."""
+    if request.headers.get("HX-Request"):
+        return HttpResponse(headers={"HX-Redirect": url})
+    response = redirect(url)
+    response["HX-Redirect"] = url
+    return response
 
 
 class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
@@ -213,16 +242,47 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
 
     # -- state machine -----------------------------------------------------------------
     def get_actions_detail(self, request, object_id):
-        """Show only the buttons of transitions this user may run on this object now."""
+        """The buttons of the transitions this user has the permission for from the
+        object's state; those whose conditions are unmet are drawn disabled, with the
+        reasons (render_change_form marks them)."""
         actions = super().get_actions_detail(request, object_id)
         if not self._transitions:
             return actions
-        obj = self.get_object(request, object_id)
-        allowed = set(workflow.available_transitions(obj, request.user)) if obj else set()
+        shown = self.transition_choices(request, object_id)
         prefix = f"{self.model._meta.app_label}_{self.model._meta.model_name}_transition_"
         return [a for a in actions
                 if not a.action_name.startswith(prefix)
-                or a.action_name.removeprefix(prefix) in allowed]
+                or a.action_name.removeprefix(prefix) in shown]
+
+    def transition_choices(self, request, object_id) -> dict[str, list[str]]:
+        """{transition name: unmet conditions (empty: it may run now)} of the transitions
+        the user has the permission for on this object; worked out once per request."""
+        seen = request.__dict__.setdefault("_backoffice_transitions", {})
+        key = (self.model, str(object_id))
+        if key not in seen:
+            obj = self.get_object(request, object_id)
+            seen[key] = ({c.name: c.reasons
+                          for c in workflow.transition_choices(obj, request.user)}
+                         if obj is not None else {})
+        return seen[key]
+
+    def _mark_disabled_transitions(self, request, context, obj):
+        """Give the detail actions of transitions that may not run yet ``disabled`` and
+        their ``reasons``, for unfold/helpers/tab_actions.html (drawn as a disabled
+        button, the reasons in a tooltip that screen readers read too)."""
+        blocked = {name: reasons for name, reasons
+                   in self.transition_choices(request, obj.pk).items() if reasons}
+        if not blocked or not context.get("actions_detail"):
+            return
+        prefix = f"{self.admin_site.name}:{self.model._meta.app_label}_" \
+                 f"{self.model._meta.model_name}_transition_"
+        paths = {reverse(prefix + name, args=[obj.pk]): (name, reasons)
+                 for name, reasons in blocked.items()}
+        for item in context["actions_detail"]:
+            if isinstance(item, dict) and item.get("path") in paths:
+                name, reasons = paths[item["path"]]
+                item.update(disabled=True, reasons=reasons, transition=name,
+                            variant="default", dialog=None)
 
     def _wrap_for_state_machine(self):
         """Whatever a subclass does in get_fieldsets/get_readonly_fields, the state field
@@ -260,7 +320,7 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
                                     "<td class='pr-4 py-1'>{}</td><td class='pr-4 py-1'>{}</td>"
                                     "<td class='pr-4 py-1'>{} → {}</td><td class='py-1'>{}</td></tr>",
                                 ((timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M"),
-                                  e.actor.get_full_name() or e.actor.get_username(),
+                                  people.display_name(e.actor),
                                   workflow.transition_label(model, e.action),
                                   workflow.state_label(model, e.source),
                                   workflow.state_label(model, e.target), e.note)
@@ -290,14 +350,39 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
                 and self.has_change_permission(request, obj)):
             # rendered at the top of the <form> by admin/change_form.html
             context["version_token"] = str(form["_version"])
+        if change and obj is not None:
+            if self._transitions:
+                self._mark_disabled_transitions(request, context, obj)
+            if self._nothing_to_save(request, context, form, obj):
+                # no save buttons; admin/change_form.html leaves the bar out altogether
+                # unless it still offers something (deleting)
+                context.update(show_save=False, show_save_and_continue=False,
+                               show_save_and_add_another=False, nothing_to_save=True)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
+    def _nothing_to_save(self, request, context, form, obj) -> bool:
+        """A page the user may only read: the record is not theirs to change (permission,
+        EDITORS), or every field is read-only (a closed ticket), and no inline row may be
+        added, changed or deleted."""
+        if any(inline.has_add_permission or inline.has_change_permission
+               or inline.has_delete_permission
+               for inline in context.get("inline_admin_formsets", [])):
+            return False
+        if not self.has_change_permission(request, obj):
+            return True
+        return not [name for name in getattr(form, "fields", {}) if name != "_version"]
+
     def get_inline_instances(self, request, obj=None):
-        """Rows of a versioned model edited inline carry and check their own token."""
+        """Rows of a versioned model edited inline carry and check their own token. On a
+        document the user may not change, its rows are read-only too (a save would be
+        refused: the page offers none)."""
         inlines = super().get_inline_instances(request, obj)
         for inline in inlines:
             if issubclass(inline.model, VersionedModel):
                 self._check_inline_versions(inline)
+        if inlines and obj is not None and not self.has_change_permission(request, obj):
+            for inline in inlines:
+                _view_only(inline)
         return inlines
 
     def _check_inline_versions(self, inline):
@@ -350,7 +435,72 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
             result.rows = result.rows[:self.preview_rows]
             messages.info(request, _("%(total)d rows checked; the first %(shown)d are shown "
                                      "below.") % {"total": total, "shown": self.preview_rows})
+        context = getattr(response, "context_data", None)
+        if context is not None:
+            context["fields_list"] = self.labelled_fields_list(
+                self.get_import_resource_classes(request), request, importing=True)
+            context["import_templates"] = self.import_template_links(request)
         return response
+
+    # -- the import template -------------------------------------------------------------
+    def get_urls(self):
+        from django.urls import path
+
+        opts = self.model._meta
+        return [path("import-template/", self.admin_site.admin_view(self.import_template_view),
+                     name=f"{opts.app_label}_{opts.model_name}_import_template"),
+                *super().get_urls()]
+
+    def import_template_links(self, request) -> list[tuple[str, str]]:
+        """(resource name, URL) of the import template of each import of this page."""
+        if not self.has_import_permission(request):
+            return []
+        url = admin_url(self.model, "import_template")
+        classes = self.get_import_resource_classes(request)
+        return [(resource.get_display_name(), f"{url}?resource={index}" if index else url)
+                for index, resource in enumerate(classes)]
+
+    def import_template_view(self, request):
+        """The .xlsx to fill in: the import's columns headed in the user's language, an
+        example row, and the allowed values of the choice columns."""
+        from django.http import Http404
+        from django.utils.http import content_disposition_header
+
+        from backoffice.platform import import_templates
+
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        classes = self.get_import_resource_classes(request)
+        try:
+            resource_class = classes[int(request.GET.get("resource") or 0)]
+        except (ValueError, IndexError):
+            raise Http404 from None
+        resource = resource_class(**self.get_import_resource_kwargs(request))
+        response = HttpResponse(import_templates.workbook(resource, user=request.user),
+                                content_type=import_templates.XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = content_disposition_header(
+            True, import_templates.filename(self.model))
+        return response
+
+    def labelled_fields_list(self, resource_classes, request, importing=False):
+        """The import and export pages' "the following fields" lists, by the columns'
+        labels in the user's language (an import names only the columns it writes)."""
+        listed = []
+        for resource_class in resource_classes:
+            resource = resource_class(**(self.get_import_resource_kwargs(request) if importing
+                                         else self.get_export_resource_kwargs(request)))
+            fields = (resource.get_import_fields() if importing
+                      else resource.get_export_fields())
+            labels = [resource.column_label(f) if hasattr(resource, "column_label")
+                      else f.column_name for f in fields if not (importing and f.readonly)]
+            listed.append((resource_class.get_display_name(), list(dict.fromkeys(labels))))
+        return listed
+
+    def init_request_context_data(self, request, form):
+        context = super().init_request_context_data(request, form)
+        context["fields_list"] = self.labelled_fields_list(
+            self.get_export_resource_classes(request), request)
+        return context
 
     #: a file with more rows than this is imported by a background job whichever button
     #: was pressed: the page shows a progress bar instead of a request that runs for minutes
@@ -466,9 +616,12 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
 
     @staticmethod
     def _report_failed_confirm(result, request, shown=5):
-        problems = [(row.number, " ".join(str(m) for messages_ in row.error_dict.values()
-                                          for m in messages_))
-                    for row in result.invalid_rows]
+        """The import page's words: rows numbered as in the spreadsheet, columns by label."""
+        problems = [(row.number, " ".join(
+            [f"{label}: {' '.join(str(m) for m in messages_)}"
+             for label, messages_ in getattr(row, "labelled_errors", [])]
+            + [str(m) for m in row.non_field_specific_errors]))
+            for row in result.invalid_rows]
         problems += [(number, " ".join(str(e.error) for e in errors))
                      for number, errors in result.row_errors()]
         problems += [(None, str(e.error)) for e in result.base_errors]
@@ -536,6 +689,16 @@ class HandedToJob(Result):
     def __init__(self, job, rows):
         super().__init__()
         self.job, self.row_count = job, rows
+
+
+def _view_only(inline):
+    """Make this request's instance of an inline show its rows read-only."""
+    def refuse(request, obj=None):
+        return False
+
+    inline.has_add_permission = inline.has_change_permission = refuse
+    inline.has_delete_permission = refuse
+    inline.max_num = 0
 
 
 def admin_url(model, view, *args):

@@ -55,6 +55,7 @@ def background_import_view(model_admin, request):
                           "job page shows its progress and, at the end, the rows created and "
                           "updated, or every invalid row (then nothing is written)."),
                "submit_label": _("Start import"), "form": form,
+               "import_templates": model_admin.import_template_links(request),
                "opts": model_admin.model._meta}
     return render(request, "backoffice/job_start.html", context)
 

@@ -11,6 +11,7 @@ left out.
 from __future__ import annotations
 
 import datetime as dt
+from itertools import pairwise
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -105,6 +106,7 @@ def weekly_series(weeks: int = 12, today: dt.date | None = None) -> dict:
                         avg_satisfaction=Avg("satisfaction", filter=CONFIRMATION_RATING),
                         rated=Count("satisfaction", filter=CONFIRMATION_RATING))
     labels = [f"{d:%m-%d}" for d in days[:-1]]
+    weeks_shown = [(first, nxt - dt.timedelta(days=1)) for first, nxt in pairwise(days)]
     return {
         "labels": labels,
         "received": [r["n"] or 0 for r in received],
@@ -112,6 +114,9 @@ def weekly_series(weeks: int = 12, today: dt.date | None = None) -> dict:
         "satisfaction": [round(r["avg_satisfaction"], 2)
                          if r["avg_satisfaction"] is not None else None for r in resolved],
         "rated": [r["rated"] or 0 for r in resolved],
+        # each week's point or bar opens that week's tickets
+        "received_links": [changelist("ticket", **received_in(*w)) for w in weeks_shown],
+        "resolved_links": [changelist("ticket", **resolved_in(*w)) for w in weeks_shown],
         "received_link": changelist("ticket", **received_in(days[0], days[-1] - dt.timedelta(1))),
         "resolved_link": changelist("ticket", **resolved_in(days[0], days[-1] - dt.timedelta(1))),
     }
@@ -129,7 +134,9 @@ def daily_series(period: Period) -> dict:
                                                                           strict=True)]
 
     return {"days": days, "labels": [f"{d:%m-%d}" for d in days],
-            "received": values(received), "resolved": values(resolved)}
+            "received": values(received), "resolved": values(resolved),
+            "received_links": [changelist("ticket", **received_in(d, d)) for d in days],
+            "resolved_links": [changelist("ticket", **resolved_in(d, d)) for d in days]}
 
 
 def recurring_problems(first_day: dt.date, last_day: dt.date, limit: int = 10) -> list[dict]:
