@@ -5,7 +5,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 from import_export import fields, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 
@@ -69,7 +69,7 @@ class AppraisalResource(TrainingResource):
 
     never_import = (*TrainingResource.never_import, "source", "computed_at", "reviewed_by",
                     "reviewed_at", "acknowledged_at", "employee_comment", "targets")
-    column_labels = {"name": gettext_lazy("Name")}
+    column_labels = {"name": pgettext_lazy("person", "Name")}
     template_example = {
         "month": lambda: f"{dt.date.today():%Y-%m}", "tickets_received": 42,
         "tickets_resolved": 40, "tickets_rated": 30, "tickets_satisfied": 28,

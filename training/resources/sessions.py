@@ -1,7 +1,7 @@
 """Spreadsheets of training sessions, and of attendance and results."""
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from import_export import fields
 from import_export.instance_loaders import ModelInstanceLoader
 
@@ -103,7 +103,7 @@ class AttendanceResource(TrainingResource):
     yet on the session's list add them.
     """
 
-    column_labels = {"name": gettext_lazy("Name"), "outcome": gettext_lazy("result")}
+    column_labels = {"name": pgettext_lazy("person", "Name"), "outcome": gettext_lazy("result")}
     # a contact is found by the customer's code and the contact's name: both are in it
     template_columns = ("session", "staff", "customer", "contact", "attended", "exam_score",
                         "practical_result", "survey_rating", "comments", "coached_on",
