@@ -317,7 +317,7 @@ def request_confirmation(ticket, *, actor=None, send_mail=True, mail_to="") -> C
         raise ValidationError(_("The ticket's contact has no e-mail address: give one, or "
                                 "send the text by WeChat, QQ or a text message."))
     now = timezone.now()
-    ticket.confirmation_requests.usable(now).update(withdrawn_at=now)
+    ticket.confirmation_requests.withdraw(now)
     request = ConfirmationRequest.objects.create(
         ticket=ticket, created_by=actor, created_at=now, mailed_to=address,
         expires_at=now + dt.timedelta(hours=settings.CONFIRMATION_LINK_HOURS))
@@ -439,8 +439,7 @@ def ask_for_confirmation(ticket, actor=None):
 def withdraw_confirmation_links(ticket):
     """A link belongs to one resolution: reopening the ticket, or a confirmation taken by
     phone, withdraws the links still waiting (a new resolution gets a new link)."""
-    now = timezone.now()
-    ticket.confirmation_requests.usable(now).update(withdrawn_at=now)
+    ticket.confirmation_requests.withdraw()
 
 
 # -- bulk actions of the ticket list --------------------------------------------------------

@@ -25,6 +25,12 @@ class ConfirmationRequestQuerySet(models.QuerySet):
         return self.filter(answered_at__isnull=True, withdrawn_at__isnull=True,
                            expires_at__gt=now or timezone.now())
 
+    def withdraw(self, now=None):
+        """Withdraw the links still usable (a newer link, or the resolution they confirm
+        is gone); returns how many."""
+        now = now or timezone.now()
+        return self.usable(now).update(withdrawn_at=now)
+
 
 class ConfirmationRequest(models.Model):
     """One confirmation link sent to the customer, and their answer to it.
