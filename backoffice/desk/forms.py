@@ -16,6 +16,7 @@ from unfold.widgets import (
     UnfoldBooleanSwitchWidget,
 )
 
+from backoffice.desk.models import ProductVersion
 from backoffice.desk.selectors import engineers
 from backoffice.desk.workflows import (
     Channel,
@@ -59,6 +60,20 @@ class EscalateForm(TransitionForm):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = engineers()
         self.order_fields(["assignee", "note"])
+
+
+class RndForm(TransitionForm):
+    reference = forms.CharField(label=_("Bug / issue reference"), max_length=100,
+                                widget=UnfoldAdminTextInputWidget,
+                                help_text=_("The R&D bug tracker's number or link."))
+    target_version = forms.ModelChoiceField(queryset=None, label=_("Fixed in version"),
+                                            required=False, widget=UnfoldAdminSelectWidget)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target_version"].queryset = (
+            ProductVersion.objects.select_related("product").order_by("product__code", "-id"))
+        self.order_fields(["reference", "target_version", "note"])
 
 
 class VisitForm(TransitionForm):

@@ -99,6 +99,8 @@ TRANSITIONS = {
         "start": ENGINEER_AT_WORK,
         "wait_for_customer": ENGINEER_AT_WORK,
         "resume": ENGINEER_AT_WORK,
+        "wait_for_rnd": ENGINEER_AT_WORK,
+        "rnd_delivered": ENGINEER_AT_WORK,
         "schedule_visit": ENGINEER_AT_WORK,
         "finish_visit": ENGINEER_AT_WORK,
         "escalate": ENGINEER_AT_WORK,

@@ -14,6 +14,7 @@ class TicketStatus(models.TextChoices):
     ASSIGNED = "assigned", _("Assigned")
     IN_PROGRESS = "in_progress", _("In progress")
     WAITING = "waiting", _("Waiting for customer")
+    WAITING_RND = "waiting_rnd", _("Waiting for R&D")
     ON_SITE = "on_site", _("On-site visit scheduled")
     REQUIREMENT_REVIEW = "requirement_review", _("With business manager")
     COMPLAINT_HANDLING = "complaint_handling", _("With after-sales manager")
@@ -26,8 +27,11 @@ class TicketStatus(models.TextChoices):
 OPEN_STATES = [s for s in TicketStatus.values
                if s not in {TicketStatus.RESOLVED, TicketStatus.CONFIRMED,
                             TicketStatus.CLOSED, TicketStatus.CANCELLED}]
-#: states in which the response/resolution clock runs
-CLOCK_RUNNING_STATES = [s for s in OPEN_STATES if s != TicketStatus.WAITING]
+#: states in which the clock waits for someone outside the department (the customer, R&D)
+WAITING_STATES = [TicketStatus.WAITING, TicketStatus.WAITING_RND]
+#: states in which the response/resolution clock runs (waiting for R&D pauses it unless
+#: the ticket's policy says the customer's clock keeps running then)
+CLOCK_RUNNING_STATES = [s for s in OPEN_STATES if s not in WAITING_STATES]
 
 
 class Channel(models.TextChoices):

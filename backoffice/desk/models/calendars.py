@@ -89,6 +89,10 @@ class SLAPolicy(TimeStampedModel):
         help_text=_("The clock also runs outside working hours and on holidays."))
     calendar = models.ForeignKey(BusinessCalendar, models.PROTECT, null=True, blank=True,
                                  related_name="+", verbose_name=_("calendar"))
+    rnd_pauses_clock = models.BooleanField(
+        _("waiting for R&D pauses the clock"), default=True,
+        help_text=_("Off: the customer's clock keeps running while a product fix is awaited "
+                    "(the contract promises a resolution time whoever fixes it)."))
     history = HistoricalRecords()
 
     class Meta:

@@ -117,6 +117,15 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
         help_text=_("A consultation or usage question the clerk answered at once: it counts "
                     "for the clerk, not in the engineers' figures."))
 
+    # the loop back to R&D (a bug that needs a product fix)
+    rnd_reference = models.CharField(
+        _("bug / issue reference"), max_length=100, blank=True,
+        help_text=_("The R&D bug tracker's number or link for the fix this ticket waits for."))
+    rnd_target_version = models.ForeignKey(
+        ProductVersion, models.SET_NULL, null=True, blank=True, related_name="awaiting_tickets",
+        verbose_name=_("fixed in version"),
+        help_text=_("The product version R&D plans to ship the fix in."))
+
     # on-site visit
     visit_at = models.DateTimeField(_("visit appointment"), null=True, blank=True)
     visit_address = models.CharField(_("visit address"), max_length=300, blank=True)
@@ -271,11 +280,35 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                 permission=wf.can_work,
                 custom={"label": _("Customer replied"), "icon": "play_arrow"})
     def resume(self):
+        self._resume_clock()
+
+    def _resume_clock(self):
         if self.paused_since:
             paused = self._calendar().between(self.paused_since, timezone.now())
             self.paused_seconds += int(paused)
             self.paused_since = None
             self.schedule_deadlines()
+
+    @transition(field=state, source=TicketStatus.IN_PROGRESS, target=TicketStatus.WAITING_RND,
+                permission=wf.can_work,
+                custom={"label": _("Wait for R&D"), "form": "backoffice.desk.forms.RndForm",
+                        "icon": "bug_report"})
+    def wait_for_rnd(self, reference, target_version=None):
+        """A product fix is needed: the ticket waits for R&D with the bug's reference. The
+        customer is answered (they are told it goes to R&D); whether the clock pauses is
+        the policy's rule."""
+        self._stamp_response()
+        self.rnd_reference = reference
+        self.rnd_target_version = target_version
+        if self.sla_policy is None or self.sla_policy.rnd_pauses_clock:
+            self.paused_since = timezone.now()
+
+    @transition(field=state, source=TicketStatus.WAITING_RND, target=TicketStatus.IN_PROGRESS,
+                permission=wf.can_work,
+                custom={"label": _("Fix delivered"), "icon": "play_arrow"})
+    def rnd_delivered(self):
+        """R&D delivered the fix (or the version shipped): work resumes on the ticket."""
+        self._resume_clock()
 
     @transition(field=state, source=[TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS],
                 target=TicketStatus.ASSIGNED, permission=wf.can_work,
