@@ -3,6 +3,7 @@ background jobs, locked-out logins, the notification inbox) and the desk's domai
 
 from backoffice.care import admin as care_admin  # noqa: F401
 from backoffice.desk import admin as desk_admin  # noqa: F401
+from backoffice.incidents import admin as incidents_admin  # noqa: F401
 from backoffice.knowledge import admin as knowledge_admin  # noqa: F401
 from backoffice.platform.admin import jobs, notifications, security, users  # noqa: F401
 from backoffice.reports import admin as reports_admin  # noqa: F401

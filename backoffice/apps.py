@@ -12,6 +12,7 @@ class BackofficeConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from backoffice.desk import mailbox, services  # noqa: F401  (side effects, events)
+        from backoffice.incidents import services as incidents  # noqa: F401  (the same)
         from backoffice.platform import domains, roles
 
         # every domain's scheduled tasks declare notification events too: load them in

@@ -35,6 +35,20 @@ from backoffice.desk.models import (  # noqa: F401
     TicketMessage,
     WorkingPeriod,
 )
+from backoffice.incidents.models import (  # noqa: F401
+    ContingencyPlan,
+    Incident,
+    IncidentAction,
+    IncidentEvent,
+    IncidentFollowUp,
+    IncidentNotice,
+    IncidentTicket,
+    PlanContact,
+    PlanStep,
+    Problem,
+    ProblemEvent,
+    ProblemTicket,
+)
 from backoffice.knowledge.models import (  # noqa: F401
     Article,
     ArticleAttachment,

@@ -112,6 +112,8 @@ class Category(models.TextChoices):
     OPERATION = "operation", _("Operation question")
     COMPLAINT = "complaint", _("Complaint")
     CONSULTATION = "consultation", _("Consultation")
+    OUTAGE = "outage", _("Service outage")
+    SECURITY = "security", _("Security incident")
 
 
 class Priority(models.TextChoices):

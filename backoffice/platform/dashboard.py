@@ -7,6 +7,8 @@ Each domain may offer hooks in its ``dashboard`` module (found through
 - ``pending_approvals(user) -> [{"title", "count", "link"}]``: what waits for the user;
 - ``dashboard_cards(user) -> [{"title", "value", "link"}]`` (inventory: parts below
   their reorder point);
+- ``urgent_panels(user) -> [{"template", ...}]``: panels drawn first, above the week's
+  figures (open incidents), each by its template with the dict as ``panel``;
 - ``budget_usage(user, year) -> [{"category", "budget", "actual", "committed", "link"}]``
   (billing).
 
@@ -44,6 +46,11 @@ def collect(name: str, *args) -> list:
 def pending_approvals(user) -> list[dict]:
     """Everything waiting for this user's decision, across the domains."""
     return [i for i in collect("pending_approvals", user) if i.get("count")]
+
+
+def urgent_panels(user) -> list[dict]:
+    """Panels that come before everything else on the page (emergencies under way)."""
+    return [p for p in collect("urgent_panels", user) if p.get("template")]
 
 
 def cards(user) -> list[dict]:

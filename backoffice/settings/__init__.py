@@ -72,6 +72,7 @@ BACKOFFICE_DOMAINS = [
     "backoffice.desk",
     "backoffice.knowledge",
     "backoffice.care",
+    "backoffice.incidents",
     "backoffice.reports",
     "inventory",
     "billing",

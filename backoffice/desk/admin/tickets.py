@@ -58,6 +58,7 @@ from backoffice.desk.selectors import (
     engineers,
     ticket_thread,
 )
+from backoffice.incidents.admin import TicketIncidentMixin
 from backoffice.knowledge.admin import TicketKnowledgeMixin
 from backoffice.platform import files
 from backoffice.platform.admin.base import BackofficeAdmin
@@ -261,7 +262,7 @@ class EngineerFilter(RelatedDropdownFilter):
 
 
 @admin.register(Ticket)
-class TicketAdmin(PrintableAdmin, TicketKnowledgeMixin, BackofficeAdmin):
+class TicketAdmin(PrintableAdmin, TicketKnowledgeMixin, TicketIncidentMixin, BackofficeAdmin):
     resource_classes = [TicketResource]
     # the printed service record (服务单): <id>/print/ and <id>/pdf/, and a "Print" button
     print_template = "backoffice/print/service_record.html"
