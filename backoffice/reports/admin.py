@@ -100,10 +100,10 @@ def report_workbook(report: dict) -> bytes:
                                  _("Answered on the first call")],
           [(e["name"], e["count"], e["resolved"], e["resolution_rate"], e["response_share"],
             e["satisfaction"], e["first_contact"]) for e in report["people"]])
-    sheet(_("Recurring problems"), [_("Category"), _("Product"), _("Tickets"),
-                                    _("Published articles")],
-          [(str(r["category"]), r["product"], r["count"], r["articles"])
-           for r in report["recurring"]])
+    sheet(_("Recurring problems"), [_("Problem record"), _("Category / title"), _("Product"),
+                                    _("Tickets"), _("Published articles")],
+          [(r["number"] or str(_("Not recorded")), str(r["category"]), r["product"],
+            r["count"], r["articles"]) for r in report["recurring"]])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

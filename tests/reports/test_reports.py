@@ -55,6 +55,12 @@ def test_only_reporting_roles_see_reports(client, clerk, finance, manager):
 
 
 def test_xlsx_export(client, manager, may):
+    from backoffice.desk.models import Ticket
+    from backoffice.incidents.models import Problem, ProblemTicket
+
+    bug = Ticket.objects.get(category="bug")  # the recurring-problems sheet lists records
+    problem = Problem.objects.create(title="=1+1", product=bug.product)
+    ProblemTicket.objects.create(problem=problem, ticket=bug)
     client.force_login(manager)
     response = client.get(reverse(EXPORT), {"period": "month", "month": "2026-05"})
     assert response.status_code == 200
@@ -71,4 +77,5 @@ def test_xlsx_export(client, manager, may):
     days = list(wb["Per day"].iter_rows(min_row=2, values_only=True))
     assert len(days) == 31 and days[11][1] == 1 and days[12][2] == 1  # received 12th, resolved 13th
     recurring = list(wb["Recurring problems"].iter_rows(min_row=2, values_only=True))
-    assert any(str(row[1]).startswith("'=") for row in recurring)  # formula defused
+    assert recurring[0][0] == problem.number and recurring[0][3] == 1
+    assert str(recurring[0][1]).startswith("'=") and str(recurring[0][2]).startswith("'=")

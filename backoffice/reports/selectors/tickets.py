@@ -34,6 +34,10 @@ from backoffice.reports.selectors.periods import (
     week_boundaries,
 )
 
+#: tickets of one category and product in a period, none recorded as a problem, that make
+#: them a recurring problem nobody has recorded yet
+UNRECORDED_AT_LEAST = 3
+
 #: the ratings the satisfaction figures average: given at confirmation, not by a survey
 CONFIRMATION_RATING = ~Q(satisfaction_source=wf.RatingSource.FOLLOW_UP)
 
@@ -140,31 +144,43 @@ def daily_series(period: Period) -> dict:
 
 
 def recurring_problems(first_day: dt.date, last_day: dt.date, limit: int = 10) -> list[dict]:
-    """The category x product pairs with the most tickets received, with how many
-    published articles cover each (a pair with many tickets and no article is a gap)."""
-    rows = list(Ticket.objects.filter(received_at__gte=local_midnight(first_day),
-                                      received_at__lt=local_midnight(last_day
-                                                                     + dt.timedelta(1)))
-                .values("category", "product_id", "product__name")
-                .annotate(n=Count("id")).order_by("-n", "category", "product_id")[:limit])
-    if not rows:
-        return []
-    coverage = {(c, p): n for c, p, n in Article.objects.published()
-                .filter(category__in={r["category"] for r in rows})
-                .values_list("category", "product_id").annotate(n=Count("id")).order_by()}
+    """The problem records with the most tickets received in the period (each with its
+    workaround article), then the recurring tickets nobody has recorded yet: category x
+    product groups of at least :data:`UNRECORDED_AT_LEAST` tickets linked to no problem
+    record, with how many published articles cover each (``kind`` tells them apart)."""
+    from django.urls import reverse
+
+    from backoffice.incidents.selectors import problem_counts, unrecorded_recurring
+
+    starts, ends = local_midnight(first_day), local_midnight(last_day + dt.timedelta(1))
     labels = dict(wf.Category.choices)
     out = []
-    for r in rows:
-        product = ({"product__id__exact": r["product_id"]} if r["product_id"]
-                   else {"product__isnull": "True"})
-        articles = coverage.get((r["category"], r["product_id"]), 0) + (
-            coverage.get((r["category"], None), 0) if r["product_id"] else 0)
+    for problem in problem_counts(starts, ends, limit):
         out.append({
+            "kind": "problem", "number": problem.number, "title": problem.title,
+            "state": problem.get_state_display(), "category": problem.title,
+            "product": problem.product.name, "count": problem.period_count,
+            "total": problem.total_count, "articles": 1 if problem.article_id else 0,
+            "link": reverse("admin:backoffice_problem_change", args=[problem.pk]),
+            "articles_link": (reverse("admin:backoffice_article_change",
+                                      args=[problem.article_id])
+                              if problem.article_id else None),
+        })
+    rows = unrecorded_recurring(starts, ends, at_least=UNRECORDED_AT_LEAST, limit=limit)
+    coverage = {(c, p): n for c, p, n in Article.objects.published()
+                .filter(category__in={r["category"] for r in rows})
+                .values_list("category", "product_id").annotate(n=Count("id")).order_by()
+                } if rows else {}
+    for r in rows:
+        articles = (coverage.get((r["category"], r["product_id"]), 0)
+                    + coverage.get((r["category"], None), 0))
+        out.append({
+            "kind": "unrecorded", "number": "", "title": "", "state": "",
             "category": labels.get(r["category"], r["category"]),
-            "product": r["product__name"] or "-",
-            "count": r["n"],
+            "product": r["product__name"], "count": r["n"], "total": None,
             "articles": articles,
-            "link": changelist("ticket", category__exact=r["category"], **product,
+            "link": changelist("ticket", category__exact=r["category"],
+                               product__id__exact=r["product_id"],
                                **received_in(first_day, last_day)),
             "articles_link": changelist("article", state__exact=ArticleStatus.PUBLISHED,
                                         category__exact=r["category"]),
