@@ -192,6 +192,8 @@ class IncidentAdmin(BackofficeAdmin):
     def get_fieldsets(self, request, obj=None):
         main = ["title", ("kind", "severity"), "description", "plan", "commander",
                 "started_at", "products", "versions", "customers", "attach_tickets"]
+        if obj is not None and obj.state in {IncidentStatus.CLOSED, IncidentStatus.CANCELLED}:
+            main.remove("attach_tickets")
         if obj is None:
             return [(None, {"fields": main})]
         sets = [(None, {"fields": [("number", "state"), *main]}),

@@ -17,7 +17,7 @@ SIDEBAR_ITEMS = [
 def urgent_panels(user) -> list[dict]:
     """The open incidents, at the top of the page (an emergency comes before the week's
     figures): severity, age, tickets, customers and the plan's next step."""
-    if not user.has_perm("backoffice.view_incident"):
+    if not user.has_perm("backoffice.run_incident"):
         return []
     incidents = open_incidents()
     if not incidents:
