@@ -80,3 +80,23 @@ def test_a_ticket_has_one_problem_and_only_the_manager_closes(engineer, manager,
     with pytest.raises(PermissionDenied):
         apply_transition(first, "close", actor=engineer)
     apply_transition(first, "close", actor=manager)
+
+
+def test_an_engineer_records_a_problem_with_its_tickets_by_number(client, engineer, product):
+    from tests.incidents.test_incident_flow import page_form
+
+    tickets = [TicketFactory(product=product) for _ in range(3)]
+    client.force_login(engineer)
+    add = reverse("admin:backoffice_problem_add")
+    data = page_form(client, add)
+    data.update({"title": "导出 Excel 内存溢出", "product": product.pk,
+                 "root_cause": "一次性读入全部行", "workaround": "按月分批导出",
+                 "attach_tickets": f"{tickets[0].number} SR209901-99999"})
+    response = client.post(add, data)
+    assert response.status_code == 200 and not Problem.objects.exists()
+    assert "SR209901-99999" in str(response.context["adminform"].form.errors)
+    data["attach_tickets"] = "，".join(t.number for t in tickets)  # Chinese commas too
+    assert client.post(add, data).status_code == 302
+    problem = Problem.objects.get()
+    assert sorted(problem.tickets.values_list("pk", flat=True)) == [t.pk for t in tickets]
+    assert problem.owner == engineer
