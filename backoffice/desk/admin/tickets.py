@@ -112,6 +112,11 @@ class CustomerAdmin(BackofficeAdmin):
         (_("Service history"), {"fields": ["service_history"]}),
     ]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_vip" in form.changed_data:
+            services.replan_for_customers([obj], actor=request.user)
+
     @display(description=_("VIP"), label={True: "warning"})
     def display_vip(self, obj):
         return _("VIP") if obj.is_vip else ""
@@ -201,6 +206,25 @@ class SLAPolicyAdmin(BackofficeAdmin):
     list_display = ["name", "priority", "for_vip", "response_minutes", "resolution_minutes",
                     "round_the_clock"]
     list_editable = []
+    fieldsets = [
+        (None, {"fields": ["name", ("priority", "for_vip"),
+                           ("response_minutes", "resolution_minutes"),
+                           ("round_the_clock", "calendar"), "rnd_pauses_clock"]}),
+        (_("Time each support level may hold a ticket"), {"fields": [
+            ("first_line_minutes", "second_line_minutes", "third_line_minutes")]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        """An edit of what plans deadlines re-plans the open tickets it applies to."""
+        super().save_model(request, obj, form, change)
+        if not change or set(form.changed_data) & set(SLAPolicy.PLANNING_FIELDS):
+            services.replan_for_policy(obj, actor=request.user,
+                                       priorities=[form.initial.get("priority")] if change
+                                       else [])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.replan_for_policy(obj, actor=request.user)
 
 
 # -- tickets --------------------------------------------------------------------------
@@ -221,7 +245,7 @@ class SLAFilter(admin.SimpleListFilter):
             case "late_response":
                 return queryset.filter(response_met=False)
             case "paused":
-                return queryset.filter(state=wf.TicketStatus.WAITING)
+                return queryset.filter(state__in=wf.WAITING_STATES, paused_since__isnull=False)
         return queryset
 
 
@@ -369,6 +393,12 @@ class TicketAdmin(PrintableAdmin, TicketKnowledgeMixin, BackofficeAdmin):
         super().save_model(request, obj, form, change)
         if not change:
             services.route_new_ticket(obj, actor=request.user)
+        elif "priority" in form.changed_data:
+            services.replan_deadlines([obj], actor=request.user,
+                                      reason=services.priority_reason(obj.priority))
+        elif "customer" in form.changed_data:
+            services.replan_deadlines([obj], actor=request.user,
+                                      reason=_("Customer changed"))
 
     def print_context(self, request, obj):
         from backoffice.desk.selectors import service_record
@@ -396,9 +426,9 @@ class TicketAdmin(PrintableAdmin, TicketKnowledgeMixin, BackofficeAdmin):
 
     @display(description=_("deadline"), ordering="resolution_due")
     def display_deadline(self, obj):
-        if obj.state == wf.TicketStatus.WAITING:
+        if obj.state in wf.WAITING_STATES and not wf.clock_runs_on(obj):
             return format_html('<span class="text-base-500">{}</span>', _("paused"))
-        if obj.state not in wf.CLOCK_RUNNING_STATES or not obj.resolution_due:
+        if not wf.clock_runs_on(obj) or not obj.resolution_due:
             return "-"
         due = (obj.response_due if obj.first_response_at is None and obj.response_due
                else obj.resolution_due)
