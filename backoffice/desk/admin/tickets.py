@@ -56,6 +56,7 @@ from backoffice.desk.selectors import (
     canned_replies,
     confirmation_requests,
     engineers,
+    level_ladder,
     ticket_thread,
 )
 from backoffice.knowledge.admin import TicketKnowledgeMixin
@@ -323,6 +324,7 @@ class TicketAdmin(PrintableAdmin, TicketKnowledgeMixin, BackofficeAdmin):
         "sla_policy", "response_due", "resolution_due", "first_response_at", "response_met",
         "first_response_seconds",
         "resolved_at", "resolution_met", "closed_at", "paused_since", "parts_used",
+        "clock_ladder",
     ]
     complaint_fields = ["complaint_investigation", "complaint_cause", "complaint_responsible",
                         "complaint_plan", "complaint_compensation", "complaint_evaluation"]
@@ -367,6 +369,7 @@ class TicketAdmin(PrintableAdmin, TicketKnowledgeMixin, BackofficeAdmin):
                 "first_response_seconds",
                 ("resolution_due", "resolved_at", "resolution_met"),
                 ("paused_since", "closed_at")]}),
+            (_("Time per support level"), {"fields": ["clock_ladder"]}),
         ]
         if obj.visit_at:
             sets.append((_("On-site visit"), {"fields": [("visit_at", "visit_address")]}))
@@ -404,6 +407,38 @@ class TicketAdmin(PrintableAdmin, TicketKnowledgeMixin, BackofficeAdmin):
         from backoffice.desk.selectors import service_record
 
         return service_record(obj)
+
+    @display(description=_("time held"))
+    def clock_ladder(self, obj):
+        """Each level's own working time against its target, and the time waited."""
+        ladder = level_ladder(obj)
+        if not ladder["levels"] and not ladder["waits"]:
+            return "-"
+
+        def hours(seconds):
+            return _("%(hours)s working h") % {"hours": f"{seconds / 3600:.1f}"}
+
+        def wall(seconds):
+            return _("%(hours)s h on the clock") % {"hours": f"{seconds / 3600:.1f}"}
+
+        rows = []
+        for row in ladder["levels"]:
+            if row["target"] is None:
+                verdict, colour = _("no target"), "text-base-500"
+            elif row["met"]:
+                verdict, colour = _("within target (%(target)s)") % {
+                    "target": hours(row["target"])}, "text-green-700"
+            else:
+                verdict, colour = _("over target (%(target)s)") % {
+                    "target": hours(row["target"])}, "text-red-600 font-semibold"
+            rows.append((row["label"], hours(row["working"]), wall(row["wall"]), colour,
+                         verdict, f"level-{row['level']}"))
+        for row in ladder["waits"]:
+            rows.append((row["label"], hours(row["working"]), wall(row["wall"]),
+                         "text-base-500", "", f"wait-{row['kind']}"))
+        return format_html('<table class="text-sm" data-clock-ladder>{}</table>', format_html_join(
+            "", '<tr data-row="{5}"><th class="pr-4 text-left">{0}</th><td class="pr-4">{1}</td>'
+            '<td class="pr-4 text-base-500">{2}</td><td class="{3}">{4}</td></tr>', rows))
 
     @display(description=_("parts used"))
     def parts_used(self, obj):
