@@ -730,3 +730,52 @@ def _after_transition(sender, instance, **kwargs):
 
 pre_transition.connect(_before_transition, sender=Ticket, dispatch_uid="desk.clock.before")
 post_transition.connect(_after_transition, sender=Ticket, dispatch_uid="desk.clock.after")
+
+
+def build_level_clocks(*, batch_size: int = 1000) -> int:
+    """Give the tickets without level-clock spans (from before the clock) spans rebuilt
+    from their journal, best effort: from arrival at the 1st line, each journaled state
+    change closes a span and opens the next (an escalation one level up; the support level
+    an assignment chose is not journaled, so the ticket's current level is kept for the
+    last span). Idempotent: tickets with spans are left alone. Returns tickets done."""
+    plans, now, done = _Plans(), timezone.now(), 0
+    todo = (Ticket.objects.filter(clock_spans__isnull=True).order_by("pk")
+            .values_list("pk", flat=True))
+    for chunk in batched(list(todo), batch_size):
+        with transaction.atomic():
+            tickets = list(Ticket.objects.select_related("customer", "sla_policy")
+                           .filter(pk__in=chunk).prefetch_related("events"))
+            started = set(TicketClockSpan.objects.filter(ticket_id__in=chunk)
+                          .values_list("ticket_id", flat=True))  # a transition got there
+            spans = []
+            for ticket in tickets:
+                if ticket.pk in started:
+                    continue
+                spans += _rebuilt_spans(ticket, plans.calendar(ticket.sla_policy), now)
+            TicketClockSpan.objects.bulk_create(spans)
+            done += len(tickets)
+    return done
+
+
+def _rebuilt_spans(ticket, calendar, now):
+    events = sorted(ticket.events.all(), key=lambda e: (e.created_at, e.pk))
+    escalations = sum(e.action == "escalate" for e in events)
+    level = max(1, ticket.support_level - escalations)
+    kind, start, spans = wf.clock_kind(wf.TicketStatus.NEW), ticket.received_at, []
+    for entry in events:
+        if entry.source == entry.target and entry.action != "escalate":
+            continue
+        next_kind = wf.clock_kind(entry.target)
+        next_level = min(level + 1, 3) if entry.action == "escalate" else level
+        if (next_kind, next_level) == (kind, level):
+            continue
+        if kind is not None:
+            span = TicketClockSpan(ticket=ticket, level=level, kind=kind, started_at=start,
+                                   assignee_id=ticket.assignee_id)
+            span.close(calendar, max(entry.created_at, start))
+            spans.append(span)
+        kind, level, start = next_kind, next_level, max(entry.created_at, start)
+    if kind is not None:
+        spans.append(TicketClockSpan(ticket=ticket, level=ticket.support_level, kind=kind,
+                                     started_at=start, assignee_id=ticket.assignee_id))
+    return spans

@@ -143,3 +143,16 @@ def test_waiting_for_rnd_is_alerted_when_the_policy_keeps_the_clock_running(
     assert overdue is not pauses
     assert result["breached"] == (0 if pauses else 1)
     assert ticket.is_overdue(later) is not pauses
+
+
+def test_tickets_from_before_the_clock_get_spans_from_their_journal(escalated):
+    from django.core.management import call_command
+
+    live = list(escalated.clock_spans.values_list("level", "kind", "working_seconds",
+                                                  "wall_seconds"))
+    escalated.clock_spans.all().delete()
+    call_command("build_level_clocks", verbosity=0)
+    assert list(escalated.clock_spans.values_list("level", "kind", "working_seconds",
+                                                  "wall_seconds")) == live
+    call_command("build_level_clocks", verbosity=0)  # once only
+    assert escalated.clock_spans.count() == len(live)
