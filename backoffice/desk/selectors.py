@@ -1,6 +1,10 @@
 """Reads of the service desk that forms, filters and other domains ask for."""
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+#: journal lines that are not workflow steps, by action
+JOURNAL_ACTIONS = {"replan": _("Deadlines re-planned")}
 
 
 def engineers():
@@ -45,7 +49,8 @@ def ticket_thread(ticket, limit=None):
         messages, events = messages[:limit], events[:limit]
     thread = [{"kind": "message", "at": m.sent_at, "message": m} for m in messages]
     for e in events:
-        e.action_label = transition_label(type(ticket), e.action)
+        e.action_label = JOURNAL_ACTIONS.get(e.action) or transition_label(type(ticket),
+                                                                            e.action)
         thread.append({"kind": "event", "at": e.created_at, "event": e})
     thread.sort(key=lambda item: item["at"])
     if limit is not None:

@@ -151,6 +151,14 @@ def test_tickets_from_before_the_clock_get_spans_from_their_journal(escalated):
     live = list(escalated.clock_spans.values_list("level", "kind", "working_seconds",
                                                   "wall_seconds"))
     escalated.clock_spans.all().delete()
+    # the journal's times (its default reads the real clock): as the steps were taken
+    moments = [(23, 10, 0), (23, 10, 0), (23, 11, 0), (23, 14, 30), (23, 15, 30),
+               (23, 15, 30), (23, 16, 30), (24, 10, 0), (24, 11, 0)]
+    events = list(escalated.events.order_by("id"))
+    assert [e.action for e in events][-1] == "resolve" and len(events) == len(moments)
+    for event, (day, hour, minute) in zip(events, moments, strict=True):
+        event.created_at = aware(2026, 11, day, hour, minute)
+        event.save()
     call_command("build_level_clocks", verbosity=0)
     assert list(escalated.clock_spans.values_list("level", "kind", "working_seconds",
                                                   "wall_seconds")) == live

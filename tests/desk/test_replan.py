@@ -74,7 +74,10 @@ def test_raising_a_ticket_to_critical_on_its_form_gives_it_critical_deadlines(
     last = ticket.history.latest()
     assert last.history_user == manager and last.resolution_due == ticket.resolution_due
     # the journal shows it on the ticket's page, with who did it
-    assert "2026-11-23 11:00" in client.get(change_url(ticket)).content.decode()
+    page = client.get(change_url(ticket)).content.decode()
+    line = page[page.index("Deadlines re-planned") - 300:page.index("Deadlines re-planned")]
+    assert "manager" in line
+    assert "2026-12-11 18:00 → 2026-11-23 11:00" in page
 
 
 def test_an_answered_ticket_keeps_its_response_deadline(client, manager, policies):
@@ -210,3 +213,24 @@ def test_the_ticket_import_ignores_due_dates_and_replans_a_new_priority(manager,
     assert ticket.priority == wf.Priority.CRITICAL
     assert ticket.resolution_due == aware(2026, 11, 23, 11, 0)
     assert replans(ticket)[0].actor == manager
+
+
+def test_the_customer_import_replans_a_customer_made_vip(manager, policies):
+    import tablib
+
+    from backoffice.desk.models import Customer
+    from backoffice.desk.resources import CustomerResource
+
+    customer = CustomerFactory(is_vip=False)
+    ticket = TicketFactory(received_at=RECEIVED, customer=customer)
+    resource = CustomerResource()
+    dataset = resource.export(Customer.objects.filter(pk=customer.pk))
+    row = dict(zip(dataset.headers, dataset[0], strict=True))
+    row[resource.column_label(resource.fields["is_vip"])] = "yes"
+    data = tablib.Dataset(headers=list(row))
+    data.append(list(row.values()))
+    result = CustomerResource().import_data(data, dry_run=False, user=manager)
+    assert not result.has_errors() and not result.has_validation_errors(), result.invalid_rows
+    ticket.refresh_from_db()
+    assert ticket.sla_policy == policies["normal_vip"]
+    assert "VIP" in replans(ticket)[0].note
