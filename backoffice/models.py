@@ -31,6 +31,7 @@ from backoffice.desk.models import (  # noqa: F401
     SLAPolicy,
     Ticket,
     TicketAttachment,
+    TicketClockSpan,
     TicketEvent,
     TicketMessage,
     WorkingPeriod,

@@ -28,8 +28,8 @@ from django.db.models.functions import Cast, Coalesce, Length, Trim
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
-from backoffice.desk.models import Ticket
-from backoffice.desk.workflows import RatingSource, TicketStatus
+from backoffice.desk.models import Ticket, TicketClockSpan
+from backoffice.desk.workflows import ClockKind, RatingSource, TicketStatus
 from backoffice.platform import roles
 from training.workflows import (
     DEFAULT_TARGETS,
@@ -86,6 +86,10 @@ class KpiCounts:
     #: their tickets as the assignee in the month (any of the counts above): zero for
     #: someone who only answered first calls
     assigned: int = 0
+    #: resolved tickets of the month this person held at their level (the level clock),
+    #: and the working seconds they held them (see :func:`held_by_person`)
+    held: int = 0
+    held_seconds: int = 0
     figures: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -104,6 +108,10 @@ def derive_figures(c: KpiCounts) -> dict[str, Decimal | None]:
     if c.rated:
         mean = (Decimal(c.satisfaction_sum) / Decimal(c.rated)).quantize(TWO_PLACES,
                                                                           ROUND_HALF_UP)
+    held_hours = None
+    if c.held:
+        held_hours = (Decimal(c.held_seconds) / Decimal(c.held) / 3600).quantize(
+            TWO_PLACES, ROUND_HALF_UP)
     hours = None
     if c.responded:
         hours = (Decimal(c.response_seconds) / Decimal(c.responded) / 3600).quantize(
@@ -116,6 +124,7 @@ def derive_figures(c: KpiCounts) -> dict[str, Decimal | None]:
         Kpi.AVG_RESPONSE_HOURS.value: hours,
         Kpi.RESPONSE_IN_TIME_SHARE.value: _share(c.answered_in_time, c.response_measured),
         Kpi.RECORD_COMPLETENESS.value: _share(c.records_complete, c.closed),
+        Kpi.AVG_HELD_HOURS.value: held_hours,
     }
 
 
@@ -159,6 +168,11 @@ def ticket_kpis(month: dt.date, employee_ids=None) -> dict[int, KpiCounts]:
 
     The row's person is the assignee, or for a first-call answer the one who resolved it
     (``COALESCE(assignee_id, resolved_by_id)``), so both kinds are one GROUP BY.
+
+    - **held / held_seconds** (a second grouped query, :func:`held_by_person`): the
+      tickets resolved in P that the person held at their support level, and the working
+      time they held them (their own spans of the level clock; waits and the other
+      levels' time left out): the average time holding a resolved ticket.
     """
     start, end = month_bounds(month)
     held = Q(assignee__isnull=False)
@@ -197,7 +211,25 @@ def ticket_kpis(month: dt.date, employee_ids=None) -> dict[int, KpiCounts]:
         first_contact=Count("id", filter=first_contact),
         assigned=Count("id", filter=held),
     ))
-    return {row.pop("person"): KpiCounts(**row) for row in rows}
+    counts = {row.pop("person"): row for row in rows}
+    for person, (held, seconds) in held_by_person(start, end, employee_ids).items():
+        row = counts.setdefault(person, {})
+        row["held"], row["held_seconds"] = held, seconds
+    return {person: KpiCounts(**row) for person, row in counts.items()}
+
+
+def held_by_person(start, end, employee_ids=None) -> dict[int, tuple[int, int]]:
+    """Person -> (tickets resolved in [start, end) they held, working seconds they held
+    them), from the level clock's working spans: one grouped query."""
+    spans = TicketClockSpan.objects.filter(
+        kind=ClockKind.WORKING, assignee__isnull=False, ticket__resolved_at__gte=start,
+        ticket__resolved_at__lt=end)
+    if employee_ids is not None:
+        spans = spans.filter(assignee_id__in=list(employee_ids))
+    rows = (spans.order_by().values("assignee_id")
+            .annotate(held=Count("ticket_id", distinct=True),
+                      seconds=Sum("working_seconds", default=0)))
+    return {row["assignee_id"]: (row["held"], row["seconds"]) for row in rows}
 
 
 def support_staff_ids(month: dt.date, kpis: dict[int, KpiCounts]) -> set[int]:

@@ -54,6 +54,7 @@ _COUNT_MAP = {  # Appraisal field -> KpiCounts attribute
     "tickets_responded": "responded", "tickets_response_measured": "response_measured",
     "tickets_answered_in_time": "answered_in_time", "tickets_closed": "closed",
     "records_complete": "records_complete", "tickets_first_contact": "first_contact",
+    "tickets_held": "held",
 }
 
 

@@ -100,10 +100,13 @@ class Kpi(models.TextChoices):
     AVG_RESPONSE_HOURS = "avg_response_hours", _("Average first response (working hours)")
     RESPONSE_IN_TIME_SHARE = "response_in_time_share", _("Answered within target (%)")
     RECORD_COMPLETENESS = "record_completeness", _("Service-record completeness (%)")
+    AVG_HELD_HOURS = "avg_held_hours", _("Average time holding a resolved ticket (working hours)")
 
 
 #: KPIs where a smaller value is better (the target is a ceiling, not a floor)
-LOWER_IS_BETTER = {Kpi.AVG_RESPONSE_HOURS}
+LOWER_IS_BETTER = {Kpi.AVG_RESPONSE_HOURS, Kpi.AVG_HELD_HOURS}
+#: KPIs measured in hours (not a percentage)
+HOUR_KPIS = {Kpi.AVG_RESPONSE_HOURS, Kpi.AVG_HELD_HOURS}
 
 #: targets used until the manager configures their own (DOMAIN.md: 95 % answered in time).
 #: The share rated by the customer themself has none: it says how far the satisfaction

@@ -60,7 +60,7 @@ def check(now=None, *, batch_size: int = BATCH_SIZE) -> dict:
     queries where one OR would read more naturally; six in all when nothing changed."""
     now = now or timezone.now()
     soon = now + dt.timedelta(minutes=settings.SLA_DUE_SOON_MINUTES)
-    running = Ticket.objects.filter(state__in=wf.CLOCK_RUNNING_STATES)
+    running = Ticket.objects.filter(wf.clock_runs())
     BREACHED, DUE_SOON, NONE = SLAAlert.BREACHED, SLAAlert.DUE_SOON, SLAAlert.NONE
 
     # re-arm: alerted, but the deadline has moved away (resumed after waiting, answered)

@@ -233,9 +233,37 @@ def _realistic_timeline(rng, stdout):
     say(stdout, f"  realistic response and resolution times on {len(tickets)} tickets")
 
 
+#: each support level's share of the resolution target it may hold a ticket for
+LEVEL_SHARES = {"first_line_minutes": 0.25, "second_line_minutes": 0.5,
+                "third_line_minutes": 1.0}
+
+
+def ensure_level_targets():
+    """The demo policies' per-level targets (only where none is set): the 1st line may
+    hold a ticket for a quarter of the resolution target, the 2nd line half, the 3rd all."""
+    for policy in SLAPolicy.objects.all():
+        missing = {name: int(policy.resolution_minutes * share)
+                   for name, share in LEVEL_SHARES.items() if getattr(policy, name) is None}
+        if missing:
+            for name, minutes in missing.items():
+                setattr(policy, name, minutes)
+            policy.save()
+
+
+def _level_clocks_on_the_timeline(stdout):
+    """The walk ran every step at load time; the journal was then put on the timeline, so
+    the level clocks are rebuilt from it (each level's time where the timeline put it)."""
+    from backoffice.desk.models import TicketClockSpan
+    from backoffice.desk.services import build_level_clocks
+
+    TicketClockSpan.objects.all().delete()
+    say(stdout, f"  level clocks of {build_level_clocks()} tickets")
+
+
 @transaction.atomic
 def load(users, stdout=None, ticket_count=300):
     ensure_calendar()
+    ensure_level_targets()
     products = ensure_catalogue(users)
     if Ticket.objects.exists():
         say(stdout, "Tickets already present: demo tickets not generated again.")
@@ -273,6 +301,7 @@ def load(users, stdout=None, ticket_count=300):
     _ = products
     _realistic_timeline(rng, stdout)
     _threads(users, rng, stdout)
+    _level_clocks_on_the_timeline(stdout)
     _by_the_customer(users, rng, stdout)
 
 

@@ -11,7 +11,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from backoffice.desk import workflows as wf
-from backoffice.desk.models import Contact, Customer, Product, ProductVersion, Ticket, TicketEvent
+from backoffice.desk.models import (
+    Contact,
+    Customer,
+    Product,
+    ProductVersion,
+    Ticket,
+    TicketClockSpan,
+    TicketEvent,
+)
 from backoffice.platform.demo import generated_user
 from backoffice.platform.models import DocumentSequence
 
@@ -129,6 +137,32 @@ def generate(tickets=100_000, customers=None, years=4, batch=5_000, seed=1, stdo
                                               source=S.IN_PROGRESS, target=S.RESOLVED,
                                               created_at=t.resolved_at))
             TicketEvent.objects.bulk_create(events, batch_size=batch)
+            TicketClockSpan.objects.bulk_create(
+                [span for t in saved for span in _spans(t, rng, now)], batch_size=batch)
         done += size
         say(f"{done} tickets")
     return {"customers": customers, "tickets": tickets}
+
+
+def _spans(ticket, rng, now):
+    """The level clock of a generated ticket: the 1st line holds it, one in five finished
+    tickets is escalated to the 2nd line halfway; a waiting ticket's last span waits.
+    Working seconds are a third of the wall-clock time (synthetic volume: no calendar
+    arithmetic per row)."""
+    def span(level, kind, start, end):
+        wall = None if end is None else int((end - start).total_seconds())
+        return TicketClockSpan(ticket_id=ticket.pk, level=level, kind=kind,
+                               assignee_id=ticket.assignee_id, started_at=start, ended_at=end,
+                               wall_seconds=wall, working_seconds=None if wall is None
+                               else wall // 3)
+
+    end = ticket.resolved_at
+    if end is None:
+        kind = (wf.ClockKind.WAITING_CUSTOMER if ticket.state == S.WAITING
+                else wf.ClockKind.WORKING)
+        return [span(1, kind, ticket.received_at, None)]
+    if rng.random() < 0.2:
+        middle = ticket.received_at + (end - ticket.received_at) / 2
+        return [span(1, wf.ClockKind.WORKING, ticket.received_at, middle),
+                span(2, wf.ClockKind.WORKING, middle, end)]
+    return [span(1, wf.ClockKind.WORKING, ticket.received_at, end)]

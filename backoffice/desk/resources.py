@@ -1,15 +1,45 @@
 """Import/export of customers and tickets."""
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
 from import_export import fields
 
+from backoffice.desk import services
 from backoffice.desk.models import Customer, Product, Ticket
 from backoffice.desk.workflows import Category, Channel, Priority, RatingSource
+from backoffice.platform import roles
 from backoffice.platform.resources import BackofficeResource, ChoiceWidget, user_field
 from backoffice.platform.resources import LookupWidget as ForeignKeyWidget
 
 
-class CustomerResource(BackofficeResource):
+class ReplansDeadlines:
+    """An import that changes what plans a ticket's deadlines (``planning_fields``) re-plans
+    the open tickets concerned once the rows are written (``replan(ids, actor)``)."""
+
+    planning_fields: tuple[str, ...] = ()
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        super().after_init_instance(instance, new, row, **kwargs)
+        instance._planned_by = None if new else self._planning(instance)
+
+    def _planning(self, instance):
+        return tuple(getattr(instance, name) for name in self.planning_fields)
+
+    def before_save_instance(self, instance, row, **kwargs):
+        super().before_save_instance(instance, row, **kwargs)
+        before = getattr(instance, "_planned_by", None)
+        if before is not None and before != self._planning(instance):
+            self.__dict__.setdefault("_replan_ids", set()).add(instance.pk)
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        ids = self.__dict__.pop("_replan_ids", set())
+        if ids and not kwargs.get("dry_run") and not result.has_errors() \
+                and not result.has_validation_errors():
+            self.replan(ids, kwargs.get("user") or roles.system_user())
+
+
+class CustomerResource(ReplansDeadlines, BackofficeResource):
     consultant = fields.Field(attribute="consultant", column_name="consultant",
                               widget=ForeignKeyWidget(get_user_model(), field="username"))
     template_example = {"code": "C0101", "name": "杭州西湖软件有限公司", "industry": "软件",
@@ -22,15 +52,23 @@ class CustomerResource(BackofficeResource):
                   "phone", "notes", "is_active")
         import_id_fields = ("code",)
 
+    planning_fields = ("is_vip",)
+
+    def replan(self, ids, actor):
+        services.replan_for_customers(ids, actor=actor)
+
     def before_import_row(self, row, **kwargs):
         if row.get("code") is not None:
             row["code"] = str(row["code"]).strip().upper()
 
 
-class TicketResource(BackofficeResource):
-    # tickets enter the workflow at "new"; only their intake data can be imported
+class TicketResource(ReplansDeadlines, BackofficeResource):
+    # tickets enter the workflow at "new"; only their intake data can be imported; the
+    # deadlines are planned, never imported
     never_import = (*BackofficeResource.never_import, "first_response_at", "resolved_at",
-                    "satisfaction", "satisfaction_source", "first_contact_resolution")
+                    "satisfaction", "satisfaction_source", "first_contact_resolution",
+                    "sla_policy", "response_due", "resolution_due")
+    planning_fields = ("priority", "customer_id")
     template_example = {"subject": "打印凭证时金额列错位",
                         "description": "客户来电：升级后打印凭证，金额列向右错位。"}
 
@@ -63,5 +101,10 @@ class TicketResource(BackofficeResource):
         import_id_fields = ("number",)
 
     def before_save_instance(self, instance, row, **kwargs):
+        super().before_save_instance(instance, row, **kwargs)
         if instance.pk is None:
             instance.schedule_deadlines()
+
+    def replan(self, ids, actor):
+        services.replan_deadlines(Ticket.objects.filter(pk__in=ids), actor=actor,
+                                  reason=_("Priority or customer changed by an import"))

@@ -1,6 +1,10 @@
 """Reads of the service desk that forms, filters and other domains ask for."""
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+#: journal lines that are not workflow steps, by action
+JOURNAL_ACTIONS = {"replan": _("Deadlines re-planned")}
 
 
 def engineers():
@@ -45,7 +49,8 @@ def ticket_thread(ticket, limit=None):
         messages, events = messages[:limit], events[:limit]
     thread = [{"kind": "message", "at": m.sent_at, "message": m} for m in messages]
     for e in events:
-        e.action_label = transition_label(type(ticket), e.action)
+        e.action_label = JOURNAL_ACTIONS.get(e.action) or transition_label(type(ticket),
+                                                                            e.action)
         thread.append({"kind": "event", "at": e.created_at, "event": e})
     thread.sort(key=lambda item: item["at"])
     if limit is not None:
@@ -124,3 +129,38 @@ def service_record(ticket):
         "signature": signature,
         "journal": printing.journal(ticket),
     }
+
+
+def level_ladder(ticket, now=None) -> dict:
+    """The ticket's time per support level against each level's target, and the time it
+    waited for the customer and for R&D: ``{"levels": [{level, label, working, wall,
+    target, met}], "waits": [{kind, label, working, wall}]}``, seconds, a running span
+    counted up to now. One query for the spans (and the calendar's while one runs)."""
+    from django.utils import timezone
+
+    from backoffice.desk.workflows import ClockKind, SupportLevel
+
+    now = now or timezone.now()
+    spans = list(ticket.clock_spans.all())
+    calendar = ticket._calendar() if any(s.ended_at is None for s in spans) else None
+    levels, waits = {}, {}
+    for span in spans:
+        if span.ended_at is None:
+            working, wall = span.measure(calendar, now)
+        else:
+            working, wall = span.working_seconds or 0, span.wall_seconds or 0
+        bucket = (levels.setdefault(span.level, [0, 0]) if span.kind == ClockKind.WORKING
+                  else waits.setdefault(span.kind, [0, 0]))
+        bucket[0] += working
+        bucket[1] += wall
+    policy = ticket.sla_policy
+    rows = []
+    for level in sorted(levels):
+        target = policy.level_target_seconds(level) if policy else None
+        working, wall = levels[level]
+        rows.append({"level": level, "label": SupportLevel(level).label, "working": working,
+                     "wall": wall, "target": target,
+                     "met": None if target is None else working <= target})
+    return {"levels": rows,
+            "waits": [{"kind": kind, "label": ClockKind(kind).label, "working": w[0],
+                       "wall": w[1]} for kind, w in sorted(waits.items())]}

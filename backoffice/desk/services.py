@@ -9,26 +9,34 @@ effects that notify are registered here too (``workflow.side_effect``).
 import datetime as dt
 import logging
 from email.utils import make_msgid
+from itertools import batched
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_fsm.signals import post_transition, pre_transition
 from django_tasks import task
+from simple_history.utils import bulk_update_with_history
 
 from backoffice.desk import workflows as wf
 from backoffice.desk.models import (
+    BusinessCalendar,
     ConfirmationRequest,
+    SLAPolicy,
     Ticket,
     TicketAttachment,
+    TicketClockSpan,
+    TicketEvent,
     TicketMessage,
 )
+from backoffice.desk.sla import WorkingCalendar
 from backoffice.desk.workflows import (
     Category,
     Channel,
@@ -517,4 +525,257 @@ def tickets_change_priority(tickets, *, priority, actor) -> BulkOutcome:
             outcome.refused.append((ticket, str(exc)))
         else:
             outcome.done.append(ticket)
+    if outcome.done:  # a new priority, a new policy: the deadlines follow
+        replan_deadlines(outcome.done, actor=actor, reason=priority_reason(priority))
     return outcome
+
+
+def priority_reason(priority) -> str:
+    return _("Priority changed to “%(priority)s”") % {"priority": wf.Priority(priority).label}
+
+
+# -- deadlines that follow the ticket ----------------------------------------------------------
+#: tickets re-planned per transaction; above REPLAN_INLINE_LIMIT the worker does it
+REPLAN_BATCH = 500
+REPLAN_INLINE_LIMIT = 2000
+#: tickets per background task (its arguments are the ids)
+REPLAN_TASK_CHUNK = 5000
+
+
+def replan_deadlines(tickets, *, actor, reason) -> int:
+    """Re-plan the deadlines of the open ones of ``tickets`` (tickets or a queryset): the
+    policy ``SLAPolicy.for_ticket`` picks now, then arrival + its minutes + the time paused,
+    on its calendar. The response deadline moves only while the customer is unanswered.
+    Each ticket whose plan changes is journaled ("replan", the reason and old → new due
+    times) and historised, in batches, without moving its version (a colleague's open form
+    stays valid: its due dates are read-only).
+
+    A large set (a policy or a calendar edited) goes to the worker in chunks; returns how
+    many tickets were re-planned here and now."""
+    if isinstance(tickets, models.QuerySet):
+        ids = list(tickets.filter(state__in=wf.OPEN_STATES).order_by()
+                   .values_list("pk", flat=True))
+    else:
+        ids = [t.pk for t in tickets if t.pk and t.state in wf.OPEN_STATES]
+    if len(ids) > REPLAN_INLINE_LIMIT:
+        actor_id, text = actor.pk, str(reason)
+        for chunk in batched(sorted(ids), REPLAN_TASK_CHUNK):
+            transaction.on_commit(
+                lambda chunk=list(chunk): replan_task.enqueue(chunk, actor_id, text))
+        return 0
+    return _replan(ids, actor, str(reason))
+
+
+@task()
+def replan_task(ticket_ids: list[int], actor_id: int, reason: str):
+    """Re-plan a chunk of tickets in the worker (a policy or calendar edit)."""
+    from django.contrib.auth import get_user_model
+
+    _replan(ticket_ids, get_user_model().objects.get(pk=actor_id), reason)
+
+
+class _Plans:
+    """The policies and calendars of one re-planning run, each read once."""
+
+    def __init__(self):
+        self.policies = {(p.priority, p.for_vip): p
+                         for p in SLAPolicy.objects.select_related("calendar")}
+        self.default = BusinessCalendar.default()
+        self.calendars = {}
+
+    def policy(self, ticket):
+        vip = bool(ticket.customer_id and ticket.customer.is_vip)
+        return (self.policies.get((ticket.priority, vip))
+                or self.policies.get((ticket.priority, False)))
+
+    def calendar(self, policy):
+        calendar = policy.calendar if policy and policy.calendar_id else self.default
+        key = (getattr(calendar, "pk", None), bool(policy and policy.round_the_clock))
+        if key not in self.calendars:
+            self.calendars[key] = WorkingCalendar.load(calendar, round_the_clock=key[1])
+        return self.calendars[key]
+
+
+PLANNED_FIELDS = ["sla_policy", "response_due", "resolution_due", "paused_since",
+                  "paused_seconds"]
+
+
+def _replan(ids, actor, reason) -> int:
+    plans, now, done = _Plans(), timezone.now(), 0
+    for chunk in batched(ids, REPLAN_BATCH):
+        with transaction.atomic():
+            tickets = list(Ticket.objects.select_for_update(of=("self",))
+                           .select_related("customer").filter(pk__in=chunk,
+                                                              state__in=wf.OPEN_STATES))
+            changed, events = [], []
+            for ticket in tickets:
+                note = _replan_one(ticket, plans, now)
+                if note is None:
+                    continue
+                changed.append(ticket)
+                events.append(TicketEvent(ticket=ticket, actor=actor, action="replan",
+                                          source=ticket.state, target=ticket.state,
+                                          note=f"{reason}: {note}", created_at=now))
+            if changed:
+                bulk_update_with_history(changed, Ticket, PLANNED_FIELDS, default_user=actor,
+                                         default_change_reason=f"replan: {reason}"[:100])
+                TicketEvent.objects.bulk_create(events)
+            done += len(changed)
+    return done
+
+
+def _when(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+def _replan_one(ticket, plans, now) -> str | None:
+    """Plan ``ticket`` afresh in memory; the note "old → new" when anything moved."""
+    before = (ticket.sla_policy_id, ticket.response_due, ticket.resolution_due)
+    policy = plans.policy(ticket)
+    calendar = plans.calendar(policy)
+    if ticket.state == TicketStatus.WAITING_RND and policy is not None:
+        # the policy's rule for R&D waits applies from now on
+        if policy.rnd_pauses_clock and ticket.paused_since is None:
+            ticket.paused_since = now
+        elif not policy.rnd_pauses_clock and ticket.paused_since is not None:
+            ticket.paused_seconds += int(calendar.between(ticket.paused_since, now))
+            ticket.paused_since = None
+    ticket.sla_policy = policy
+    if policy is None:
+        response_due = resolution_due = None
+    else:
+        response_due = calendar.add(ticket.received_at,
+                                    policy.response_minutes * 60 + ticket.paused_seconds)
+        resolution_due = calendar.add(ticket.received_at,
+                                      policy.resolution_minutes * 60 + ticket.paused_seconds)
+    if ticket.first_response_at is None:
+        ticket.response_due = response_due
+    ticket.resolution_due = resolution_due
+    after = (ticket.sla_policy_id, ticket.response_due, ticket.resolution_due)
+    if after == before:
+        return None
+    parts = [str(policy) if policy else _("no response-time target")]
+    if ticket.response_due != before[1]:
+        parts.append(_("response due %(old)s → %(new)s")
+                     % {"old": _when(before[1]), "new": _when(ticket.response_due)})
+    if ticket.resolution_due != before[2]:
+        parts.append(_("resolution due %(old)s → %(new)s")
+                     % {"old": _when(before[2]), "new": _when(ticket.resolution_due)})
+    return "; ".join(parts)
+
+
+def replan_for_policy(policy, *, actor, priorities=()) -> int:
+    """A policy was added, edited or removed: re-plan the open tickets it applies to, or
+    may now apply to (those of its priority, and of its former priority)."""
+    wanted = models.Q(priority__in={policy.priority, *priorities})
+    if policy.pk:
+        wanted |= models.Q(sla_policy=policy)
+    return replan_deadlines(Ticket.objects.filter(wanted), actor=actor,
+                            reason=_("Response-time target “%(name)s” changed")
+                            % {"name": policy.name})
+
+
+def replan_for_customers(customers, *, actor) -> int:
+    """The customers' VIP status changed: their open tickets follow."""
+    return replan_deadlines(Ticket.objects.filter(customer__in=customers), actor=actor,
+                            reason=_("Customer's VIP status changed"))
+
+
+def calendar_changed(calendar, *, actor=None) -> int:
+    """The calendar's holidays or hours changed: re-plan the open tickets whose policy runs
+    on it (the default calendar also serves the policies without one)."""
+    on_it = models.Q(sla_policy__calendar=calendar)
+    if calendar == BusinessCalendar.default():
+        on_it |= models.Q(sla_policy__calendar__isnull=True)
+    open_ = Ticket.objects.filter(on_it, sla_policy__isnull=False,
+                                  sla_policy__round_the_clock=False)
+    return replan_deadlines(open_, actor=actor or roles.system_user(),
+                            reason=_("Calendar “%(name)s” changed") % {"name": calendar.name})
+
+
+# -- a clock per support level ----------------------------------------------------------------
+def _before_transition(sender, instance, **kwargs):
+    instance._clock_before = (instance.state, instance.support_level, instance.assignee_id)
+
+
+def follow_clock(ticket, *, before=None, now=None):
+    """Close the ticket's running span and open the next when its state's kind (held,
+    waiting for the customer, for R&D, finished) or its support level changed. A ticket
+    from before the level clocks gets its first span from its arrival (best effort)."""
+    if ticket.pk is None:
+        return
+    now = now or timezone.now()
+    kind, level = wf.clock_kind(ticket.state), ticket.support_level
+    running = ticket.clock_spans.running().first()
+    if running is None and before is not None and wf.clock_kind(before[0]) \
+            and not ticket.clock_spans.exists():
+        running = TicketClockSpan(ticket=ticket, level=before[1], assignee_id=before[2],
+                                  kind=wf.clock_kind(before[0]), started_at=ticket.received_at)
+    if running is not None:
+        if running.kind == kind and running.level == level:
+            if running.assignee_id is None and ticket.assignee_id:
+                running.assignee_id = ticket.assignee_id  # assigned at the same level
+                running.save(update_fields=["assignee"])
+            return
+        running.close(ticket._calendar(), now)
+        running.save()
+    if kind:
+        TicketClockSpan.objects.create(ticket=ticket, level=level, kind=kind,
+                                       assignee_id=ticket.assignee_id, started_at=now)
+
+
+def _after_transition(sender, instance, **kwargs):
+    follow_clock(instance, before=getattr(instance, "_clock_before", None))
+
+
+pre_transition.connect(_before_transition, sender=Ticket, dispatch_uid="desk.clock.before")
+post_transition.connect(_after_transition, sender=Ticket, dispatch_uid="desk.clock.after")
+
+
+def build_level_clocks(*, batch_size: int = 1000) -> int:
+    """Give the tickets without level-clock spans (from before the clock) spans rebuilt
+    from their journal, best effort: from arrival at the 1st line, each journaled state
+    change closes a span and opens the next (an escalation one level up; the support level
+    an assignment chose is not journaled, so the ticket's current level is kept for the
+    last span). Idempotent: tickets with spans are left alone. Returns tickets done."""
+    plans, now, done = _Plans(), timezone.now(), 0
+    todo = (Ticket.objects.filter(clock_spans__isnull=True).order_by("pk")
+            .values_list("pk", flat=True))
+    for chunk in batched(list(todo), batch_size):
+        with transaction.atomic():
+            tickets = list(Ticket.objects.select_related("customer", "sla_policy")
+                           .filter(pk__in=chunk).prefetch_related("events"))
+            started = set(TicketClockSpan.objects.filter(ticket_id__in=chunk)
+                          .values_list("ticket_id", flat=True))  # a transition got there
+            spans = []
+            for ticket in tickets:
+                if ticket.pk in started:
+                    continue
+                spans += _rebuilt_spans(ticket, plans.calendar(ticket.sla_policy), now)
+            TicketClockSpan.objects.bulk_create(spans)
+            done += len(tickets)
+    return done
+
+
+def _rebuilt_spans(ticket, calendar, now):
+    events = sorted(ticket.events.all(), key=lambda e: (e.created_at, e.pk))
+    escalations = sum(e.action == "escalate" for e in events)
+    level = max(1, ticket.support_level - escalations)
+    kind, start, spans = wf.clock_kind(wf.TicketStatus.NEW), ticket.received_at, []
+    for entry in events:
+        if entry.source == entry.target and entry.action != "escalate":
+            continue
+        next_kind = wf.clock_kind(entry.target)
+        next_level = min(level + 1, 3) if entry.action == "escalate" else level
+        if (next_kind, next_level) == (kind, level):
+            continue
+        if kind is not None:
+            span = TicketClockSpan(ticket=ticket, level=level, kind=kind, started_at=start,
+                                   assignee_id=ticket.assignee_id)
+            span.close(calendar, max(entry.created_at, start))
+            spans.append(span)
+        kind, level, start = next_kind, next_level, max(entry.created_at, start)
+    if kind is not None:
+        spans.append(TicketClockSpan(ticket=ticket, level=ticket.support_level, kind=kind,
+                                     started_at=start, assignee_id=ticket.assignee_id))
+    return spans

@@ -32,6 +32,24 @@ WAITING_STATES = [TicketStatus.WAITING, TicketStatus.WAITING_RND]
 #: states in which the response/resolution clock runs (waiting for R&D pauses it unless
 #: the ticket's policy says the customer's clock keeps running then)
 CLOCK_RUNNING_STATES = [s for s in OPEN_STATES if s not in WAITING_STATES]
+#: every state the clock may run in: the running ones, and waiting for R&D under a policy
+#: whose clock keeps running then (the ticket's ``paused_since`` stays empty)
+CLOCK_MAY_RUN_STATES = [*CLOCK_RUNNING_STATES, TicketStatus.WAITING_RND]
+
+
+def clock_runs() -> models.Q:
+    """The one definition of "the ticket's clock runs", for querysets: a range on the
+    state (so the ``(state, due)`` indexes still serve it), minus the tickets waiting for
+    R&D whose clock is paused."""
+    return (models.Q(state__in=CLOCK_MAY_RUN_STATES)
+            & ~models.Q(state=TicketStatus.WAITING_RND, paused_since__isnull=False))
+
+
+def clock_runs_on(ticket) -> bool:
+    """:func:`clock_runs` for one ticket in memory."""
+    if ticket.state == TicketStatus.WAITING_RND:
+        return ticket.paused_since is None
+    return ticket.state in CLOCK_RUNNING_STATES
 
 
 class Channel(models.TextChoices):
@@ -127,6 +145,23 @@ class SupportLevel(models.IntegerChoices):
     FIRST = 1, _("1st line")
     SECOND = 2, _("2nd line")
     THIRD = 3, _("3rd line (expert)")
+
+
+class ClockKind(models.TextChoices):
+    """What a stretch of a ticket's life at one support level was."""
+
+    WORKING = "working", _("Held by the level")
+    WAITING_CUSTOMER = "waiting", _("Waiting for customer")
+    WAITING_RND = "waiting_rnd", _("Waiting for R&D")
+
+
+def clock_kind(state) -> str | None:
+    """The kind of stretch a ticket in ``state`` is in (None: finished, no clock)."""
+    if state == TicketStatus.WAITING:
+        return ClockKind.WAITING_CUSTOMER
+    if state == TicketStatus.WAITING_RND:
+        return ClockKind.WAITING_RND
+    return ClockKind.WORKING if state in OPEN_STATES else None
 
 
 class RequirementDecision(models.TextChoices):

@@ -17,6 +17,7 @@ from backoffice.platform.dashboard import line_chart
 from backoffice.platform.resources import escape_formula
 from backoffice.reports import selectors as reports
 from backoffice.reports.models import Report
+from backoffice.reports.selectors.levels import level_times
 
 
 def build_report(period: reports.Period) -> dict:
@@ -33,6 +34,7 @@ def build_report(period: reports.Period) -> dict:
         "people": reports.by_person(period),
         "recurring": reports.recurring_problems(period.first_day, period.last_day),
         "care": reports.care_summary(period),
+        "levels": level_times(period),
     }
 
 
@@ -104,6 +106,11 @@ def report_workbook(report: dict) -> bytes:
                                     _("Tickets"), _("Published articles")],
           [(r["number"] or str(_("Not recorded")), str(r["category"]), r["product"],
             r["count"], r["articles"]) for r in report["recurring"]])
+    sheet(_("Time per support level"), [_("Support level"), _("Tickets held"),
+                                        _("Average working hours held"),
+                                        _("Held within the level's target %")],
+          [(str(r["label"]), r["tickets"], r["hours"], r["within_share"])
+           for r in report["levels"]])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -67,7 +67,7 @@ def test_xlsx_export(client, manager, may):
     assert "service-report-month-2026-05-01.xlsx" in response["Content-Disposition"]
     wb = load_workbook(io.BytesIO(response.content))
     assert wb.sheetnames == ["Summary", "Per day", "By category", "By staff member",
-                             "Recurring problems"]
+                             "Recurring problems", "Time per support level"]
     summary = {row[0]: row[1] for row in wb["Summary"].iter_rows(min_row=2, values_only=True)}
     assert summary["Tickets received"] == 3 and summary["Tickets resolved"] == 1
     assert summary["Average satisfaction at confirmation (1-5)"] == 5

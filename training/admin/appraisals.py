@@ -190,7 +190,8 @@ class AppraisalAdmin(StaffChoiceMixin, BackofficeAdmin):
                 ("tickets_received", "tickets_resolved"),
                 ("tickets_rated", "tickets_satisfied", "tickets_rated_by_link"),
                 ("tickets_responded", "tickets_response_measured", "tickets_answered_in_time"),
-                ("tickets_closed", "records_complete"), "tickets_first_contact"]}),
+                ("tickets_closed", "records_complete"), "tickets_first_contact",
+                "tickets_held"]}),
             (_("Manager's review"), {"fields": [
                 "spot_check_notes", ("manager_score", "outcome", "outcome_amount"),
                 ("reviewed_by", "reviewed_at")]}),

@@ -42,7 +42,7 @@ class KpiTarget(TimeStampedModel):
     def clean(self):
         if self.kpi == Kpi.SATISFACTION_MEAN and self.target is not None and self.target > 5:
             raise ValidationError({"target": _("Satisfaction is rated from 1 to 5.")})
-        if (self.kpi not in {Kpi.SATISFACTION_MEAN, Kpi.AVG_RESPONSE_HOURS}
+        if (self.kpi not in {Kpi.SATISFACTION_MEAN, *wf.HOUR_KPIS}
                 and self.target is not None and self.target > 100):
             raise ValidationError({"target": _("A percentage cannot exceed 100.")})
 
@@ -107,6 +107,10 @@ class Appraisal(ConcurrentTransitionMixin, VersionedModel):
         _("answered on the first call"), null=True, blank=True,
         help_text=_("Consultations and usage questions this person answered at once, "
                     "without an engineer; in none of the figures above."))
+    tickets_held = models.PositiveIntegerField(
+        _("resolved tickets held"), null=True, blank=True,
+        help_text=_("Tickets resolved in the month that this person held at their support "
+                    "level (the level clock)."))
 
     # KPI figures
     satisfaction_mean = models.DecimalField(
@@ -129,6 +133,11 @@ class Appraisal(ConcurrentTransitionMixin, VersionedModel):
     record_completeness = models.DecimalField(_("service-record completeness (%)"),
                                               max_digits=5, decimal_places=2, null=True,
                                               blank=True, validators=PERCENT)
+    avg_held_hours = models.DecimalField(
+        _("average time holding a resolved ticket (working hours)"), max_digits=8,
+        decimal_places=2, null=True, blank=True, validators=NON_NEGATIVE,
+        help_text=_("Their own level's time on the ticket, waits for the customer or R&D "
+                    "and the other levels' time left out."))
     targets = models.JSONField(_("targets applied"), default=dict, blank=True)
 
     # the manager's review
@@ -166,7 +175,8 @@ class Appraisal(ConcurrentTransitionMixin, VersionedModel):
     COUNT_FIELDS = ["tickets_received", "tickets_resolved", "tickets_rated",
                     "tickets_satisfied", "tickets_rated_by_link", "tickets_responded",
                     "tickets_response_measured", "tickets_answered_in_time",
-                    "tickets_closed", "records_complete", "tickets_first_contact"]
+                    "tickets_closed", "records_complete", "tickets_first_contact",
+                    "tickets_held"]
 
     def kpi_results(self):
         """[(kpi, label, value, target, met)] with met None when there is nothing to judge."""

@@ -14,7 +14,7 @@ from backoffice.platform.resources import ChoiceWidget
 from training import selectors
 from training.models import Appraisal, AppraisalPeriod, KpiTarget
 from training.resources.common import BlankChoiceWidget, TrainingResource, user_widget
-from training.workflows import AppraisalSource, AppraisalStatus, Kpi, Outcome
+from training.workflows import HOUR_KPIS, AppraisalSource, AppraisalStatus, Kpi, Outcome
 
 
 class PercentWidget(widgets.DecimalWidget):
@@ -112,7 +112,7 @@ class AppraisalResource(TrainingResource):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         for kpi in Kpi.values:
-            if kpi != Kpi.SATISFACTION_MEAN and kpi != Kpi.AVG_RESPONSE_HOURS:
+            if kpi != Kpi.SATISFACTION_MEAN and kpi not in HOUR_KPIS:
                 self.fields[kpi].widget = PercentWidget()
 
     def before_import(self, dataset, **kwargs):

@@ -56,6 +56,7 @@ from backoffice.desk.selectors import (
     canned_replies,
     confirmation_requests,
     engineers,
+    level_ladder,
     ticket_thread,
 )
 from backoffice.incidents.admin import TicketIncidentMixin
@@ -112,6 +113,11 @@ class CustomerAdmin(BackofficeAdmin):
                            "address", "phone", "notes", "is_active"]}),
         (_("Service history"), {"fields": ["service_history"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_vip" in form.changed_data:
+            services.replan_for_customers([obj], actor=request.user)
 
     @display(description=_("VIP"), label={True: "warning"})
     def display_vip(self, obj):
@@ -202,6 +208,25 @@ class SLAPolicyAdmin(BackofficeAdmin):
     list_display = ["name", "priority", "for_vip", "response_minutes", "resolution_minutes",
                     "round_the_clock"]
     list_editable = []
+    fieldsets = [
+        (None, {"fields": ["name", ("priority", "for_vip"),
+                           ("response_minutes", "resolution_minutes"),
+                           ("round_the_clock", "calendar"), "rnd_pauses_clock"]}),
+        (_("Time each support level may hold a ticket"), {"fields": [
+            ("first_line_minutes", "second_line_minutes", "third_line_minutes")]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        """An edit of what plans deadlines re-plans the open tickets it applies to."""
+        super().save_model(request, obj, form, change)
+        if not change or set(form.changed_data) & set(SLAPolicy.PLANNING_FIELDS):
+            services.replan_for_policy(obj, actor=request.user,
+                                       priorities=[form.initial.get("priority")] if change
+                                       else [])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.replan_for_policy(obj, actor=request.user)
 
 
 # -- tickets --------------------------------------------------------------------------
@@ -222,7 +247,7 @@ class SLAFilter(admin.SimpleListFilter):
             case "late_response":
                 return queryset.filter(response_met=False)
             case "paused":
-                return queryset.filter(state=wf.TicketStatus.WAITING)
+                return queryset.filter(state__in=wf.WAITING_STATES, paused_since__isnull=False)
         return queryset
 
 
@@ -300,6 +325,7 @@ class TicketAdmin(PrintableAdmin, TicketKnowledgeMixin, TicketIncidentMixin, Bac
         "sla_policy", "response_due", "resolution_due", "first_response_at", "response_met",
         "first_response_seconds",
         "resolved_at", "resolution_met", "closed_at", "paused_since", "parts_used",
+        "clock_ladder",
     ]
     complaint_fields = ["complaint_investigation", "complaint_cause", "complaint_responsible",
                         "complaint_plan", "complaint_compensation", "complaint_evaluation"]
@@ -344,6 +370,7 @@ class TicketAdmin(PrintableAdmin, TicketKnowledgeMixin, TicketIncidentMixin, Bac
                 "first_response_seconds",
                 ("resolution_due", "resolved_at", "resolution_met"),
                 ("paused_since", "closed_at")]}),
+            (_("Time per support level"), {"fields": ["clock_ladder"]}),
         ]
         if obj.visit_at:
             sets.append((_("On-site visit"), {"fields": [("visit_at", "visit_address")]}))
@@ -370,11 +397,49 @@ class TicketAdmin(PrintableAdmin, TicketKnowledgeMixin, TicketIncidentMixin, Bac
         super().save_model(request, obj, form, change)
         if not change:
             services.route_new_ticket(obj, actor=request.user)
+        elif "priority" in form.changed_data:
+            services.replan_deadlines([obj], actor=request.user,
+                                      reason=services.priority_reason(obj.priority))
+        elif "customer" in form.changed_data:
+            services.replan_deadlines([obj], actor=request.user,
+                                      reason=_("Customer changed"))
 
     def print_context(self, request, obj):
         from backoffice.desk.selectors import service_record
 
         return service_record(obj)
+
+    @display(description=_("time held"))
+    def clock_ladder(self, obj):
+        """Each level's own working time against its target, and the time waited."""
+        ladder = level_ladder(obj)
+        if not ladder["levels"] and not ladder["waits"]:
+            return "-"
+
+        def hours(seconds):
+            return _("%(hours)s working h") % {"hours": f"{seconds / 3600:.1f}"}
+
+        def wall(seconds):
+            return _("%(hours)s h on the clock") % {"hours": f"{seconds / 3600:.1f}"}
+
+        rows = []
+        for row in ladder["levels"]:
+            if row["target"] is None:
+                verdict, colour = _("no target"), "text-base-500"
+            elif row["met"]:
+                verdict, colour = _("within target (%(target)s)") % {
+                    "target": hours(row["target"])}, "text-green-700"
+            else:
+                verdict, colour = _("over target (%(target)s)") % {
+                    "target": hours(row["target"])}, "text-red-600 font-semibold"
+            rows.append((row["label"], hours(row["working"]), wall(row["wall"]), colour,
+                         verdict, f"level-{row['level']}"))
+        for row in ladder["waits"]:
+            rows.append((row["label"], hours(row["working"]), wall(row["wall"]),
+                         "text-base-500", "", f"wait-{row['kind']}"))
+        return format_html('<table class="text-sm" data-clock-ladder>{}</table>', format_html_join(
+            "", '<tr data-row="{5}"><th class="pr-4 text-left">{0}</th><td class="pr-4">{1}</td>'
+            '<td class="pr-4 text-base-500">{2}</td><td class="{3}">{4}</td></tr>', rows))
 
     @display(description=_("parts used"))
     def parts_used(self, obj):
@@ -397,9 +462,9 @@ class TicketAdmin(PrintableAdmin, TicketKnowledgeMixin, TicketIncidentMixin, Bac
 
     @display(description=_("deadline"), ordering="resolution_due")
     def display_deadline(self, obj):
-        if obj.state == wf.TicketStatus.WAITING:
+        if obj.state in wf.WAITING_STATES and not wf.clock_runs_on(obj):
             return format_html('<span class="text-base-500">{}</span>', _("paused"))
-        if obj.state not in wf.CLOCK_RUNNING_STATES or not obj.resolution_due:
+        if not wf.clock_runs_on(obj) or not obj.resolution_due:
             return "-"
         due = (obj.response_due if obj.first_response_at is None and obj.response_due
                else obj.resolution_due)

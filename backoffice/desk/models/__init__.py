@@ -6,6 +6,7 @@ from backoffice.desk.models.calendars import (  # noqa: F401
     SLAPolicy,
     WorkingPeriod,
 )
+from backoffice.desk.models.clock import TicketClockSpan  # noqa: F401
 from backoffice.desk.models.confirmation import ConfirmationRequest  # noqa: F401
 from backoffice.desk.models.conversation import (  # noqa: F401
     CannedReply,

@@ -93,7 +93,18 @@ class SLAPolicy(TimeStampedModel):
         _("waiting for R&D pauses the clock"), default=True,
         help_text=_("Off: the customer's clock keeps running while a product fix is awaited "
                     "(the contract promises a resolution time whoever fixes it)."))
+    # what each support level may hold a ticket for (its own working time, waits excluded)
+    first_line_minutes = models.PositiveIntegerField(
+        _("1st line holds it at most (working minutes)"), null=True, blank=True)
+    second_line_minutes = models.PositiveIntegerField(
+        _("2nd line holds it at most (working minutes)"), null=True, blank=True)
+    third_line_minutes = models.PositiveIntegerField(
+        _("3rd line holds it at most (working minutes)"), null=True, blank=True)
     history = HistoricalRecords()
+
+    #: what re-plans the open tickets' deadlines when it is edited
+    PLANNING_FIELDS = ("priority", "for_vip", "response_minutes", "resolution_minutes",
+                       "round_the_clock", "calendar", "rnd_pauses_clock")
 
     class Meta:
         verbose_name = _("response-time target")
@@ -104,6 +115,12 @@ class SLAPolicy(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+    def level_target_seconds(self, level) -> int | None:
+        """The working seconds support level ``level`` may hold a ticket (None: no target)."""
+        minutes = {1: self.first_line_minutes, 2: self.second_line_minutes,
+                   3: self.third_line_minutes}.get(int(level))
+        return None if minutes is None else minutes * 60
 
     @classmethod
     def for_ticket(cls, ticket):

@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from backoffice.desk import workflows as wf
 from backoffice.desk.models.calendars import BusinessCalendar, SLAPolicy
+from backoffice.desk.models.clock import TicketClockSpan
 from backoffice.desk.models.customers import Contact, Customer, Product, ProductVersion
 from backoffice.desk.sla import WorkingCalendar
 from backoffice.desk.workflows import (
@@ -38,14 +39,14 @@ class TicketQuerySet(StateGuardedQuerySet):
 
     def overdue(self, now=None):
         now = now or timezone.now()
-        running = models.Q(state__in=wf.CLOCK_RUNNING_STATES)
+        running = wf.clock_runs()
         late_response = models.Q(first_response_at__isnull=True, response_due__lt=now)
         late_resolution = models.Q(resolution_due__lt=now)
         return self.filter(running & (late_response | late_resolution))
 
     def due_soon(self, now=None, within=dt.timedelta(hours=2)):
         now = now or timezone.now()
-        running = models.Q(state__in=wf.CLOCK_RUNNING_STATES)
+        running = wf.clock_runs()
         response = models.Q(first_response_at__isnull=True,
                             response_due__gte=now, response_due__lt=now + within)
         resolution = models.Q(resolution_due__gte=now, resolution_due__lt=now + within)
@@ -210,7 +211,7 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
 
     def is_overdue(self, now=None):
         now = now or timezone.now()
-        if self.state not in wf.CLOCK_RUNNING_STATES:
+        if not wf.clock_runs_on(self):
             return False
         if self.first_response_at is None and self.response_due and self.response_due < now:
             return True
@@ -245,9 +246,16 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
             self.first_response_seconds = max(0, int(waited) - self.paused_seconds)
 
     def save(self, *args, **kwargs):
-        if self._state.adding and self.response_due is None:
+        adding = self._state.adding
+        if adding and self.response_due is None:
             self.schedule_deadlines()
         super().save(*args, **kwargs)
+        if adding and wf.clock_kind(self.state):
+            # the level clock starts with the ticket (the transitions move it on)
+            TicketClockSpan.objects.create(ticket=self, level=self.support_level,
+                                           kind=wf.clock_kind(self.state),
+                                           assignee_id=self.assignee_id,
+                                           started_at=self.received_at)
 
     # -- workflow --------------------------------------------------------------------------
     @transition(field=state, source=[TicketStatus.NEW, TicketStatus.ASSIGNED],
