@@ -20,7 +20,7 @@ def dashboard_cards(user) -> list[dict]:
     """For whoever keeps the calendars: a red card per business calendar and year without
     holidays that has started or starts within CALENDAR_WARNING_DAYS, with the number of
     open tickets on that calendar planned without holidays; it opens the calendar's page.
-    Two queries when every year is known."""
+    One query when every year is known."""
     import datetime as dt
 
     from django.urls import reverse

@@ -145,18 +145,23 @@ def calendar_known_years() -> dict[int, set[int]]:
 
 def calendar_years_missing(today, days=None) -> list:
     """(calendar, year) for each year without holidays that has started or starts within
-    ``days`` (settings.CALENDAR_WARNING_DAYS) of ``today``, in every calendar."""
+    ``days`` (settings.CALENDAR_WARNING_DAYS) of ``today``, in every calendar: one query."""
     import datetime as dt
 
     from django.conf import settings
+    from django.db.models import Exists, OuterRef
 
-    from backoffice.desk.models import BusinessCalendar
+    from backoffice.desk.models import BusinessCalendar, CalendarDay
 
     days = settings.CALENDAR_WARNING_DAYS if days is None else days
     years = sorted({today.year, (today + dt.timedelta(days=days)).year})
-    known = calendar_known_years()
-    return [(calendar, year) for calendar in BusinessCalendar.objects.order_by("name", "pk")
-            for year in years if year not in known.get(calendar.pk, set())]
+    holidays = CalendarDay.objects.filter(calendar=OuterRef("pk"), kind=CalendarDay.Kind.HOLIDAY)
+    calendars = BusinessCalendar.objects.order_by("name", "pk").annotate(**{
+        f"known_{year}": Exists(holidays.filter(date__gte=dt.date(year, 1, 1),
+                                                date__lt=dt.date(year + 1, 1, 1)))
+        for year in years})
+    return [(calendar, year) for calendar in calendars
+            for year in years if not getattr(calendar, f"known_{year}")]
 
 
 def _year_start(year):
