@@ -71,7 +71,8 @@ def superuser(db):
 
 @pytest.fixture
 def calendar(db):
-    """Mon-Fri 09:00-12:00 + 13:30-18:00, with 2026's holidays and make-up days."""
+    """Mon-Fri 09:00-12:00 + 13:30-18:00, with the data source's holidays and make-up days
+    (2026 from the State Council's notice, 2027 by the statutory rule)."""
     from backoffice.desk.demo import ensure_calendar
 
     return ensure_calendar()

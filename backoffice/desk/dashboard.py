@@ -14,3 +14,30 @@ SIDEBAR_ITEMS = [
     ("businesscalendar", "calendar_month"),
     ("cannedreply", "quickreply"),
 ]
+
+
+def dashboard_cards(user) -> list[dict]:
+    """For whoever keeps the calendars: a red card per business calendar and year without
+    holidays that has started or starts within CALENDAR_WARNING_DAYS, with the number of
+    open tickets on that calendar planned without holidays; it opens the calendar's page.
+    One query when every year is known."""
+    import datetime as dt
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from backoffice.desk import selectors
+
+    if not (user and user.is_active and user.has_perm("backoffice.change_calendarday")):
+        return []
+    missing = selectors.calendar_years_missing(timezone.localdate())
+    if not missing:
+        return []
+    counts = selectors.without_holidays_by_calendar()
+    return [{"title": str(_("%(calendar)s: no holidays for %(year)s (starts %(date)s); open "
+                            "tickets planned without them") % {
+                 "calendar": calendar.name, "year": year,
+                 "date": dt.date(year, 1, 1).isoformat()}),
+             "value": counts.get(calendar.pk, 0), "alert": True, "icon": "event_busy",
+             "link": reverse("admin:backoffice_businesscalendar_change", args=[calendar.pk])}
+            for calendar, year in missing]

@@ -14,10 +14,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from backoffice.desk import calendar_data
 from backoffice.desk import workflows as wf
 from backoffice.desk.models import (
     BusinessCalendar,
-    CalendarDay,
     CannedReply,
     Contact,
     Customer,
@@ -33,20 +33,6 @@ from backoffice.platform.demo import fixture_rows, say
 from backoffice.platform.workflow import apply_transition
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures" / "demo"
-# 2026 public holidays and make-up working days (国务院办公厅 2026 schedule)
-HOLIDAYS_2026 = {
-    "元旦": ["2026-01-01", "2026-01-02", "2026-01-03"],
-    "春节": [f"2026-02-{d:02d}" for d in range(15, 24)],
-    "清明节": ["2026-04-04", "2026-04-05", "2026-04-06"],
-    "劳动节": [f"2026-05-{d:02d}" for d in range(1, 6)],
-    "端午节": ["2026-06-19", "2026-06-20", "2026-06-21"],
-    "中秋节": ["2026-09-25", "2026-09-26", "2026-09-27"],
-    "国庆节": [f"2026-10-{d:02d}" for d in range(1, 8)],
-}
-MAKEUP_DAYS_2026 = {"2026-01-04": "元旦调休", "2026-02-14": "春节调休",
-                    "2026-02-28": "春节调休", "2026-05-09": "劳动节调休",
-                    "2026-09-20": "国庆节调休", "2026-10-10": "国庆节调休"}
-
 SLA_TARGETS = [  # priority, vip, response min, resolution min, 24x7
     (wf.Priority.CRITICAL, False, 120, 8 * 60, True),
     (wf.Priority.CRITICAL, True, 60, 4 * 60, True),
@@ -69,13 +55,9 @@ def ensure_calendar():
             WorkingPeriod.objects.create(calendar=cal, weekday=wd, start=dt.time(9), end=dt.time(12))
             WorkingPeriod.objects.create(calendar=cal, weekday=wd, start=dt.time(13, 30),
                                          end=dt.time(18))
-    for name, days in HOLIDAYS_2026.items():
-        for day in days:
-            CalendarDay.objects.get_or_create(calendar=cal, date=day,
-                                              defaults={"kind": "holiday", "name": name})
-    for day, name in MAKEUP_DAYS_2026.items():
-        CalendarDay.objects.get_or_create(calendar=cal, date=day,
-                                          defaults={"kind": "workday", "name": name})
+    # holidays and make-up working days from the data source (2026's notice, 2027 by
+    # the statutory rule, see desk.calendar_data)
+    calendar_data.load_calendar_data(cal)
     labels = dict(wf.Priority.choices)
     for priority, vip, response, resolution, clock in SLA_TARGETS:
         SLAPolicy.objects.get_or_create(

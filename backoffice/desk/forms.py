@@ -148,6 +148,11 @@ class FirstContactForm(TransitionForm):
         self.order_fields(["answer", "note"])
 
 
+class LoadHolidaysForm(BaseDialogForm):
+    """Nothing to fill in: the dialog says what the load does (its description), and the
+    button POSTs it (a detail action without a dialog would be a GET link)."""
+
+
 class ConfirmationLinkForm(BaseDialogForm):
     """Sends the customer a confirmation link (by e-mail, and as text to paste into
     WeChat, QQ or a text message)."""

@@ -1,11 +1,11 @@
-"""Import/export of customers and tickets."""
+"""Import/export of customers, tickets and the calendar's holidays and make-up days."""
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from import_export import fields
 
-from backoffice.desk import services
-from backoffice.desk.models import Customer, Product, Ticket
+from backoffice.desk import calendar_data, services
+from backoffice.desk.models import BusinessCalendar, CalendarDay, Customer, Product, Ticket
 from backoffice.desk.workflows import Category, Channel, Priority, RatingSource
 from backoffice.platform import roles
 from backoffice.platform.resources import BackofficeResource, ChoiceWidget, user_field
@@ -108,3 +108,35 @@ class TicketResource(ReplansDeadlines, BackofficeResource):
     def replan(self, ids, actor):
         services.replan_deadlines(Ticket.objects.filter(pk__in=ids), actor=actor,
                                   reason=_("Priority or customer changed by an import"))
+
+class CalendarDayResource(BackofficeResource):
+    """The State Council's yearly notice as a spreadsheet: one row per day off or make-up
+    working day (kind in either language or as its code). An imported day is the import's
+    (``source``): the data source's load never overwrites it."""
+
+    calendar = fields.Field(attribute="calendar", column_name="calendar",
+                            widget=ForeignKeyWidget(BusinessCalendar, field="name"))
+    source = fields.Field(attribute="source", column_name="source", readonly=True,
+                          widget=ChoiceWidget(CalendarDay.Source))
+    template_columns = ("calendar", "date", "kind", "name")
+    template_example = {"calendar": lambda: getattr(BusinessCalendar.default(), "name",
+                                                    "标准工作日历"),
+                        "date": "2027-01-01", "kind": CalendarDay.Kind.HOLIDAY, "name": "元旦"}
+
+    class Meta:
+        model = CalendarDay
+        fields = ("calendar", "date", "kind", "name", "source")
+        export_order = fields
+        import_id_fields = ("calendar", "date")
+
+    def before_save_instance(self, instance, row, **kwargs):
+        instance.source = CalendarDay.Source.IMPORT
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
+            return
+        names = {str(v).strip() for v in (dataset["calendar"] if "calendar" in
+                                          (dataset.headers or []) else []) if v}
+        for calendar in BusinessCalendar.objects.filter(name__in=names):
+            calendar_data.calendar_changed(calendar, actor=kwargs.get("user"))

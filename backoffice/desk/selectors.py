@@ -164,3 +164,134 @@ def level_ladder(ticket, now=None) -> dict:
     return {"levels": rows,
             "waits": [{"kind": kind, "label": ClockKind(kind).label, "working": w[0],
                        "wall": w[1]} for kind, w in sorted(waits.items())]}
+# -- calendar data: which years each calendar knows, which tickets were planned without ---
+def calendar_known_years() -> dict[int, set[int]]:
+    """calendar id -> the years it has at least one public holiday in (the rule of
+    ``desk.calendar_data``): one query over the small calendar-day table."""
+    from django.db.models.functions import ExtractYear
+
+    from backoffice.desk.models import CalendarDay
+
+    known: dict[int, set[int]] = {}
+    rows = (CalendarDay.objects.filter(kind=CalendarDay.Kind.HOLIDAY)
+            .annotate(year=ExtractYear("date")).order_by()
+            .values_list("calendar_id", "year").distinct())
+    for calendar_id, year in rows:
+        known.setdefault(calendar_id, set()).add(year)
+    return known
+
+
+def calendar_years_missing(today, days=None) -> list:
+    """(calendar, year) for each year without holidays that has started or starts within
+    ``days`` (settings.CALENDAR_WARNING_DAYS) of ``today``, in every calendar: one query."""
+    import datetime as dt
+
+    from django.conf import settings
+    from django.db.models import Exists, OuterRef
+
+    from backoffice.desk.models import BusinessCalendar, CalendarDay
+
+    days = settings.CALENDAR_WARNING_DAYS if days is None else days
+    years = sorted({today.year, (today + dt.timedelta(days=days)).year})
+    holidays = CalendarDay.objects.filter(calendar=OuterRef("pk"), kind=CalendarDay.Kind.HOLIDAY)
+    calendars = BusinessCalendar.objects.order_by("name", "pk").annotate(**{
+        f"known_{year}": Exists(holidays.filter(date__gte=dt.date(year, 1, 1),
+                                                date__lt=dt.date(year + 1, 1, 1)))
+        for year in years})
+    return [(calendar, year) for calendar in calendars
+            for year in years if not getattr(calendar, f"known_{year}")]
+
+
+def _year_start(year):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    return timezone.make_aware(dt.datetime(year, 1, 1))
+
+
+def _touches_years_outside(known: set[int]):
+    """Q: the ticket's span, from its arrival to its later deadline, touches a year that is
+    not in ``known``. Ranges on received_at and on the two due columns only (each indexed
+    next to the state), however many years there are."""
+    from django.db.models import Q
+
+    if not known:
+        return Q()
+
+    def due_from(moment):
+        return Q(response_due__gte=moment) | Q(resolution_due__gte=moment)
+
+    first, last = min(known), max(known)
+    q = Q(received_at__lt=_year_start(first)) | due_from(_year_start(last + 1))
+    for year in range(first + 1, last):
+        if year not in known:
+            q |= Q(received_at__lt=_year_start(year + 1)) & due_from(_year_start(year))
+    return q
+
+
+def _planned_calendars() -> dict:
+    """calendar id (None: no calendar at all) -> the ids of the policies that plan on it
+    and not round the clock (a round-the-clock deadline needs no holidays)."""
+    from backoffice.desk.models import BusinessCalendar, SLAPolicy
+
+    policies = list(SLAPolicy.objects.filter(round_the_clock=False)
+                    .values_list("pk", "calendar_id"))
+    default = None
+    if any(calendar_id is None for _pk, calendar_id in policies):
+        default = BusinessCalendar.default()
+    by_calendar: dict = {}
+    for pk, calendar_id in policies:
+        by_calendar.setdefault(calendar_id or (default.pk if default else None), []).append(pk)
+    return by_calendar
+
+
+def without_holidays(queryset=None, *, by_calendar=None):
+    """The open tickets whose deadlines were worked out (at least in part) without holidays:
+    their arrival or a deadline lies in a year their calendar has no holidays for. Four
+    queries to build (policies, default calendar, known years), then one indexed filter:
+    no loop over tickets."""
+    from django.db.models import Q
+
+    from backoffice.desk import workflows as wf
+    from backoffice.desk.models import Ticket
+
+    queryset = Ticket.objects.all() if queryset is None else queryset
+    by_calendar = _planned_calendars() if by_calendar is None else by_calendar
+    known = calendar_known_years()
+    q = Q(pk__in=[])
+    for calendar_id, policy_ids in by_calendar.items():
+        q |= Q(sla_policy_id__in=policy_ids) & _touches_years_outside(known.get(calendar_id,
+                                                                               set()))
+    return queryset.filter(q, state__in=wf.OPEN_STATES)
+
+
+def without_holidays_by_calendar() -> dict[int, int]:
+    """calendar id -> how many open tickets on it were planned without holidays."""
+    by_calendar = _planned_calendars()
+    return {calendar_id: without_holidays(by_calendar={calendar_id: ids}).count()
+            for calendar_id, ids in by_calendar.items() if calendar_id is not None}
+
+
+def ticket_guessed_years(ticket) -> list[int]:
+    """The years the ticket's deadlines were worked out in without holidays (empty for a
+    closed ticket, one without deadlines or one on the clock round the clock)."""
+    from django.utils import timezone
+
+    from backoffice.desk import workflows as wf
+    from backoffice.desk.models import BusinessCalendar, CalendarDay
+
+    policy = ticket.sla_policy if ticket.sla_policy_id else None
+    if policy is None or policy.round_the_clock or ticket.state not in wf.OPEN_STATES:
+        return []
+    moments = [m for m in (ticket.received_at, ticket.response_due, ticket.resolution_due) if m]
+    if not moments:
+        return []
+    calendar_id = policy.calendar_id or getattr(BusinessCalendar.default(), "pk", None)
+    years = {timezone.localtime(m).year for m in moments}
+    span = range(min(years), max(years) + 1)
+    known = {day.year for day in CalendarDay.objects.filter(
+        calendar_id=calendar_id, kind=CalendarDay.Kind.HOLIDAY,
+        date__gte=f"{span.start}-01-01", date__lt=f"{span.stop}-01-01")
+        .dates("date", "year")} if calendar_id else set()
+    return [year for year in span if year not in known]

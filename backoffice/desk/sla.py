@@ -5,6 +5,11 @@ holidays on which nothing runs, and the make-up working days (调休) that Chine
 calendars put on weekends, which run on Monday's hours. Deadlines are "N working
 minutes after the ticket arrived", plus whatever time the ticket spent waiting for the
 customer; critical tickets can run round the clock.
+
+A calendar knows the years it has holidays for (``known_years``: a year with at least
+one public holiday, see ``desk.calendar_data``). Arithmetic that crosses a day of any
+other year still runs (on the weekly hours alone) but records the year in
+``guessed_years``, so a deadline computed without holidays is never silent.
 """
 
 from __future__ import annotations
@@ -23,6 +28,10 @@ class WorkingCalendar:
     holidays: set[dt.date] = field(default_factory=set)
     workdays: set[dt.date] = field(default_factory=set)
     round_the_clock: bool = False
+    #: years with holiday data; None: every year counts as known (a bare test calendar)
+    known_years: set[int] | None = None
+    #: years whose days the arithmetic crossed without holiday data
+    guessed_years: set[int] = field(default_factory=set)
 
     @classmethod
     def load(cls, calendar=None, *, round_the_clock=False) -> WorkingCalendar:
@@ -35,17 +44,25 @@ class WorkingCalendar:
         holidays, workdays = set(), set()
         for day in calendar.days.all():
             (holidays if day.kind == "holiday" else workdays).add(day.date)
-        return cls(periods, holidays, workdays, round_the_clock)
+        return cls(periods, holidays, workdays, round_the_clock,
+                   known_years={d.year for d in holidays})
 
     @classmethod
     def standard(cls, **kwargs) -> WorkingCalendar:
-        """Mon-Fri 09:00-12:00 and 13:30-18:00, no holidays."""
+        """Mon-Fri 09:00-12:00 and 13:30-18:00, no holidays (and no year known: there is
+        no business calendar at all)."""
         day = [(dt.time(9), dt.time(12)), (dt.time(13, 30), dt.time(18))]
+        kwargs.setdefault("known_years", set())
         return cls({wd: list(day) for wd in range(5)}, **kwargs)
+
+    def is_known(self, year: int) -> bool:
+        return self.known_years is None or year in self.known_years
 
     def periods_on(self, date: dt.date) -> list[tuple[dt.time, dt.time]]:
         if self.round_the_clock:
             return [(dt.time(0), dt.time.max)]
+        if not self.is_known(date.year):
+            self.guessed_years.add(date.year)
         if date in self.holidays:
             return []
         if date in self.workdays:

@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from backoffice.desk import deadlines, mailbox
+from backoffice.desk import calendar_data, deadlines, mailbox
 
 
 @task()
@@ -17,8 +17,17 @@ def fetch_mail() -> dict:
     return mailbox.fetch_mailbox()
 
 
+@task()
+def check_calendar_data() -> dict:
+    """Load the holidays data source into every business calendar, then warn the managers
+    of a year without holidays that starts within CALENDAR_WARNING_DAYS
+    (``backoffice.desk.calendar_data``)."""
+    return calendar_data.check()
+
+
 #: (crontab in the site's time zone, task): see ``backoffice.platform.schedule``
 SCHEDULE = [
     ("*/5 * * * *", check_deadlines),
     ("* * * * *", fetch_mail),
+    ("30 6 * * *", check_calendar_data),
 ]

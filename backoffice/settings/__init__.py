@@ -299,6 +299,9 @@ PRINT_ORGANISATION = os.environ.get("PRINT_ORGANISATION", "")
 # Deadline alerts: a ticket whose response or resolution is due within this many minutes
 # is "due soon" for its engineer.
 SLA_DUE_SOON_MINUTES = int(os.environ.get("SLA_DUE_SOON_MINUTES", 120))
+#: a year without holidays in a business calendar is announced this many days before it
+#: starts (desk.calendar_data.check, the dashboard)
+CALENDAR_WARNING_DAYS = int(os.environ.get("CALENDAR_WARNING_DAYS", 60))
 # Schedules (`manage.py run_scheduler`, one process for the whole site: it only enqueues,
 # the worker does the work). One scheduler at a time: on PostgreSQL an advisory lock named
 # SCHEDULER_LOCK, elsewhere a cache key of that name kept alive every SCHEDULER_LOCK_TTL/3 s.

@@ -35,6 +35,7 @@ DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 EXPECTED = {
     "check_deadlines": ("backoffice.desk", "*/5 * * * *"),
     "fetch_mail": ("backoffice.desk", "* * * * *"),
+    "check_calendar_data": ("backoffice.desk", "30 6 * * *"),
     "notify_stale_articles": ("backoffice.knowledge", "30 2 * * *"),
     "plan_maintenance_visits": ("backoffice.care", "0 6 * * *"),
     "book_followups": ("backoffice.care", "15 6 * * *"),

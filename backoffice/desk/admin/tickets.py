@@ -5,6 +5,7 @@ import datetime as dt
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.http import (
     Http404,
@@ -18,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ExportActionMixin
@@ -29,12 +31,13 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import action, display
 
-from backoffice.desk import services
+from backoffice.desk import calendar_data, services
 from backoffice.desk import workflows as wf
 from backoffice.desk.forms import (
     BulkAssignForm,
     BulkPriorityForm,
     ConfirmationLinkForm,
+    LoadHolidaysForm,
     MessageForm,
 )
 from backoffice.desk.models import (
@@ -51,13 +54,16 @@ from backoffice.desk.models import (
     TicketAttachment,
     WorkingPeriod,
 )
-from backoffice.desk.resources import CustomerResource, TicketResource
+from backoffice.desk.resources import CalendarDayResource, CustomerResource, TicketResource
 from backoffice.desk.selectors import (
+    calendar_known_years,
     canned_replies,
     confirmation_requests,
     engineers,
     level_ladder,
+    ticket_guessed_years,
     ticket_thread,
+    without_holidays,
 )
 from backoffice.incidents.admin import TicketIncidentMixin
 from backoffice.knowledge.admin import TicketKnowledgeMixin
@@ -192,15 +198,119 @@ class WorkingPeriodInline(TabularInline):
 
 
 class CalendarDayInline(TabularInline):
+    """This year's and later days (older ones and the import: the days' own page)."""
+
     model = CalendarDay
     extra = 0
-    ordering = ["-date"]
+    ordering = ["date"]
+    fields = ["date", "kind", "name", "source"]
+    readonly_fields = ["source"]
+
+    def get_queryset(self, request):
+        since = dt.date(timezone.localdate().year, 1, 1)
+        return super().get_queryset(request).filter(date__gte=since)
 
 
 @admin.register(BusinessCalendar)
 class BusinessCalendarAdmin(BackofficeAdmin):
-    list_display = ["name", "is_default"]
+    list_display = ["name", "is_default", "display_known_years"]
+    readonly_fields = ["display_known_years"]
     inlines = [WorkingPeriodInline, CalendarDayInline]
+    actions_detail = ["load_holidays"]
+
+    @display(description=_("years with holidays"))
+    def display_known_years(self, obj):
+        """The years the arithmetic knows (a holiday in them), and where to see all days."""
+        years = sorted(calendar_known_years().get(obj.pk, ())) if obj.pk else []
+        spans = _year_spans(years) or _("none: deadlines are worked out on the weekly hours "
+                                        "alone")
+        if not obj.pk:
+            return spans
+        url = reverse("admin:backoffice_calendarday_changelist") + f"?calendar__id__exact={obj.pk}"
+        return format_html('{} · <a class="text-primary-600" href="{}">{}</a>', spans, url,
+                           _("all days, import"))
+
+    @action(description=format_lazy(_("Load holidays from {source}"),
+                                    source=calendar_data.source_name()),
+            url_path="load-holidays", icon="event_available",
+            permissions=["load_holidays"],
+            dialog={"title": _("Load holidays and make-up working days"),
+                    "description": _("Every year the data source knows is written into "
+                                     "this calendar. Days imported or entered by hand are "
+                                     "kept as they are."),
+                    "form_class": LoadHolidaysForm, "form_submit_text": _("Load")})
+    def load_holidays(self, request, form, object_id):
+        calendar = get_object_or_404(self.get_queryset(request), pk=object_id)
+        result = calendar_data.load_calendar_data(calendar, actor=request.user)
+        messages.success(request, _(
+            "Loaded %(first)s-%(last)s from %(source)s: %(created)d days added, %(updated)d "
+            "updated, %(removed)d removed; %(kept)d days imported or entered by hand kept.") % {
+            "first": result["years"][0], "last": result["years"][1],
+            "source": calendar_data.source_name(), **result})
+        return HttpResponse(headers={"HX-Redirect": reverse(
+            "admin:backoffice_businesscalendar_change", args=[calendar.pk])})
+
+    def has_load_holidays_permission(self, request, object_id=None):
+        """Whoever may edit the calendar's days (a permission method, not a dotted name:
+        unfold's system check would query the permission table before ``migrate``)."""
+        return request.user.has_perm("backoffice.change_calendarday")
+
+    def save_formset(self, request, form, formset, change):
+        """A day edited here is a person's: the data source will not overwrite it."""
+        with transaction.atomic():
+            if formset.model is CalendarDay:
+                for inline_form in formset.forms:
+                    if inline_form.has_changed() and not inline_form.cleaned_data.get("DELETE"):
+                        inline_form.instance.source = CalendarDay.Source.MANUAL
+            super().save_formset(request, form, formset, change)
+            if formset.has_changed():  # days or working hours: the open deadlines move
+                calendar_data.calendar_changed(form.instance, actor=request.user)
+        return None
+
+
+def _year_spans(years) -> str:
+    """[2020, 2021, 2022, 2025] -> "2020-2022, 2025"."""
+    spans, start = [], None
+    for i, year in enumerate(years):
+        start = year if start is None else start
+        if i + 1 == len(years) or years[i + 1] != year + 1:
+            spans.append(str(year) if start == year else f"{start}-{year}")
+            start = None
+    return ", ".join(spans)
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(BackofficeAdmin):
+    """Every holiday and make-up day, by calendar: the import of the State Council's notice,
+    and hand edits (which the data source never overwrites)."""
+
+    resource_classes = [CalendarDayResource]
+    list_display = ["date", "kind", "name", "calendar", "source"]
+    list_filter = ["calendar", "kind", "source"]
+    list_select_related = ["calendar"]
+    date_hierarchy = "date"
+    ordering = ["-date"]
+    fields = ["calendar", "date", "kind", "name", "source"]
+    readonly_fields = ["source"]
+    search_fields = ["name"]
+
+    def save_model(self, request, obj, form, change):
+        obj.source = CalendarDay.Source.MANUAL
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            calendar_data.calendar_changed(obj.calendar, actor=request.user)
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            calendar_data.calendar_changed(obj.calendar, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        calendars = list(BusinessCalendar.objects.filter(days__in=queryset).distinct())
+        with transaction.atomic():
+            super().delete_queryset(request, queryset)
+            for calendar in calendars:
+                calendar_data.calendar_changed(calendar, actor=request.user)
 
 
 @admin.register(SLAPolicy)
@@ -248,6 +358,22 @@ class SLAFilter(admin.SimpleListFilter):
                 return queryset.filter(response_met=False)
             case "paused":
                 return queryset.filter(state__in=wf.WAITING_STATES, paused_since__isnull=False)
+        return queryset
+
+
+class CalendarDataFilter(admin.SimpleListFilter):
+    """Open tickets whose deadlines were worked out without holidays (a year their
+    calendar has none for: ``selectors.without_holidays``)."""
+
+    title = _("calendar data")
+    parameter_name = "holidays"
+
+    def lookups(self, request, model_admin):
+        return [("missing", _("Deadlines computed without holidays"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "missing":
+            return without_holidays(queryset)
         return queryset
 
 
@@ -308,7 +434,7 @@ class TicketAdmin(PrintableAdmin, TicketKnowledgeMixin, TicketIncidentMixin, Bac
                    ("state", ChoicesDropdownFilter), ("category", ChoicesDropdownFilter),
                    ("priority", ChoicesDropdownFilter), ("channel", ChoicesDropdownFilter),
                    ("assignee", EngineerFilter), "support_level",
-                   ("received_at", RangeDateFilter)]
+                   ("received_at", RangeDateFilter), CalendarDataFilter]
     list_filter_submit = True
     search_fields = ["=number", "subject", "customer__name", "=customer__code"]
     search_help_text = _("Ticket number, customer code, customer name or subject")
@@ -382,6 +508,17 @@ class TicketAdmin(PrintableAdmin, TicketKnowledgeMixin, TicketIncidentMixin, Bac
         if obj.category == wf.Category.COMPLAINT:
             sets.append((_("Complaint handling"), {"fields": self.complaint_fields}))
         return sets
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A deadline worked out without holidays says so above the form."""
+        ticket = self.get_object(request, object_id) if request.method == "GET" else None
+        years = ticket_guessed_years(ticket) if ticket is not None else []
+        if years:
+            messages.warning(request, _(
+                "The deadlines of this ticket were worked out without holidays for "
+                "%(years)s: the business calendar has none for that year yet.") % {
+                "years": ", ".join(map(str, years))})
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

@@ -54,15 +54,27 @@ class WorkingPeriod(models.Model):
 
 
 class CalendarDay(models.Model):
+    """A public holiday or a make-up working day (调休) of one calendar.
+
+    ``source`` says who put it there: the data source's load (``desk.calendar_data``)
+    rewrites only its own rows, never a day a person imported or entered."""
+
     class Kind(models.TextChoices):
         HOLIDAY = "holiday", _("Public holiday (no work)")
         WORKDAY = "workday", _("Make-up working day")
+
+    class Source(models.TextChoices):
+        DATA_SOURCE = "source", _("Data source")
+        IMPORT = "import", _("Import")
+        MANUAL = "manual", _("Entered by hand")
 
     calendar = models.ForeignKey(BusinessCalendar, models.CASCADE, related_name="days",
                                  verbose_name=_("calendar"))
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=100, blank=True)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices,
+                              default=Source.MANUAL)
     history = HistoricalRecords()
 
     class Meta:
