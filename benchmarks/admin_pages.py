@@ -41,6 +41,11 @@ def main():
         ("tickets: overdue", "/admin/backoffice/ticket/?sla=overdue"),
         ("tickets: search 报表 (Chinese substring)", "/admin/backoffice/ticket/?q=报表"),
         ("tickets: search customer name 上海", "/admin/backoffice/ticket/?q=上海"),
+        # the whole service record: subject, description, diagnosis, solution
+        ("tickets: search description phrase 字段错位", "/admin/backoffice/ticket/?q=字段错位"),
+        ("tickets: search 3-char term 连接池 (diagnosis)", "/admin/backoffice/ticket/?q=连接池"),
+        ("tickets: search 2-char term 补丁 (solution)", "/admin/backoffice/ticket/?q=补丁"),
+        ("tickets: search rare phrase (no match)", "/admin/backoffice/ticket/?q=没有这个短语"),
         (f"tickets: page {deep_page}", f"/admin/backoffice/ticket/?p={deep_page}"),
         ("ticket: change form", f"/admin/backoffice/ticket/{ticket.pk}/change/"),
         ("customers: changelist", "/admin/backoffice/customer/"),

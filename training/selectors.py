@@ -27,6 +27,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Length, Trim
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from backoffice.desk.models import Ticket, TicketClockSpan
 from backoffice.desk.workflows import ClockKind, RatingSource, TicketStatus
@@ -70,6 +71,8 @@ class KpiCounts:
 
     received: int = 0
     resolved: int = 0
+    #: of the ``received``, those resolved before the month's end (resolution rate)
+    received_resolved: int = 0
     rated: int = 0
     satisfied: int = 0
     satisfaction_sum: int = 0
@@ -102,6 +105,41 @@ def _share(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(TWO_PLACES, ROUND_HALF_UP)
 
 
+#: what each KPI counts, as the appraisal page shows it (the computation is
+#: :func:`derive_figures` from the counts of :func:`ticket_kpis`: change one, change both).
+#: "The month" is the appraised month in local time; the person's tickets are those they
+#: hold as the engineer (cancelled ones left out of "received").
+KPI_DEFINITIONS = {
+    Kpi.SATISFACTION_MEAN: _(
+        "Of the person's tickets resolved in the month: the average rating (1-5) given at "
+        "confirmation, by the customer's own link or by phone (follow-up surveys are not "
+        "counted)."),
+    Kpi.SATISFIED_SHARE: _(
+        "Of those rated tickets: the share rated 4 or 5."),
+    Kpi.SELF_RATED_SHARE: _(
+        "Of those rated tickets: the share the customer rated by their own confirmation "
+        "link rather than by phone through staff."),
+    Kpi.RESOLUTION_RATE: _(
+        "Of the person's tickets received in the month (not cancelled): the share resolved "
+        "before the month's end. Numerator: \"of the tickets received, resolved in the "
+        "month\"; denominator: \"tickets received\". Never above 100 %. Tickets resolved "
+        "from an older backlog count in \"tickets resolved in the month\" (throughput), "
+        "not here."),
+    Kpi.AVG_RESPONSE_HOURS: _(
+        "Of the person's tickets received in the month and answered: the average time "
+        "from arrival to the first response, in working hours on the ticket's calendar "
+        "(round the clock for a round-the-clock target), less the time waiting for the "
+        "customer or R&D."),
+    Kpi.RESPONSE_IN_TIME_SHARE: _(
+        "Of the person's tickets received in the month that have a response target and "
+        "were answered: the share answered before the response deadline."),
+    Kpi.RECORD_COMPLETENESS: _(
+        "Of the person's tickets closed in the month: the share whose service record has "
+        "the diagnosis, process, solution, customer feedback and the customer's "
+        "confirmation filled in."),
+}
+
+
 def derive_figures(c: KpiCounts) -> dict[str, Decimal | None]:
     """The seven KPI figures from the counts; ``None`` where there is nothing to measure."""
     mean = None
@@ -120,7 +158,7 @@ def derive_figures(c: KpiCounts) -> dict[str, Decimal | None]:
         Kpi.SATISFACTION_MEAN.value: mean,
         Kpi.SATISFIED_SHARE.value: _share(c.satisfied, c.rated),
         Kpi.SELF_RATED_SHARE.value: _share(c.rated_by_link, c.rated),
-        Kpi.RESOLUTION_RATE.value: _share(c.resolved, c.received),
+        Kpi.RESOLUTION_RATE.value: _share(c.received_resolved, c.received),
         Kpi.AVG_RESPONSE_HOURS.value: hours,
         Kpi.RESPONSE_IN_TIME_SHARE.value: _share(c.answered_in_time, c.response_measured),
         Kpi.RECORD_COMPLETENESS.value: _share(c.records_complete, c.closed),
@@ -146,10 +184,13 @@ def ticket_kpis(month: dt.date, employee_ids=None) -> dict[int, KpiCounts]:
         first-response time is ``response_seconds / responded / 3600`` working hours;
       - **response_measured / answered_in_time**: those with ``response_met`` set (a
         response target applied) and those with ``response_met`` true.
+    - **received_resolved** (numerator of the resolution rate): of the received ones,
+      those with ``resolved_at`` before the end of P. The resolution rate is
+      received_resolved / received: the share of the month's tickets resolved within
+      the month, never above 100 %.
     - **resolved**: ``resolved_at`` in P, whatever the arrival date (a reopened ticket
-      loses its ``resolved_at`` and counts again when it is resolved again). The
-      resolution rate is resolved / received and can exceed 100 % when a backlog is
-      cleared.
+      loses its ``resolved_at`` and counts again when it is resolved again): the
+      month's throughput, a count, not a rate's numerator.
     - **rated / satisfied / satisfaction_sum**: among the resolved ones, those with a
       rating given at confirmation (:data:`CONFIRMATION_RATING`: by the customer's own
       link or by phone, recorded by staff; never a follow-up survey's), those rated 4 or
@@ -197,6 +238,7 @@ def ticket_kpis(month: dt.date, employee_ids=None) -> dict[int, KpiCounts]:
             .values("person").annotate(
         received=Count("id", filter=received),
         resolved=Count("id", filter=resolved),
+        received_resolved=Count("id", filter=received & Q(resolved_at__lt=end)),
         rated=Count("id", filter=rated),
         satisfied=Count("id", filter=rated & Q(satisfaction__gte=4)),
         satisfaction_sum=Sum("satisfaction", filter=rated, default=0),

@@ -49,7 +49,8 @@ FIGURE_FIELDS = ["source", "computed_at", "targets", *Appraisal.COUNT_FIELDS,
                  *Appraisal.KPI_FIELDS]
 
 _COUNT_MAP = {  # Appraisal field -> KpiCounts attribute
-    "tickets_received": "received", "tickets_resolved": "resolved", "tickets_rated": "rated",
+    "tickets_received": "received", "tickets_received_resolved": "received_resolved",
+    "tickets_resolved": "resolved", "tickets_rated": "rated",
     "tickets_satisfied": "satisfied", "tickets_rated_by_link": "rated_by_link",
     "tickets_responded": "responded", "tickets_response_measured": "response_measured",
     "tickets_answered_in_time": "answered_in_time", "tickets_closed": "closed",

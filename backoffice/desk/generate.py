@@ -29,6 +29,23 @@ INDUSTRIES = ["制造", "零售", "金融", "医疗", "教育", "物流", "政�
 WORDS = ["报表", "结账", "审批", "导出", "登录", "打印", "库存", "凭证", "接口", "同步", "权限",
          "工资", "考勤", "订单", "发票", "备份", "升级", "数据库", "网络", "证书"]
 PROBLEMS = ["数据不一致", "系统报错", "无法打开", "速度很慢", "结果错误", "卡住不动", "丢失", "乱码"]
+#: service-record texts, so that searching the description, diagnosis or solution finds
+#: a realistic share of the tickets (the benchmark's terms come from these)
+SYMPTOMS = ["月末结账时提示余额不平", "导出Excel时字段错位", "点击保存后页面无响应",
+            "升级到新版本后报表为空", "打印预览显示乱码", "审批流转到第二步后停止",
+            "同步任务每晚失败一次", "登录时提示证书过期", "库存数量与盘点结果不符",
+            "接口返回超时错误"]
+DIAGNOSES = ["远程排查发现索引损坏", "日志显示数据库连接池耗尽", "客户端缓存过期",
+             "权限配置缺少角色", "网络防火墙拦截了端口", "版本补丁未安装", "操作步骤有误"]
+SOLUTIONS = ["重建索引后恢复正常", "调整连接池参数", "清除缓存并重新登录", "补充角色权限",
+             "开放防火墙端口", "安装最新补丁", "指导客户按手册操作"]
+
+#: synthetic working seconds per wall-clock second (37.5 working hours of a 168-hour week)
+WORKING_SHARE = 37.5 / 168
+#: priority -> (response, resolution) targets of the demo's non-VIP policies, applied as
+#: wall-clock durations (synthetic data has no calendar)
+TARGETS = {p: (dt.timedelta(minutes=response), dt.timedelta(minutes=resolution))
+           for p, vip, response, resolution, _clock in wf.SLA_TARGETS if not vip}
 
 
 def _engineers(count):
@@ -94,23 +111,32 @@ def generate(tickets=100_000, customers=None, years=4, batch=5_000, seed=1, stdo
             engineer = None if state == S.NEW else rng.choice(engineers)
             response = when + dt.timedelta(minutes=rng.randint(5, 600))
             resolved = response + dt.timedelta(hours=rng.randint(1, 120)) if finished else None
+            priority = rng.choice(priorities)
+            response_target, resolution_target = TARGETS[priority]
             ticket = Ticket(
                 number=number, state=state, channel=rng.choice(channels),
-                category=rng.choice(categories), priority=rng.choice(priorities),
+                category=rng.choice(categories), priority=priority,
                 customer_id=customer, contact_id=contacts.get(customer), product=product,
                 product_version=versions[product.pk],
                 subject=f"{rng.choice(WORDS)}{rng.choice(PROBLEMS)}",
-                description="客户反馈问题，需远程排查", received_at=when, assignee=engineer,
-                response_due=when + dt.timedelta(hours=8),
-                resolution_due=when + dt.timedelta(days=3),
+                description=f"客户反馈：{rng.choice(WORDS)}模块{rng.choice(SYMPTOMS)}，"
+                            f"影响{rng.randint(1, 50)}个用户",
+                received_at=when, assignee=engineer,
+                response_due=when + response_target,
+                resolution_due=when + resolution_target,
                 first_response_at=response if engineer else None,
                 first_response_seconds=int((response - when).total_seconds()) if engineer else None,
-                response_met=(response - when) <= dt.timedelta(hours=8) if engineer else None,
+                response_met=(response - when) <= response_target if engineer else None,
                 resolved_at=resolved,
-                resolution_met=(resolved - when) <= dt.timedelta(days=3) if resolved else None,
+                # synthetic: working time as the working week's share of the wall-clock
+                # time (37.5 of 168 hours), not computed on a calendar
+                resolution_seconds=(int((resolved - when).total_seconds() * WORKING_SHARE)
+                                    if resolved else None),
+                resolution_met=(resolved - when) <= resolution_target if resolved else None,
                 closed_at=resolved + dt.timedelta(days=1) if state == S.CLOSED else None,
-                diagnosis="远程排查" if finished else "", process="分析日志" if finished else "",
-                solution="已修复" if finished else "",
+                diagnosis=rng.choice(DIAGNOSES) if finished else "",
+                process="分析日志" if finished else "",
+                solution=rng.choice(SOLUTIONS) if finished else "",
                 satisfaction=rng.choices([5, 4, 3, 2, 1], [45, 30, 15, 7, 3])[0]
                 if state in {S.CONFIRMED, S.CLOSED} else None,
                 satisfaction_source=rng.choice(["link", "phone"])

@@ -15,6 +15,7 @@ from unfold.admin import ModelAdmin
 from backoffice.platform.admin.base import ReadOnlyAdminMixin
 from backoffice.platform.dashboard import line_chart
 from backoffice.platform.resources import escape_formula
+from backoffice.reports import definitions
 from backoffice.reports import selectors as reports
 from backoffice.reports.models import Report
 from backoffice.reports.selectors.levels import level_times
@@ -35,6 +36,7 @@ def build_report(period: reports.Period) -> dict:
         "recurring": reports.recurring_problems(period.first_day, period.last_day),
         "care": reports.care_summary(period),
         "levels": level_times(period),
+        "defs": definitions.REGISTRY,
     }
 
 
@@ -68,12 +70,21 @@ def report_workbook(report: dict) -> bytes:
     overview = [
         (_("Period"), period.label, None),
         (_("Tickets received"), summary["received"], None),
-        (_("Tickets resolved"), summary["resolved"], None),
-        (_("Resolution rate (resolved / received)"), _pct(summary["resolution_rate"]), pct),
+        (_("Tickets resolved in the period (throughput)"), summary["resolved"], None),
+        (_("Tickets received, not cancelled"), summary["cohort"], None),
+        (_("Of them resolved by the end of the period"), summary["cohort_resolved"], None),
+        (_("Resolution rate (of the tickets received)"), _pct(summary["resolution_rate"]),
+         pct),
         (_("Answered within target"), _pct(summary["response_share"]), pct),
         (_("Target"), _pct(summary["response_target"]), pct),
         (_("Resolved within target"), _pct(summary["resolution_share"]), pct),
         (_("Average first response (working hours)"), summary["first_response_hours"], None),
+        (_("Average first response (wall-clock hours)"), summary["first_response_wall_hours"],
+         None),
+        (_("Average time to resolution (working hours)"),
+         summary["resolution_working_hours"], None),
+        (_("Average time to resolution (wall-clock hours)"),
+         summary["resolution_wall_hours"], None),
         (_("Average satisfaction at confirmation (1-5)"), summary["satisfaction"], None),
         (_("Satisfied customers (4-5)"), _pct(summary["satisfied_share"]), pct),
         (_("Complaints"), summary["complaints"], None),
@@ -96,7 +107,8 @@ def report_workbook(report: dict) -> bytes:
           zip(daily["days"], daily["received"], daily["resolved"], strict=True))
     sheet(_("By category"), [_("Category"), _("Received")],
           [(str(c["label"]), c["count"]) for c in report["categories"]])
-    sheet(_("By staff member"), [_("Staff member"), _("Received"), _("Resolved"),
+    sheet(_("By staff member"), [_("Staff member"), _("Received"),
+                                 _("Of them resolved by the end of the period"),
                                  _("Resolution rate %"), _("Answered in time %"),
                                  _("Satisfaction at confirmation"),
                                  _("Answered on the first call")],
@@ -111,6 +123,8 @@ def report_workbook(report: dict) -> bytes:
                                         _("Held within the level's target %")],
           [(str(r["label"]), r["tickets"], r["hours"], r["within_share"])
            for r in report["levels"]])
+    sheet(_("Definitions"), [_("Figure"), _("Definition"), _("Unit")],
+          [(str(f.label), str(f.definition), str(f.unit)) for f in definitions.FIGURES])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -130,6 +144,8 @@ class ReportAdmin(ReadOnlyAdminMixin, ModelAdmin):
         return [
             path("export/", self.admin_site.admin_view(self.export_view),
                  name="backoffice_report_export"),
+            path("definitions/", self.admin_site.admin_view(self.definitions_view),
+                 name="backoffice_report_definitions"),
             path("", self.admin_site.admin_view(self.changelist_view),
                  name="backoffice_report_changelist"),
         ]
@@ -149,6 +165,17 @@ class ReportAdmin(ReadOnlyAdminMixin, ModelAdmin):
             **(extra_context or {}),
         }
         return TemplateResponse(request, "backoffice/report.html", context)
+
+    def definitions_view(self, request):
+        """What each figure counts: open to every staff member (the dashboard's figures
+        are shown beyond the report's readers, and a definition reveals no data)."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("What the figures count"),
+            "opts": self.model._meta,
+            "figures": definitions.FIGURES,
+        }
+        return TemplateResponse(request, "backoffice/figure_definitions.html", context)
 
     def export_view(self, request):
         if not self.has_view_permission(request):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.platform import dashboard as board
+from backoffice.reports import definitions
 from backoffice.reports import selectors as reports
 
 #: contradicting confirmations listed on the dashboard (the link opens all of them)
@@ -35,13 +36,17 @@ def dashboard_callback(request, context):
     sees_reports = user.has_perm("backoffice.view_report")
     week = reports.Period.of("week", today)
     dashboard = {"week": week, "today": today, "my_work": reports.my_work(user, today),
-                 "urgent": board.urgent_panels(user)}
+                 "urgent": board.urgent_panels(user), "defs": definitions.REGISTRY}
 
     if sees_desk and (sees_reports or user.has_perm("backoffice.assign_ticket")):
         dashboard["open"] = reports.open_by_state_priority()
         dashboard["deadlines"] = reports.deadline_counts()
         dashboard["response"] = reports.response_share(week)
     if sees_desk and sees_reports:
+        # this week's cohort (resolution rate, response times) and the week's resolutions
+        # (time to resolution), in working and wall-clock hours: two queries
+        dashboard["cohort"] = reports.cohort_figures(week)
+        dashboard["resolution_times"] = reports.resolution_times(week)
         series = reports.weekly_series(12, today)
         dashboard["series"] = series
         dashboard["volume_chart"] = board.line_chart(

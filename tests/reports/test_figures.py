@@ -129,11 +129,18 @@ def test_recurring_problems_are_problem_records_then_unrecorded_groups(client, d
 
 def test_period_summary(data):
     s = reports.period_summary(WEEK, NOW)
-    assert (s["received"], s["resolved"]) == (5, 3)
-    assert s["resolution_rate"] == 60.0 and s["response_share"] == 33.3
+    assert (s["received"], s["resolved"]) == (5, 3)  # one resolved from last week
+    # the resolution rate is the week's cohort's: 2 of the 5 received were resolved
+    assert (s["cohort"], s["cohort_resolved"]) == (5, 2)
+    assert s["resolution_rate"] == 40.0 and s["response_share"] == 33.3
     assert s["resolution_share"] == 66.7
     assert s["satisfaction"] == 4.0 and s["satisfied_share"] == 66.7
-    assert s["first_response_hours"] == 1.0
+    assert s["first_response_hours"] == 1.0  # working seconds 1800 and 5400
+    # 30 min and 24 h of the clock (the late one was answered the next day, after 1.5
+    # working hours)
+    assert s["first_response_wall_hours"] == 12.2
+    # resolved this week: 29 h, 48 h and 122 h after arrival (wall-clock)
+    assert s["resolution_wall_hours"] == 66.3
     assert (s["complaints"], s["emergencies"]) == (1, 1)
     assert s["kb_resolved"] == 1 and s["kb_share"] == 33.3
 

@@ -104,6 +104,8 @@ def test_engineer_a_figures(march):
     assert counts.received == 6
     # resolved in March: 1 (3 Mar), 2 (11 Mar), 4 (1 Mar); 9 is April's, 10 February's
     assert counts.resolved == 3
+    # of the six received, resolved before April: 1 and 2 (9 was resolved in April)
+    assert counts.received_resolved == 2
     # rated among those: 5, 3, 4 -> mean 12 / 3 = 4.00; satisfied (>= 4): 2 of 3
     assert (counts.rated, counts.satisfied, counts.satisfaction_sum) == (3, 2, 12)
     # answered among the received: 1800 + 7200 + 3600 + 5400 = 18000 s over 4 tickets
@@ -118,7 +120,7 @@ def test_engineer_a_figures(march):
         "satisfaction_mean": Decimal("4.00"),
         "satisfied_share": Decimal("66.67"),     # 2 / 3
         "self_rated_share": Decimal("0.00"),     # 0 / 3
-        "resolution_rate": Decimal("50.00"),     # 3 / 6
+        "resolution_rate": Decimal("33.33"),     # 2 of the 6 received
         "avg_response_hours": Decimal("1.25"),   # 18000 / 4 / 3600
         "response_in_time_share": Decimal("75.00"),  # 3 / 4
         "record_completeness": Decimal("33.33"),  # 1 / 3
@@ -266,7 +268,8 @@ def test_generate_creates_one_draft_per_staff_member(march, manager, django_asse
     a = Appraisal.objects.get(period=period, employee=march["a"])
     assert a.state == AppraisalStatus.DRAFT and a.source == AppraisalSource.COMPUTED
     assert (a.tickets_received, a.tickets_resolved, a.tickets_closed) == (6, 3, 3)
-    assert a.resolution_rate == Decimal("50.00") and a.avg_response_hours == Decimal("1.25")
+    assert a.tickets_received_resolved == 2  # the rate: 2 of the 6 received, not 3 / 6
+    assert a.resolution_rate == Decimal("33.33") and a.avg_response_hours == Decimal("1.25")
     assert a.targets["response_in_time_share"] == "95.00"
     assert a.history.get().history_change_reason == "computed"
     assert a.history.get().history_user == manager
@@ -292,11 +295,11 @@ def test_generation_query_count_does_not_grow_with_staff(manager, make_user,
 
 
 def test_targets_are_configurable_and_copied(march, manager):
-    KpiTarget.objects.create(kpi="resolution_rate", target=Decimal("40"))
+    KpiTarget.objects.create(kpi="resolution_rate", target=Decimal("30"))
     period = AppraisalPeriod.objects.create(month=MARCH)
     services.appraisals_generate(period=period, actor=manager)
     a = Appraisal.objects.get(period=period, employee=march["a"])
-    assert a.targets["resolution_rate"] == "40.00"
+    assert a.targets["resolution_rate"] == "30.00"
     KpiTarget.objects.filter(kpi="resolution_rate").update(target=Decimal("60"))
     a.refresh_from_db()
     met = {kpi: m for kpi, _l, _v, _t, m in a.kpi_results()}

@@ -5,12 +5,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RelatedDropdownFilter
 from unfold.decorators import action, display
 
 from backoffice.platform.admin.base import BackofficeAdmin, ReadOnlyInline
-from training import services
+from training import selectors, services
 from training import workflows as wf
 from training.admin.common import StaffChoiceMixin, _number, _person, _redirect
 from training.forms import ConfirmDialogForm
@@ -187,7 +188,7 @@ class AppraisalAdmin(StaffChoiceMixin, BackofficeAdmin):
             (None, {"fields": [("period", "employee"), ("state", "source", "computed_at")]}),
             (_("Key figures"), {"fields": ["display_figures"]}),
             (_("Ticket counts"), {"classes": ["collapse"], "fields": [
-                ("tickets_received", "tickets_resolved"),
+                ("tickets_received", "tickets_received_resolved", "tickets_resolved"),
                 ("tickets_rated", "tickets_satisfied", "tickets_rated_by_link"),
                 ("tickets_responded", "tickets_response_measured", "tickets_answered_in_time"),
                 ("tickets_closed", "records_complete"), "tickets_first_contact",
@@ -282,9 +283,15 @@ class AppraisalAdmin(StaffChoiceMixin, BackofficeAdmin):
             return text
 
         def label(kpi, text):
-            if kpi in SATISFACTION_KPIS:
-                return format_html('{}<sup class="text-base-500">*</sup>', text)
-            return text
+            star = (mark_safe('<sup class="text-base-500">*</sup>')  # noqa: S308
+                    if kpi in SATISFACTION_KPIS else "")
+            # the definition one click away, in the unfold look (a native disclosure)
+            return format_html(
+                '<details class="group" data-definition="{}"><summary class="cursor-pointer '
+                'list-none inline-flex items-center gap-1">{}{}<span class="material-symbols'
+                '-outlined text-[16px] text-base-400" title="{}">info</span></summary>'
+                '<p class="text-xs text-base-500 max-w-md mt-1">{}</p></details>',
+                kpi, text, star, _("What this counts"), selectors.KPI_DEFINITIONS[kpi])
 
         def goal(kpi, target):
             if target is None:

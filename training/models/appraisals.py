@@ -90,7 +90,12 @@ class Appraisal(ConcurrentTransitionMixin, VersionedModel):
 
     # ticket counts behind the figures (see training.selectors.ticket_kpis)
     tickets_received = models.PositiveIntegerField(_("tickets received"), null=True, blank=True)
-    tickets_resolved = models.PositiveIntegerField(_("tickets resolved"), null=True, blank=True)
+    tickets_resolved = models.PositiveIntegerField(
+        _("tickets resolved in the month"), null=True, blank=True,
+        help_text=_("Resolved in the month, whenever received: the throughput."))
+    tickets_received_resolved = models.PositiveIntegerField(
+        _("of the tickets received, resolved in the month"), null=True, blank=True,
+        help_text=_("The resolution rate's numerator (its denominator: tickets received)."))
     tickets_rated = models.PositiveIntegerField(_("tickets rated"), null=True, blank=True)
     tickets_satisfied = models.PositiveIntegerField(_("rated 4 or 5"), null=True, blank=True)
     tickets_rated_by_link = models.PositiveIntegerField(
@@ -172,7 +177,8 @@ class Appraisal(ConcurrentTransitionMixin, VersionedModel):
 
     #: the figure fields, in KPI order
     KPI_FIELDS = [k.value for k in Kpi]
-    COUNT_FIELDS = ["tickets_received", "tickets_resolved", "tickets_rated",
+    COUNT_FIELDS = ["tickets_received", "tickets_received_resolved", "tickets_resolved",
+                    "tickets_rated",
                     "tickets_satisfied", "tickets_rated_by_link", "tickets_responded",
                     "tickets_response_measured", "tickets_answered_in_time",
                     "tickets_closed", "records_complete", "tickets_first_contact",

@@ -72,7 +72,8 @@ class AppraisalResource(TrainingResource):
     column_labels = {"name": pgettext_lazy("person", "Name")}
     template_example = {
         "month": lambda: f"{dt.date.today():%Y-%m}", "tickets_received": 42,
-        "tickets_resolved": 40, "tickets_rated": 30, "tickets_satisfied": 28,
+        "tickets_received_resolved": 40,
+        "tickets_resolved": 41, "tickets_rated": 30, "tickets_satisfied": 28,
         "tickets_rated_by_link": 12, "tickets_responded": 42, "tickets_response_measured": 40,
         "tickets_answered_in_time": 38, "tickets_closed": 39, "records_complete": 39,
         "tickets_first_contact": 5, "satisfaction_mean": "4.60", "satisfied_share": "93.3",

@@ -161,6 +161,10 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
         _("first response (working seconds)"), null=True, blank=True,
         help_text=_("Working time from arrival to first response, on the ticket's calendar."))
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolution_seconds = models.PositiveIntegerField(
+        _("resolution (working seconds)"), null=True, blank=True,
+        help_text=_("Working time from arrival to resolution on the ticket's calendar, "
+                    "less the time paused while waiting."))
     resolution_met = models.BooleanField(_("resolved in time"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     paused_since = models.DateTimeField(_("waiting since"), null=True, blank=True)
@@ -409,6 +413,8 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
         self.resolved_at = timezone.now()
         self.resolution_met = self.resolution_due is None or self.resolved_at <= self.resolution_due
         self.resolved_by = actor
+        worked = self._calendar().between(self.received_at, self.resolved_at)
+        self.resolution_seconds = max(0, int(worked) - self.paused_seconds)
 
     @transition(field=state, source=TicketStatus.RESOLVED, target=TicketStatus.CONFIRMED,
                 permission=wf.can_confirm,
@@ -463,6 +469,7 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
 
     def _clear_resolution(self):
         self.resolved_at = None
+        self.resolution_seconds = None
         self.resolution_met = None
         self.resolved_by = None
         self.confirmed_at = None

@@ -15,7 +15,7 @@ from itertools import pairwise
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -37,6 +37,9 @@ from backoffice.reports.selectors.periods import (
 #: tickets of one category and product in a period, none recorded as a problem, that make
 #: them a recurring problem nobody has recorded yet
 UNRECORDED_AT_LEAST = 3
+
+#: "due soon" on the dashboard: a deadline within this time from now
+DUE_SOON = dt.timedelta(hours=2)
 
 #: the ratings the satisfaction figures average: given at confirmation, not by a survey
 CONFIRMATION_RATING = ~Q(satisfaction_source=wf.RatingSource.FOLLOW_UP)
@@ -69,7 +72,7 @@ def deadline_counts(now=None) -> dict:
     return {
         "overdue": {"value": Ticket.objects.overdue(now).count(),
                     "link": changelist("ticket", sla="overdue")},
-        "due_soon": {"value": Ticket.objects.due_soon(now).count(),
+        "due_soon": {"value": Ticket.objects.due_soon(now, within=DUE_SOON).count(),
                      "link": changelist("ticket", sla="due_soon")},
     }
 
@@ -188,15 +191,63 @@ def recurring_problems(first_day: dt.date, last_day: dt.date, limit: int = 10) -
     return out
 
 
+def _hours(seconds, places=1):
+    return None if seconds is None else round(seconds / 3600, places)
+
+
+def _wall(later: str, earlier: str):
+    """Average wall-clock time from one moment to another (an interval on PostgreSQL,
+    microseconds on SQLite: both come back as a timedelta)."""
+    return Avg(ExpressionWrapper(F(later) - F(earlier), output_field=DurationField()))
+
+
+def _wall_hours(value, places=1):
+    return None if value is None else round(value.total_seconds() / 3600, places)
+
+
+#: the cohort of the resolution rate and the response times: received in the period and
+#: not cancelled (a cancelled ticket is not resolved, nor meant to be)
+COHORT = ~Q(state=wf.TicketStatus.CANCELLED)
+
+
+def cohort_figures(period: Period) -> dict:
+    """Of the tickets received in the period (not cancelled): how many were resolved by
+    the end of the period (the resolution rate, never above 100 %), and their average
+    first response in working hours (``first_response_seconds``, on the ticket's
+    calendar, less the waiting) and in wall-clock hours (``first_response_at -
+    received_at``); one query."""
+    agg = Ticket.objects.filter(COHORT, received_at__gte=period.start,
+                                received_at__lt=period.end).aggregate(
+        cohort=Count("id"),
+        resolved=Count("id", filter=Q(resolved_at__lt=period.end)),
+        response_working=Avg("first_response_seconds"),
+        response_wall=_wall("first_response_at", "received_at"))
+    return {"cohort": agg["cohort"], "resolved": agg["resolved"],
+            "resolution_rate": _share(agg["resolved"], agg["cohort"]),
+            "response_working_hours": _hours(agg["response_working"]),
+            "response_wall_hours": _wall_hours(agg["response_wall"])}
+
+
+def resolution_times(period: Period) -> dict:
+    """Of the tickets resolved in the period (whenever received): their average time to
+    resolution in working hours (``resolution_seconds``: on the ticket's calendar, less
+    the waiting) and in wall-clock hours (``resolved_at - received_at``); one query."""
+    agg = Ticket.objects.filter(resolved_at__gte=period.start,
+                                resolved_at__lt=period.end).aggregate(
+        working=Avg("resolution_seconds"), wall=_wall("resolved_at", "received_at"))
+    return {"resolution_working_hours": _hours(agg["working"]),
+            "resolution_wall_hours": _wall_hours(agg["wall"])}
+
+
 def period_summary(period: Period, now=None) -> dict:
-    """The report's headline figures for one period; three ticket queries. Satisfaction
+    """The report's headline figures for one period; five ticket queries. Satisfaction
     is the average rating given at confirmation (link or phone) of the tickets resolved
-    in the period."""
+    in the period. The resolution rate is the cohort's (:func:`cohort_figures`); the
+    tickets resolved in the period, whenever received, are the throughput."""
     now = now or timezone.now()
     in_period = Q(received_at__gte=period.start, received_at__lt=period.end)
     received = Ticket.objects.filter(in_period).aggregate(
         received=Count("id"),
-        first_response=Avg("first_response_seconds"),
         complaints=Count("id", filter=Q(category=wf.Category.COMPLAINT)),
         emergencies=Count("id", filter=Q(priority=wf.Priority.CRITICAL)))
     resolved = Ticket.objects.filter(resolved_at__gte=period.start,
@@ -206,18 +257,22 @@ def period_summary(period: Period, now=None) -> dict:
         avg_satisfaction=Avg("satisfaction", filter=CONFIRMATION_RATING),
         rated=Count("satisfaction", filter=CONFIRMATION_RATING),
         satisfied=Count("id", filter=CONFIRMATION_RATING & Q(satisfaction__gte=4)))
+    cohort = cohort_figures(period)
     response = response_share(period, now)
     kb_uses = ArticleUse.objects.filter(created_at__gte=period.start,
                                         created_at__lt=period.end).count()
     figures = {
         "received": received["received"],
         "resolved": resolved["resolved"],
-        "resolution_rate": _share(resolved["resolved"], received["received"]),
+        "cohort": cohort["cohort"],
+        "cohort_resolved": cohort["resolved"],
+        "resolution_rate": cohort["resolution_rate"],
         "response_share": response["share"],
         "response_target": response["target"],
         "resolution_share": _share(resolved["in_time"], resolved["resolved"]),
-        "first_response_hours": (round(received["first_response"] / 3600, 1)
-                                 if received["first_response"] is not None else None),
+        "first_response_hours": cohort["response_working_hours"],
+        "first_response_wall_hours": cohort["response_wall_hours"],
+        **resolution_times(period),
         "satisfaction": (round(resolved["avg_satisfaction"], 2)
                          if resolved["avg_satisfaction"] is not None else None),
         "satisfied_share": _share(resolved["satisfied"], resolved["rated"]),
@@ -248,8 +303,10 @@ def by_category(period: Period) -> list[dict]:
 
 
 def by_person(period: Period) -> list[dict]:
-    """Per person, in ONE grouped query: the engineer's tickets received in the period
-    (how many, resolved, answered in time, average rating given at confirmation), and
+    """Per person, in ONE grouped query: the engineer's tickets received in the period,
+    not cancelled (how many, of them resolved by the end of the period - the engineer's
+    resolution rate, never above 100 % -, answered in time, average rating given at
+    confirmation), and
     the questions a clerk answered on the first call (tickets without an engineer,
     ``first_contact_resolution``, resolved in the period), counted for ``resolved_by``.
 
@@ -257,7 +314,7 @@ def by_person(period: Period) -> list[dict]:
     has no assignee, so it never reaches an engineer's figures.
     """
     held = Q(assignee__isnull=False, received_at__gte=period.start,
-             received_at__lt=period.end)
+             received_at__lt=period.end) & COHORT
     first_contact = Q(assignee__isnull=True, resolved_by__isnull=False,
                       first_contact_resolution=True, resolved_at__gte=period.start,
                       resolved_at__lt=period.end)
@@ -265,7 +322,7 @@ def by_person(period: Period) -> list[dict]:
                 .annotate(person=Coalesce("assignee_id", "resolved_by_id"))
                 .values("person").annotate(
                     n=Count("id", filter=held),
-                    resolved=Count("id", filter=held & Q(resolved_at__isnull=False)),
+                    resolved=Count("id", filter=held & Q(resolved_at__lt=period.end)),
                     met=Count("id", filter=held & Q(response_met=True)),
                     answered=Count("id", filter=held & Q(response_met__isnull=False)),
                     avg_satisfaction=Avg("satisfaction", filter=held & CONFIRMATION_RATING),
