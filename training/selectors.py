@@ -133,6 +133,10 @@ KPI_DEFINITIONS = {
     Kpi.RESPONSE_IN_TIME_SHARE: _(
         "Of the person's tickets received in the month that have a response target and "
         "were answered: the share answered before the response deadline."),
+    Kpi.AVG_HELD_HOURS: _(
+        "Of the person's tickets resolved in the month: the average working time the "
+        "person's own support level held each one (their level-clock spans on the ticket's "
+        "calendar; waits for the customer or R&D and the other levels' time left out)."),
     Kpi.RECORD_COMPLETENESS: _(
         "Of the person's tickets closed in the month: the share whose service record has "
         "the diagnosis, process, solution, customer feedback and the customer's "

@@ -156,36 +156,50 @@ def calendar_changed(calendar, *, actor=None):
 
 def check(today=None) -> dict:
     """The daily check: load the data source into every calendar, then tell the managers
-    (whoever may edit calendar days) of each year without holidays that starts within
-    ``settings.CALENDAR_WARNING_DAYS``: once per calendar and year (the notification's
-    key), with the number of open tickets already planned without holidays."""
+    (whoever may edit calendar days) of each year that starts within
+    ``settings.CALENDAR_WARNING_DAYS`` without holidays, or with only the statutory days
+    the data source computes (the State Council's notice not imported yet): once per
+    calendar, year and gap (the notification's key), with the number of open tickets
+    already planned without holidays."""
     today = today or timezone.localdate()
     loaded = {}
     for calendar in BusinessCalendar.objects.order_by("pk"):
         loaded[calendar.pk] = load_calendar_data(calendar)
-    missing = selectors.calendar_years_missing(today)
-    if not missing:
+    gaps = selectors.calendar_year_gaps(today, official_until=official_years()[-1])
+    if not gaps:
         return {"loaded": len(loaded), "warned": 0}
     managers = list(permission_holders("backoffice.change_calendarday"))
     counts = selectors.without_holidays_by_calendar()
     warned = 0
-    for calendar, year in missing:
+    for calendar, year, gap in gaps:
         starts = dt.date(year, 1, 1)
         tickets = counts.get(calendar.pk, 0)
+        if gap == "missing":
+            def title(calendar=calendar, year=year):
+                return gettext("The business calendar “%(calendar)s” has no holidays for "
+                               "%(year)s") % {"calendar": calendar.name, "year": year}
 
-        def title(calendar=calendar, year=year):
-            return gettext("The business calendar “%(calendar)s” has no holidays for "
-                                "%(year)s") % {"calendar": calendar.name, "year": year}
+            def body(starts=starts, tickets=tickets):
+                return gettext(
+                    "The year starts on %(date)s. Until its holidays and make-up working "
+                    "days are loaded or imported, deadlines in it are worked out on the "
+                    "weekly hours alone (open tickets planned so: %(tickets)d).") % {
+                    "date": starts.isoformat(), "tickets": tickets}
+        else:
+            def title(calendar=calendar, year=year):
+                return gettext("The business calendar “%(calendar)s” has only the statutory "
+                               "holidays for %(year)s") % {"calendar": calendar.name,
+                                                           "year": year}
 
-        def body(starts=starts, tickets=tickets):
-            return gettext(
-                "The year starts on %(date)s. Until its holidays and make-up working days "
-                "are loaded or imported, deadlines in it are worked out on the weekly hours "
-                "alone (open tickets planned so: %(tickets)d).") % {
-                "date": starts.isoformat(), "tickets": tickets}
+            def body(starts=starts):
+                return gettext(
+                    "The year starts on %(date)s. The data source has no State Council "
+                    "notice for it yet: import the notice's days off and make-up working "
+                    "days on the holidays page (bridge days would otherwise count as "
+                    "working days).") % {"date": starts.isoformat()}
 
         warned += len(notify(managers, CALENDAR_YEAR_MISSING.name, title, body=body,
                              url=reverse("admin:backoffice_businesscalendar_change",
                                          args=[calendar.pk]),
-                             key=f"calendar:{calendar.pk}:year:{year}:missing"))
+                             key=f"calendar:{calendar.pk}:year:{year}:{gap}"))
     return {"loaded": len(loaded), "warned": warned}

@@ -181,9 +181,13 @@ def calendar_known_years() -> dict[int, set[int]]:
     return known
 
 
-def calendar_years_missing(today, days=None) -> list:
-    """(calendar, year) for each year without holidays that has started or starts within
-    ``days`` (settings.CALENDAR_WARNING_DAYS) of ``today``, in every calendar: one query."""
+def calendar_year_gaps(today, *, official_until=None, days=None) -> list:
+    """(calendar, year, gap) for each year that has started or starts within ``days``
+    (settings.CALENDAR_WARNING_DAYS) of ``today`` and is not properly known, in every
+    calendar, in one query. ``gap`` is "missing" (no holiday at all) or "provisional":
+    after ``official_until`` (the last year the data source has the State Council's
+    notice for), only the data source's statutory days, no imported or hand-entered day:
+    no bridge days and no make-up working days until the notice is imported."""
     import datetime as dt
 
     from django.conf import settings
@@ -193,13 +197,34 @@ def calendar_years_missing(today, days=None) -> list:
 
     days = settings.CALENDAR_WARNING_DAYS if days is None else days
     years = sorted({today.year, (today + dt.timedelta(days=days)).year})
-    holidays = CalendarDay.objects.filter(calendar=OuterRef("pk"), kind=CalendarDay.Kind.HOLIDAY)
-    calendars = BusinessCalendar.objects.order_by("name", "pk").annotate(**{
-        f"known_{year}": Exists(holidays.filter(date__gte=dt.date(year, 1, 1),
-                                                date__lt=dt.date(year + 1, 1, 1)))
-        for year in years})
-    return [(calendar, year) for calendar in calendars
-            for year in years if not getattr(calendar, f"known_{year}")]
+    in_calendar = CalendarDay.objects.filter(calendar=OuterRef("pk"))
+    holidays = in_calendar.filter(kind=CalendarDay.Kind.HOLIDAY)
+    by_people = in_calendar.exclude(source=CalendarDay.Source.DATA_SOURCE)
+
+    def within(queryset, year):
+        return queryset.filter(date__gte=dt.date(year, 1, 1), date__lt=dt.date(year + 1, 1, 1))
+
+    annotations = {}
+    for year in years:
+        annotations[f"known_{year}"] = Exists(within(holidays, year))
+        if official_until is not None and year > official_until:
+            annotations[f"entered_{year}"] = Exists(within(by_people, year))
+    calendars = BusinessCalendar.objects.order_by("name", "pk").annotate(**annotations)
+    gaps = []
+    for calendar in calendars:
+        for year in years:
+            if not getattr(calendar, f"known_{year}"):
+                gaps.append((calendar, year, "missing"))
+            elif getattr(calendar, f"entered_{year}", True) is False:
+                gaps.append((calendar, year, "provisional"))
+    return gaps
+
+
+def calendar_years_missing(today, days=None) -> list:
+    """(calendar, year) for each year without holidays that has started or starts within
+    ``days`` (settings.CALENDAR_WARNING_DAYS) of ``today``, in every calendar: one query."""
+    return [(calendar, year) for calendar, year, gap in calendar_year_gaps(today, days=days)
+            if gap == "missing"]
 
 
 def _year_start(year):

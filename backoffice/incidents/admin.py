@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RelatedDropdownFilter
 from unfold.decorators import action, display
@@ -499,7 +500,8 @@ class TicketIncidentMixin:
             dialog={"title": _("Link this ticket to a problem record"),
                     "description": _("Tickets with the same root cause are counted together; "
                                      "when the fix ships, the waiting ones are told."),
-                    "form_class": LinkToProblemForm, "form_submit_text": _("Link")})
+                    "form_class": LinkToProblemForm,
+                    "form_submit_text": pgettext_lazy("verb", "Link")})
     def link_to_problem_action(self, request, form, object_id):
         ticket = get_object_or_404(Ticket, pk=object_id)
         problem = form.cleaned_data["problem"]

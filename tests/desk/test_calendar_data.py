@@ -238,7 +238,14 @@ def test_the_ticket_page_warns_and_the_list_filters(client, manager, loaded):
 
 
 # -- the warning 60 days ahead ------------------------------------------------------------------
+def import_notice(cal, year):
+    """One day of the State Council's notice for ``year``, imported: the year is official."""
+    CalendarDay.objects.create(calendar=cal, date=dt.date(year, 2, 11), kind="holiday",
+                               name="春节", source=CalendarDay.Source.IMPORT)
+
+
 def test_the_daily_check_warns_the_managers_once_60_days_ahead(loaded, manager, engineer):
+    import_notice(loaded, 2027)
     TicketFactory(sla_policy=policy(loaded), received_at=aware(2027, 12, 31, 17))
     assert calendar_data.check(today=dt.date(2027, 11, 1))["warned"] == 0  # 61 days ahead
     assert not Notification.objects.exists()
@@ -255,6 +262,7 @@ def test_the_daily_check_warns_the_managers_once_60_days_ahead(loaded, manager, 
 
 
 def test_no_warning_when_the_coming_year_is_known(loaded, manager):
+    import_notice(loaded, 2027)
     CalendarDay.objects.create(calendar=loaded, date="2028-01-01", kind="holiday", name="元旦",
                                source=CalendarDay.Source.IMPORT)
     assert calendar_data.check(today=dt.date(2027, 11, 2))["warned"] == 0
@@ -265,7 +273,34 @@ def test_the_daily_check_loads_the_data_source_first(manager):
     cal = week_calendar()
     calendar_data.check(today=dt.date(2026, 12, 1))
     assert cal.days.filter(date="2027-01-01").exists()
-    assert not Notification.objects.exists()  # 2026 and 2027 are known now
+    # 2026 and 2027 are known now, but 2027 only by the statutory rule: the managers are
+    # told to import the State Council's notice, once
+    note = Notification.objects.get()
+    assert note.recipient == manager and note.key.endswith(":year:2027:provisional")
+    assert note.title == "The business calendar “标准工作日历” has only the statutory holidays for 2027"
+    calendar_data.check(today=dt.date(2026, 12, 2))
+    assert Notification.objects.count() == 1
+    import_notice(cal, 2027)
+    Notification.objects.all().delete()
+    calendar_data.check(today=dt.date(2026, 12, 3))
+    assert not Notification.objects.exists()
+
+
+def test_the_dashboard_asks_for_the_notice_of_a_year_known_by_rule_only(client, manager,
+                                                                         loaded):
+    """The data source's years after its last notice have the statutory days only: the
+    managers' dashboard says so until the notice is imported."""
+    today = timezone.localdate()
+    last_notice = calendar_data.official_years()[-1]
+    coming = (today + dt.timedelta(days=settings.CALENDAR_WARNING_DAYS)).year
+    client.force_login(manager)
+    page = client.get(reverse("admin:index")).content.decode()
+    if coming != last_notice + 1:
+        pytest.skip("the year in view is not the one the data source knows by rule only")
+    assert f"{coming} has the statutory holidays only" in page
+    import_notice(loaded, coming)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "has the statutory holidays only" not in page
 
 
 def test_the_dashboard_shows_the_warning_to_managers(client, manager, engineer, loaded):

@@ -321,6 +321,16 @@ def _maintenance_plan_baseline(ctx):
             "title")
 
 
+def _calendar_day_baseline(ctx):
+    from backoffice.desk.models import BusinessCalendar
+
+    BusinessCalendar.objects.create(name="测试日历")
+    return (["calendar", "date", "kind", "name"],
+            [["测试日历", "2027-02-11", "holiday", "春节"],
+             ["测试日历", "2027-02-20", "调休上班日", "春节调休"]],
+            "name")
+
+
 def _supplier_baseline(ctx):
     return (["code", "name", "contact_person", "phone", "email", "address", "tax_id",
              "business_scope", "is_active"],
@@ -479,6 +489,7 @@ BASELINES = {
     "backoffice.Ticket": _ticket_baseline,
     "backoffice.Article": _article_baseline,
     "backoffice.MaintenancePlan": _maintenance_plan_baseline,
+    "backoffice.CalendarDay": _calendar_day_baseline,
     "inventory.Supplier": _supplier_baseline,
     "inventory.Part": _part_baseline,
     "inventory.StockEntry": _opening_balance_baseline,

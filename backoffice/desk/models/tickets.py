@@ -498,7 +498,7 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
 
     @transition(field=state,
                 source=[TicketStatus.NEW, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS,
-                        TicketStatus.WAITING],
+                        TicketStatus.WAITING, TicketStatus.WAITING_RND],
                 target=TicketStatus.CANCELLED, permission=wf.can_cancel,
                 custom={"label": _("Cancel"), "form": "backoffice.platform.forms.NoteRequiredTransitionForm",
                         "icon": "cancel", "variant": "danger"})
