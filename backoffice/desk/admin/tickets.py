@@ -453,7 +453,7 @@ class TicketAdmin(PrintableAdmin, TicketKnowledgeMixin, TicketIncidentMixin, Bac
         "sla_policy", "response_due", "resolution_due", "first_response_at", "response_met",
         "first_response_seconds",
         "resolved_at", "resolution_met", "closed_at", "paused_since", "parts_used",
-        "clock_ladder",
+        "clock_ladder", "rnd_reference", "rnd_target_version",
     ]
     complaint_fields = ["complaint_investigation", "complaint_cause", "complaint_responsible",
                         "complaint_plan", "complaint_compensation", "complaint_evaluation"]
@@ -513,6 +513,9 @@ class TicketAdmin(PrintableAdmin, TicketKnowledgeMixin, TicketIncidentMixin, Bac
                 ("paused_since", "closed_at")]}),
             (_("Time per support level"), {"fields": ["clock_ladder"]}),
         ]
+        if obj.rnd_reference or obj.state == wf.TicketStatus.WAITING_RND:
+            sets.append((_("Waiting for R&D"), {"fields": [
+                ("rnd_reference", "rnd_target_version")]}))
         if obj.visit_at:
             sets.append((_("On-site visit"), {"fields": [("visit_at", "visit_address")]}))
         if obj.category == wf.Category.REQUIREMENT:
