@@ -15,9 +15,18 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.urls import reverse
 from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
+from backoffice.desk import workflows as wf
 from backoffice.reports.selectors.tickets import DUE_SOON
+
+
+def _open_states() -> str:
+    """The open states' labels, from the list the open-ticket figure counts."""
+    separator = pgettext("list separator", ", ")
+    return separator.join(str(wf.TicketStatus(state).label) for state in wf.OPEN_STATES)
 
 
 @dataclass(frozen=True)
@@ -94,9 +103,9 @@ FIGURES = [
         "Tickets received in the period with the category \"complaint\"."), _("tickets")),
     Figure("emergencies", _("Emergencies"), _(
         "Tickets received in the period with the priority \"critical\"."), _("tickets")),
-    Figure("open", _("Open tickets"), _(
-        "Tickets now in an open state (new, assigned, in progress, waiting, on site, "
-        "complaint handling …), whenever received."), _("tickets")),
+    Figure("open", _("Open tickets"), format_lazy(
+        _("Tickets now in an open state ({states}), whenever received."),
+        states=lazy(_open_states, str)()), _("tickets")),
     Figure("overdue", _("Overdue"), _(
         "Open tickets whose clock runs and whose response deadline (not answered yet) or "
         "resolution deadline has passed."), _("tickets")),

@@ -160,6 +160,10 @@ def test_the_definitions_page_says_what_each_figure_counts(client, clerk):
     assert "within the next 2 hours" in due[:600]
     answered = page[page.index('id="response_share"'):]
     assert "Target: 95 %" in answered[:1200]
+    open_ = page[page.index('id="open"'):]
+    open_ = open_[:open_.index("</dd>")]
+    for state in wf.OPEN_STATES:  # the states the open-ticket figure counts, none left out
+        assert str(wf.TicketStatus(state).label).replace("&", "&amp;") in open_, state
 
 
 def _rates():
