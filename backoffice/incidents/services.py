@@ -73,24 +73,33 @@ def initial_from_ticket(ticket) -> dict:
             "plan": plan.pk if plan else None, "attach_tickets": ticket.number}
 
 
+def _link_tickets(record, tickets, link_model, field: str, actor, taken_message) -> list:
+    """Link ``tickets`` to ``record`` (an incident or a problem) through ``link_model``,
+    whose one-to-one ticket gives each ticket one such record at most: a ticket linked to
+    another record is refused with ``taken_message``, one already linked here is skipped.
+    Returns the tickets newly linked (each link row with its history)."""
+    tickets = list(tickets)
+    taken = {link.ticket_id: getattr(link, field) for link in link_model.objects
+             .filter(ticket__in=tickets).exclude(**{field: record}).select_related(field)}
+    if taken:
+        raise ValidationError(taken_message % {
+            "tickets": ", ".join(f"{t.number} ({taken[t.pk].number})"
+                                 for t in tickets if t.pk in taken)})
+    known = set(record.ticket_links.values_list("ticket_id", flat=True))
+    new = [t for t in tickets if t.pk not in known]
+    for ticket in new:
+        link_model.objects.create(**{field: record}, ticket=ticket, added_by=actor)
+    return new
+
+
 @transaction.atomic
 def incident_attach_tickets(incident: Incident, tickets, *, actor) -> list[Ticket]:
     """Count the tickets in the incident; their customers, products and versions become
     the incident's. A ticket of another incident is refused (one incident per ticket)."""
     if not actor.has_perm("backoffice.run_incident"):
         raise PermissionDenied(_("You may not change this incident."))
-    tickets = list(tickets)
-    taken = {link.ticket_id: link.incident for link in IncidentTicket.objects
-             .filter(ticket__in=tickets).exclude(incident=incident).select_related("incident")}
-    if taken:
-        raise ValidationError(
-            _("Already counted in another incident: %(tickets)s.")
-            % {"tickets": ", ".join(f"{t.number} ({taken[t.pk].number})"
-                                    for t in tickets if t.pk in taken)})
-    known = set(incident.ticket_links.values_list("ticket_id", flat=True))
-    new = [t for t in tickets if t.pk not in known]
-    for ticket in new:
-        IncidentTicket.objects.create(incident=incident, ticket=ticket, added_by=actor)
+    new = _link_tickets(incident, tickets, IncidentTicket, "incident", actor,
+                        _("Already counted in another incident: %(tickets)s."))
     incident.customers.add(*{t.customer_id for t in new})
     incident.products.add(*{t.product_id for t in new if t.product_id})
     incident.versions.add(*{t.product_version_id for t in new if t.product_version_id})
@@ -203,19 +212,8 @@ def problem_link_tickets(problem: Problem, tickets, *, actor) -> list[Ticket]:
     """Link tickets to the problem (a ticket has one problem at most)."""
     if not actor.has_perm("backoffice.change_problem"):
         raise PermissionDenied(_("You may not change problem records."))
-    tickets = list(tickets)
-    taken = {link.ticket_id: link.problem for link in ProblemTicket.objects
-             .filter(ticket__in=tickets).exclude(problem=problem).select_related("problem")}
-    if taken:
-        raise ValidationError(
-            _("Already linked to another problem: %(tickets)s.")
-            % {"tickets": ", ".join(f"{t.number} ({taken[t.pk].number})"
-                                    for t in tickets if t.pk in taken)})
-    known = set(problem.ticket_links.values_list("ticket_id", flat=True))
-    new = [t for t in tickets if t.pk not in known]
-    for ticket in new:
-        ProblemTicket.objects.create(problem=problem, ticket=ticket, added_by=actor)
-    return new
+    return _link_tickets(problem, tickets, ProblemTicket, "problem", actor,
+                         _("Already linked to another problem: %(tickets)s."))
 
 
 @workflow.side_effect(Problem, "mark_fixed")
