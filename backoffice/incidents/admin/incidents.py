@@ -11,6 +11,7 @@ from unfold.contrib.filters.admin import ChoicesDropdownFilter
 from unfold.decorators import action, display
 
 from backoffice.desk.models import Ticket
+from backoffice.incidents.admin.columns import LinkedTicketColumns
 from backoffice.incidents.forms import (
     IncidentActionForm,
     IncidentForm,
@@ -38,7 +39,6 @@ from backoffice.incidents.workflows import (
 from backoffice.platform.admin.base import (
     BackofficeAdmin,
     ReadOnlyInline,
-    admin_link,
     back_to_page,
     error_text,
 )
@@ -65,7 +65,7 @@ class OpenIncidentFilter(admin.SimpleListFilter):
         return queryset
 
 
-class IncidentTicketInline(ReadOnlyInline):
+class IncidentTicketInline(LinkedTicketColumns, ReadOnlyInline):
     model = IncidentTicket
     fields = ["ticket_link", "customer", "ticket_state", "added_at", "added_by"]
     readonly_fields = fields
@@ -73,18 +73,6 @@ class IncidentTicketInline(ReadOnlyInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("ticket__customer", "added_by")
-
-    @display(description=_("ticket"))
-    def ticket_link(self, link):
-        return admin_link(link.ticket, f"{link.ticket.number} {link.ticket.subject}")
-
-    @display(description=_("customer"))
-    def customer(self, link):
-        return link.ticket.customer
-
-    @display(description=_("state"))
-    def ticket_state(self, link):
-        return link.ticket.get_state_display()
 
 
 class IncidentActionInline(ReadOnlyInline):

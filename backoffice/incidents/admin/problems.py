@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RelatedDropdownFilter
 from unfold.decorators import display
 
+from backoffice.incidents.admin.columns import LinkedTicketColumns
 from backoffice.incidents.forms import ProblemForm
 from backoffice.incidents.models import (
     Problem,
@@ -16,7 +17,6 @@ from backoffice.incidents.workflows import ProblemStatus
 from backoffice.platform.admin.base import (
     BackofficeAdmin,
     ReadOnlyInline,
-    admin_link,
     error_text,
 )
 
@@ -24,7 +24,7 @@ PROBLEM_COLOURS = {ProblemStatus.OPEN: "warning", ProblemStatus.KNOWN_ERROR: "in
                    ProblemStatus.FIXED: "success", ProblemStatus.CLOSED: "default"}
 
 
-class ProblemTicketInline(ReadOnlyInline):
+class ProblemTicketInline(LinkedTicketColumns, ReadOnlyInline):
     model = ProblemTicket
     fields = ["ticket_link", "customer", "ticket_state", "waiting_for", "added_at"]
     readonly_fields = fields
@@ -33,18 +33,6 @@ class ProblemTicketInline(ReadOnlyInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related(
             "ticket__customer", "ticket__rnd_target_version")
-
-    @display(description=_("ticket"))
-    def ticket_link(self, link):
-        return admin_link(link.ticket, f"{link.ticket.number} {link.ticket.subject}")
-
-    @display(description=_("customer"))
-    def customer(self, link):
-        return link.ticket.customer
-
-    @display(description=_("state"))
-    def ticket_state(self, link):
-        return link.ticket.get_state_display()
 
     @display(description=_("waits for version"))
     def waiting_for(self, link):
