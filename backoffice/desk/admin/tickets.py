@@ -527,16 +527,18 @@ class TicketAdmin(PrintableAdmin, TicketKnowledgeMixin, TicketIncidentMixin, Bac
             sets.append((_("Complaint handling"), {"fields": self.complaint_fields}))
         return sets
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        """A deadline worked out without holidays says so above the form."""
-        ticket = self.get_object(request, object_id) if request.method == "GET" else None
-        years = ticket_guessed_years(ticket) if ticket is not None else []
+    def render_change_form(self, request, context, add=False, change=False, form_url="",
+                           obj=None):
+        """A deadline worked out without holidays says so above the form (on the ticket
+        the page has already loaded)."""
+        years = ticket_guessed_years(obj) if obj is not None and request.method == "GET" else []
         if years:
             messages.warning(request, _(
                 "The deadlines of this ticket were worked out without holidays for "
                 "%(years)s: the business calendar has none for that year yet.") % {
                 "years": ", ".join(map(str, years))})
-        return super().change_view(request, object_id, form_url, extra_context)
+        return super().render_change_form(request, context, add=add, change=change,
+                                          form_url=form_url, obj=obj)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
