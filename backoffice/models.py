@@ -34,6 +34,7 @@ from backoffice.desk.models import (  # noqa: F401
     TicketClockSpan,
     TicketEvent,
     TicketMessage,
+    TimeEntry,
     WorkingPeriod,
 )
 from backoffice.incidents.models import (  # noqa: F401

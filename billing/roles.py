@@ -9,6 +9,9 @@ adjustments and pays claims; the business manager owns the quotes charged to cus
 from backoffice.platform.roles import ALL, ANY, EVERYONE, OTHERS, OWN, crud
 
 _OWN_CLAIMS = [*crud("billing.expenseclaim", *ALL), *crud("billing.expenseline", *ALL)]
+#: what tickets cost (parts, expenses, time at the roles' rates) and their margin: the
+#: manager, finance and the business manager (who prices requirements) see the money
+_TICKET_COST = ["billing.view_ticket_cost", *crud("billing.costrate", "view")]
 _SEE_BUDGET = [*crud("billing.budget", "view"), *crud("billing.budgetline", "view"),
                *crud("billing.budgetcontrol", "view"),
                *crud("billing.budgetadjustment", "view"),
@@ -20,7 +23,7 @@ PERMISSIONS: dict[str, list[str]] = {
     "warehouse": [*_OWN_CLAIMS],
     "trainer": [*_OWN_CLAIMS],
     "business": [*_OWN_CLAIMS, *crud("billing.customercharge", *ALL),
-                 "billing.manage_customercharge"],
+                 "billing.manage_customercharge", *_TICKET_COST],
     "manager": [
         *_OWN_CLAIMS, *_SEE_BUDGET,
         "billing.approve_expenseclaim",
@@ -29,6 +32,7 @@ PERMISSIONS: dict[str, list[str]] = {
         *crud("billing.budgetcontrol", "change"),
         *crud("billing.budgetadjustment", "add", "change", "delete"),
         *crud("billing.customercharge", "view"),
+        *_TICKET_COST, *crud("billing.costrate", "add", "change"),
     ],
     "finance": [
         *_OWN_CLAIMS, *_SEE_BUDGET,
@@ -37,6 +41,7 @@ PERMISSIONS: dict[str, list[str]] = {
         *crud("billing.budgetcontrol", "change"),
         *crud("billing.budgetadjustment", "add", "change"), "billing.approve_budgetadjustment",
         *crud("billing.customercharge", "view"),
+        *_TICKET_COST, *crud("billing.costrate", "add", "change", "delete"),
     ],
 }
 

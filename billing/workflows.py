@@ -210,3 +210,10 @@ def charge_ticket_chargeable(charge):
     if ticket.category == TicketCategory.REQUIREMENT:
         return ticket.requirement_chargeable is not False
     return True
+
+
+#: claim states whose lines count in a ticket's cost: claimed and not refused (a draft
+#: may still change, a rejected claim was refused; a withdrawn one is a draft again)
+COST_CLAIM_STATES = [ClaimStatus.SUBMITTED, ClaimStatus.APPROVED, ClaimStatus.PAID]
+#: quotes that count as revenue against a ticket's cost
+REVENUE_CHARGE_STATES = [ChargeStatus.ACCEPTED]

@@ -108,6 +108,39 @@ def parts_used_on_ticket(ticket) -> list[dict]:
             for r in rows]
 
 
+def parts_issued_to_ticket(ticket) -> list[dict]:
+    """Every issue and return line of the ticket, valued at the ledger's unit cost (a
+    return, or the reversal of an issue, counts negative), with its requisition (one query).
+
+    Each row: ``entry_id``, ``posted_at``, ``kind``, ``code``, ``name``, ``quantity`` (used:
+    issued positive, returned negative), ``unit_cost``, ``value``, ``requisition_id``,
+    ``requisition_number``.
+    """
+    if ticket is None or ticket.pk is None:
+        return []
+    rows = (StockEntry.objects
+            .filter(ticket=ticket, kind__in=[EntryKind.ISSUE, EntryKind.RETURN])
+            .values_list("pk", "posted_at", "kind", "part__code", "part__name", "quantity",
+                         "unit_cost", "requisition_line__requisition_id",
+                         "requisition_line__requisition__number")
+            .order_by("posted_at", "pk"))
+    return [{"entry_id": pk, "posted_at": at, "kind": kind, "code": code, "name": name,
+             "quantity": -qty, "unit_cost": cost, "value": (-qty * cost).quantize(ZERO),
+             "requisition_id": req_id, "requisition_number": req_number or ""}
+            for pk, at, kind, code, name, qty, cost, req_id, req_number in rows]
+
+
+def parts_value_by(key, tickets) -> dict:
+    """{key: value of the parts used} over the tickets ``tickets`` selects (a ``Q`` on the
+    ledger's ``ticket__…``), grouped by ``key`` (an expression on ``ticket__…``): issues at
+    their unit cost minus returns, one aggregate query."""
+    value = ExpressionWrapper(-F("quantity") * F("unit_cost"), output_field=MONEY)
+    rows = (StockEntry.objects.filter(tickets, kind__in=[EntryKind.ISSUE, EntryKind.RETURN])
+            .annotate(key=key).values("key").annotate(v=Sum(value)).order_by()
+            .values_list("key", "v"))
+    return {k: (v or ZERO).quantize(ZERO) for k, v in rows}
+
+
 def stock_value() -> Decimal:
     """Value of the stock on hand in stocking warehouses, at standard cost."""
     value = ExpressionWrapper(F("quantity") * F("part__unit_cost"), output_field=MONEY)

@@ -1,5 +1,7 @@
 """Dialog forms of the ticket workflow buttons."""
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.functional import lazy
 from django.utils.text import capfirst
@@ -19,6 +21,7 @@ from unfold.widgets import (
 from backoffice.desk.models import ProductVersion
 from backoffice.desk.selectors import engineers
 from backoffice.desk.workflows import (
+    MAX_HOURS_PER_ENTRY,
     Channel,
     ConfirmationOutcome,
     MessageDirection,
@@ -296,3 +299,25 @@ class BulkPriorityForm(forms.Form):
     # the ticket field's own label ("priority", capitalised)
     priority = forms.ChoiceField(label=lazy(capfirst, str)(_("priority")),
                                  choices=Priority.choices, widget=UnfoldAdminSelectWidget)
+
+
+class TimeEntryForm(BaseDialogForm):
+    """Hours worked on the ticket (工时): one's own, or a colleague's for a supervisor."""
+
+    worked_on = forms.DateField(label=_("Worked on"), widget=UnfoldAdminSingleDateWidget)
+    hours = forms.DecimalField(label=_("Hours"), min_value=Decimal("0.01"),
+                               max_value=Decimal(MAX_HOURS_PER_ENTRY), max_digits=4,
+                               decimal_places=2, widget=UnfoldAdminDecimalFieldWidget)
+    description = forms.CharField(label=_("Work done"), max_length=200, required=False,
+                                  widget=UnfoldAdminTextInputWidget)
+    person = forms.ModelChoiceField(queryset=None, label=_("Worked by"), required=False,
+                                    widget=UnfoldAdminSelectWidget,
+                                    help_text=_("Empty: yourself. Only the after-sales "
+                                                "manager records time for someone else."))
+
+    def __init__(self, *args, **kwargs):
+        from django.utils import timezone
+
+        kwargs.setdefault("initial", {}).setdefault("worked_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = engineers()

@@ -21,6 +21,11 @@ _conversation = [*crud("backoffice.ticketmessage", "view", "add"),
 _reading = [*crud("backoffice.ticketmessage", "view"),
             *crud("backoffice.ticketattachment", "view")]
 
+#: time entries (工时): the engineer records their own on their ticket, the manager corrects
+#: anyone's; the desk reads them (hours only: what they cost is billing's)
+_time_read = [*crud("backoffice.timeentry", "view")]
+_time_own = [*crud("backoffice.timeentry", "view", "add", "change")]
+
 _reference = [*crud("backoffice.product", "view"), *crud("backoffice.productversion", "view"),
               *crud("backoffice.slapolicy", "view"), *crud("backoffice.businesscalendar", "view")]
 
@@ -33,6 +38,7 @@ PERMISSIONS: dict[str, list[str]] = {
         "backoffice.assign_ticket", "backoffice.confirm_ticket", "backoffice.close_ticket",
         "backoffice.cancel_ticket", "backoffice.reopen_ticket",
         *crud("backoffice.inboundmail", "view"), "backoffice.file_inboundmail",
+        *_time_read,
     ],
     "engineer": [
         *crud("backoffice.customer", "view"), *crud("backoffice.contact", "view", "add", "change"),
@@ -41,6 +47,7 @@ PERMISSIONS: dict[str, list[str]] = {
         *crud("backoffice.ticket", "view", "change"), *_conversation,
         "backoffice.work_ticket", "backoffice.confirm_ticket", "backoffice.close_ticket",
         "backoffice.reopen_ticket", *crud("backoffice.inboundmail", "view"),
+        *_time_own,
     ],
     "manager": [
         *crud("backoffice.customer", *ALL), *crud("backoffice.contact", *ALL),
@@ -54,12 +61,14 @@ PERMISSIONS: dict[str, list[str]] = {
         "backoffice.handle_complaint", "backoffice.confirm_ticket", "backoffice.close_ticket",
         "backoffice.cancel_ticket", "backoffice.reopen_ticket",
         *crud("backoffice.inboundmail", "view"), "backoffice.file_inboundmail",
+        *crud("backoffice.timeentry", *ALL),
     ],
     "business": [
         *crud("backoffice.customer", "view"), *crud("backoffice.contact", "view"),
         *crud("backoffice.installedproduct", "view"), *_reference,
         *crud("backoffice.ticket", "view"), *_reading,
         *crud("backoffice.ticketmessage", "add"), "backoffice.evaluate_requirement",
+        *_time_read,
     ],
     "warehouse": [
         *crud("backoffice.customer", "view"), *crud("backoffice.product", "view"),
@@ -71,17 +80,20 @@ PERMISSIONS: dict[str, list[str]] = {
     ],
     "finance": [
         *crud("backoffice.customer", "view"), *crud("backoffice.ticket", "view"), *_reading,
+        *_time_read,
     ],
 }
 
 OWNERS = {
     "ticket": ("assignee",),
+    "timeentry": ("person",),
 }
 
 #: who saves a ticket's page: clerks (who record tickets) and the manager any, an engineer
 #: the tickets assigned to them
 EDITORS = {
     "ticket": {"clerk": ANY, "engineer": OWN, "manager": ANY},
+    "timeentry": {"engineer": OWN, "manager": ANY},
 }
 
 #: the front desk: whoever takes the customer's call

@@ -779,3 +779,30 @@ def _rebuilt_spans(ticket, calendar, now):
         spans.append(TicketClockSpan(ticket=ticket, level=ticket.support_level, kind=kind,
                                      started_at=start, assignee_id=ticket.assignee_id))
     return spans
+
+
+# -- time entries (工时) ---------------------------------------------------------------------
+def may_record_time(ticket, user) -> bool:
+    return wf.can_record_time(ticket, user)
+
+
+@transaction.atomic
+def time_entry_record(*, ticket, hours, actor, person=None, worked_on=None,
+                      description=""):
+    """Record hours worked on a ticket (the actor's own unless a supervisor records them
+    for someone else); the ticket is locked so a close in between is seen."""
+    from backoffice.desk.models import TimeEntry
+
+    person = person or actor
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if not wf.can_record_time(ticket, actor, person):
+        if ticket.state in wf.NO_TIME_STATES:
+            raise ValidationError(_("The ticket is %(state)s: it takes no more time entries.")
+                                  % {"state": ticket.get_state_display()})
+        raise PermissionDenied(_("You may record time only on the tickets assigned to you."))
+    entry = TimeEntry(ticket=ticket, person=person, hours=hours, recorded_by=actor,
+                      worked_on=worked_on or timezone.localdate(),
+                      description=(description or "").strip())
+    entry.full_clean()
+    entry.save()
+    return entry

@@ -318,3 +318,22 @@ SLA_TARGETS = [
     (Priority.NORMAL, True, 12 * 60, 3 * 24 * 60, True),
     (Priority.LOW, False, 24 * 60, 10 * 450, False),
 ]
+
+
+#: a ticket in these states takes no more time entries (its work is over)
+NO_TIME_STATES = {TicketStatus.CLOSED, TicketStatus.CANCELLED}
+#: the most hours one person records on one ticket for one day
+MAX_HOURS_PER_ENTRY = 24
+
+
+def can_record_time(ticket, user, person=None) -> bool:
+    """An engineer records their own hours on the ticket assigned to them; a supervisor
+    (the after-sales manager) records or corrects anyone's on any ticket. Never on a
+    closed or cancelled ticket."""
+    if ticket is None or ticket.state in NO_TIME_STATES or not user.is_active:
+        return False
+    if not user.has_perm("backoffice.add_timeentry"):
+        return False
+    if user.has_perm("backoffice.supervise_ticket"):
+        return True
+    return (person is None or person.pk == user.pk) and ticket.assignee_id == user.pk

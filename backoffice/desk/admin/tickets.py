@@ -33,6 +33,7 @@ from unfold.decorators import action, display
 
 from backoffice.desk import calendar_data, services
 from backoffice.desk import workflows as wf
+from backoffice.desk.admin.costs import TicketCostMixin
 from backoffice.desk.forms import (
     BulkAssignForm,
     BulkPriorityForm,
@@ -413,7 +414,8 @@ class EngineerFilter(RelatedDropdownFilter):
 
 
 @admin.register(Ticket)
-class TicketAdmin(PrintableAdmin, TicketKnowledgeMixin, TicketIncidentMixin, BackofficeAdmin):
+class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketKnowledgeMixin, TicketIncidentMixin,
+                  BackofficeAdmin):
     resource_classes = [TicketResource]
     # the printed service record (服务单): <id>/print/ and <id>/pdf/, and a "Print" button
     print_template = "backoffice/print/service_record.html"
@@ -525,6 +527,7 @@ class TicketAdmin(PrintableAdmin, TicketKnowledgeMixin, TicketIncidentMixin, Bac
                 "requirement_approach"]}))
         if obj.category == wf.Category.COMPLAINT:
             sets.append((_("Complaint handling"), {"fields": self.complaint_fields}))
+        sets += self.cost_fieldsets(request, obj)
         return sets
 
     def render_change_form(self, request, context, add=False, change=False, form_url="",

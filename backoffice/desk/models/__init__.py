@@ -23,3 +23,4 @@ from backoffice.desk.models.customers import (  # noqa: F401
     ProductVersion,
 )
 from backoffice.desk.models.tickets import Ticket, TicketEvent, TicketQuerySet  # noqa: F401
+from backoffice.desk.models.time import TimeEntry  # noqa: F401

@@ -1,4 +1,5 @@
-"""Reads of the billing app: budget figures and consumption, always as DB aggregates.
+"""Reads of the billing app: budget figures and consumption, always as DB aggregates;
+what tickets cost (``billing.selectors.costs``).
 
 Vocabulary (per fiscal year and category):
 - original: the sum of the approved budget's lines;
@@ -332,3 +333,10 @@ def amount_in_chinese(value) -> str:
     if fen:
         words += _DIGITS[fen] + "分"
     return words
+
+
+from billing.selectors.costs import (  # noqa: E402, F401  (what tickets cost)
+    TicketCost,
+    cost_report,
+    ticket_cost,
+)
