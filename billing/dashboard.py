@@ -25,6 +25,9 @@ SIDEBAR_ITEMS = [
     ("budgetadjustment", "tune"),
     ("overrunconfirmation", "warning"),
     ("customercharge", "request_quote"),
+    # the cost rate admin's custom page /admin/billing/costrate/report/
+    ("costrate", "paid", "report/", gettext_lazy("Cost of tickets")),
+    ("costrate", "schedule"),
 ]
 
 
