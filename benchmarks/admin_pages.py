@@ -51,6 +51,16 @@ def main():
         ("customers: changelist", "/admin/backoffice/customer/"),
         ("dashboard (admin index)", "/admin/"),
     ]
+    from django.urls import NoReverseMatch, reverse
+
+    try:  # what the tickets cost (billing), measured next to the dashboard
+        report = reverse("admin:billing_cost_report")
+        pages += [("cost report: by customer, this year", f"{report}?by=customer"),
+                  ("cost report: by month, this year", f"{report}?by=month"),
+                  ("cost report: xlsx export by product",
+                   reverse("admin:billing_cost_report_export") + "?by=product")]
+    except NoReverseMatch:  # billing not installed
+        pass
     pages += extra_pages()
     print(f"database: {connection.vendor}, tickets: {Ticket.objects.count():,}")
     for label, url in pages:

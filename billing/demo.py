@@ -20,7 +20,7 @@ from backoffice.desk.models import Ticket
 from backoffice.platform.demo import say
 from backoffice.platform.workflow import apply_transition
 from billing import services
-from billing.models import Budget, CustomerCharge
+from billing.models import Budget, CostRate, CustomerCharge
 from billing.workflows import AdjustmentKind as K
 from billing.workflows import BudgetPeriod as P
 from billing.workflows import ExpenseCategory as C
@@ -191,6 +191,21 @@ def load_charges(users, rng):
                              reason="客户预算不足，改为下季度再议")
 
 
+#: hourly cost per role (CNY), from 1 January of last year, with this year's raise
+COST_RATES = {"clerk": ("80.00", "85.00"), "engineer": ("150.00", "160.00"),
+              "manager": ("220.00", "230.00"), "business": ("200.00", "200.00"),
+              "warehouse": ("70.00", "75.00"), "trainer": ("120.00", "120.00"),
+              "finance": ("180.00", "180.00")}
+
+
+def load_cost_rates(users, year):
+    for role, (old, new) in COST_RATES.items():
+        for since, rate in ((dt.date(year - 1, 1, 1), old), (dt.date(year, 1, 1), new)):
+            CostRate.objects.get_or_create(role=role, valid_from=since, defaults={
+                "hourly_rate": Decimal(rate), "created_by": users["finance"],
+                "note": "年度人工成本核定"})
+
+
 @transaction.atomic
 def load(users, stdout=None):
     year = timezone.localdate().year
@@ -199,6 +214,7 @@ def load(users, stdout=None):
                      "generated again.")
         return
     rng = random.Random(4)
+    load_cost_rates(users, year)
     load_budgets(users, year)
     counts = load_claims(users, rng)
     load_charges(users, rng)

@@ -6,6 +6,7 @@ audited work). Works on SQLite and PostgreSQL.
 
 import datetime as dt
 import random
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -19,6 +20,7 @@ from backoffice.desk.models import (
     Ticket,
     TicketClockSpan,
     TicketEvent,
+    TimeEntry,
 )
 from backoffice.platform.demo import generated_user
 from backoffice.platform.models import DocumentSequence
@@ -165,9 +167,26 @@ def generate(tickets=100_000, customers=None, years=4, batch=5_000, seed=1, stdo
             TicketEvent.objects.bulk_create(events, batch_size=batch)
             TicketClockSpan.objects.bulk_create(
                 [span for t in saved for span in _spans(t, rng, now)], batch_size=batch)
+            TimeEntry.objects.bulk_create(
+                [entry for t in saved for entry in _time_entries(t, rng)], batch_size=batch)
         done += size
         say(f"{done} tickets")
     return {"customers": customers, "tickets": tickets}
+
+
+HOURS = [Decimal(h) for h in ("0.50", "1.00", "1.50", "2.00", "3.00", "4.00")]
+
+
+def _time_entries(ticket, rng):
+    """One or two time entries of the assignee (工时) on a worked ticket."""
+    if ticket.assignee_id is None or ticket.state == S.CANCELLED:
+        return []
+    day = timezone.localdate(ticket.received_at)
+    return [TimeEntry(ticket_id=ticket.pk, person_id=ticket.assignee_id,
+                      recorded_by_id=ticket.assignee_id, worked_on=day,
+                      hours=rng.choice(HOURS), description="远程排查",
+                      created_at=ticket.received_at)
+            for _i in range(rng.randint(1, 2))]
 
 
 def _spans(ticket, rng, now):
