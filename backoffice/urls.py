@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from backoffice.desk.views import ticket_confirmation
+from backoffice.platform.admin.autocomplete import autocomplete_view
 
 
 def healthz(request):
@@ -18,5 +19,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # the customer's confirmation page: public, one-time signed links (desk.views)
     path("confirm/<str:number>/<str:token>/", ticket_confirmation, name="ticket_confirmation"),
+    # the admin's autocomplete with context-aware pickers (platform.admin.autocomplete),
+    # at the address the site's widgets reverse, so ahead of the site's own view
+    path(f"{settings.ADMIN_URL}autocomplete/", admin.site.admin_view(autocomplete_view)),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

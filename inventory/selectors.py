@@ -141,6 +141,28 @@ def parts_value_by(key, tickets) -> dict:
     return {k: (v or ZERO).quantize(ZERO) for k, v in rows}
 
 
+def ticket_requisitions(ticket) -> list:
+    """The ticket's requisitions, newest first, with their engineer and lines (two
+    queries, whatever their number): the ticket page's parts panel."""
+    from django.db.models import Prefetch
+
+    from inventory.models import Requisition
+
+    if ticket is None or ticket.pk is None:
+        return []
+    lines = Prefetch("lines", queryset=RequisitionLine.objects.select_related("part")
+                     .order_by("id"))
+    return list(Requisition.objects.filter(ticket=ticket).select_related("requester")
+                .prefetch_related(lines).order_by("-created_at", "-id"))
+
+
+def default_warehouse():
+    """The warehouse a new requisition is filled in with (None when there is none)."""
+    from inventory.models import Warehouse
+
+    return Warehouse.objects.default_for_requisitions()
+
+
 def stock_value() -> Decimal:
     """Value of the stock on hand in stocking warehouses, at standard cost."""
     value = ExpressionWrapper(F("quantity") * F("part__unit_cost"), output_field=MONEY)

@@ -129,6 +129,16 @@ class PurchaseOrderStatus(models.TextChoices):
 
 
 #: purchase orders whose open quantity is money committed but not yet spent
+#: unfold label colours by state value, shared by every inventory document's list and by
+#: the ticket's parts panel (which shows its requisitions' states in the same colours)
+STATE_COLOURS = {
+    "draft": "default", "pending": "info", "counting": "info", "submitted": "warning",
+    "approved": "primary", "issued": "primary", "partial": "primary", "qualified": "success",
+    "received": "success", "posted": "success", "ordered": "success", "disposed": "default",
+    "closed": "default", "cancelled": "default", "rejected": "danger", "suspended": "warning",
+    "disqualified": "danger",
+}
+
 PO_OPEN_STATES = [PurchaseOrderStatus.APPROVED, PurchaseOrderStatus.PARTIALLY_RECEIVED]
 #: purchase orders whose open quantity is expected stock ("on order")
 PO_ON_ORDER_STATES = [PurchaseOrderStatus.SUBMITTED, *PO_OPEN_STATES]

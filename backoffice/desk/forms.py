@@ -19,7 +19,7 @@ from unfold.widgets import (
 )
 
 from backoffice.desk.models import ProductVersion
-from backoffice.desk.selectors import engineers
+from backoffice.desk.selectors import engineers_with_open_tickets
 from backoffice.desk.workflows import (
     MAX_HOURS_PER_ENTRY,
     Channel,
@@ -37,8 +37,32 @@ MESSAGE_CHANNELS = [(c.value, c.label) for c in Channel if c != Channel.WEB]
 
 
 class EngineerChoiceField(forms.ModelChoiceField):
+    """An engineer by name, with the open tickets they hold when the queryset counts them
+    (``selectors.engineers_with_open_tickets``)."""
+
     def label_from_instance(self, user):
-        return display_name(user)
+        count = getattr(user, "open_tickets", None)
+        if count is None:
+            return display_name(user)
+        return _("%(name)s (%(count)d open)") % {"name": display_name(user), "count": count}
+
+
+class TicketForm(forms.ModelForm):
+    """The ticket's page: its contact is the customer's, its version the product's (the
+    pickers offer only those; this refuses a forged or stale choice)."""
+
+    def clean(self):
+        data = super().clean()
+        customer, contact = data.get("customer"), data.get("contact")
+        if contact and customer and contact.customer_id != customer.pk:
+            self.add_error("contact", _("This contact belongs to another customer."))
+        product, version = data.get("product"), data.get("product_version")
+        if version and product and version.product_id != product.pk:
+            self.add_error("product_version", _("This version is of another product."))
+        return data
+
+    class Media:
+        js = ["backoffice/js/forward_autocomplete.js"]
 
 
 class AssignForm(TransitionForm):
@@ -50,7 +74,7 @@ class AssignForm(TransitionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = engineers()
+        self.fields["assignee"].queryset = engineers_with_open_tickets()
         self.order_fields(["assignee", "support_level", "note"])
 
 
@@ -61,7 +85,7 @@ class EscalateForm(TransitionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = engineers()
+        self.fields["assignee"].queryset = engineers_with_open_tickets()
         self.order_fields(["assignee", "note"])
 
 
@@ -113,7 +137,7 @@ class RequirementForm(TransitionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = engineers()
+        self.fields["assignee"].queryset = engineers_with_open_tickets()
 
 
 #: the five ratings, best first (no default: the customer gives one, nobody presets it)
@@ -292,7 +316,7 @@ class BulkAssignForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = engineers()
+        self.fields["assignee"].queryset = engineers_with_open_tickets()
 
 
 class BulkPriorityForm(forms.Form):

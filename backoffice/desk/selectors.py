@@ -22,6 +22,41 @@ def engineers():
             .exclude(username=SYSTEM_USERNAME).distinct().order_by("username"))
 
 
+def engineers_with_open_tickets():
+    """``engineers()``, each with ``open_tickets``: how many open tickets they hold (one
+    query, for the assign dialogs' "Wang Wei (7 open)")."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    from backoffice.desk import workflows as wf
+    from backoffice.desk.models import Ticket
+
+    held = (Ticket.objects.filter(assignee=OuterRef("pk"), state__in=wf.OPEN_STATES)
+            .order_by().values("assignee").annotate(n=Count("id")).values("n"))
+    return engineers().annotate(
+        open_tickets=Coalesce(Subquery(held, output_field=IntegerField()), Value(0)))
+
+
+def customer_choices(queryset, *, customer_id=None, product_id=None):
+    """A ticket's contact, product or version choices narrowed to its customer: the
+    customer's contacts; the products installed there (every product while none is
+    recorded); versions of the chosen product, or of the installed products."""
+    from backoffice.desk.models import Contact, InstalledProduct, Product, ProductVersion
+
+    installed = (InstalledProduct.objects.filter(customer_id=customer_id)
+                 .values("product_id") if customer_id else None)
+    if queryset.model is Contact and customer_id:
+        return queryset.filter(customer_id=customer_id)
+    if queryset.model is Product and installed is not None and installed.exists():
+        return queryset.filter(pk__in=installed)
+    if queryset.model is ProductVersion:
+        if product_id:
+            return queryset.filter(product_id=product_id)
+        if installed is not None and installed.exists():
+            return queryset.filter(product_id__in=installed)
+    return queryset
+
+
 def _perms(q):
     from django.contrib.auth.models import Permission
 

@@ -5,15 +5,9 @@ from unfold.admin import TabularInline
 from unfold.decorators import display
 
 from backoffice.platform.admin.base import BackofficeAdmin
+from inventory.workflows import STATE_COLOURS
 
-#: unfold label colours by state value (shared by all inventory documents)
-STATE_COLOURS = {
-    "draft": "default", "pending": "info", "counting": "info", "submitted": "warning",
-    "approved": "primary", "issued": "primary", "partial": "primary", "qualified": "success",
-    "received": "success", "posted": "success", "ordered": "success", "disposed": "default",
-    "closed": "default", "cancelled": "default", "rejected": "danger", "suspended": "warning",
-    "disqualified": "danger",
-}
+__all__ = ["STATE_COLOURS", "DocumentAdmin", "LineInline"]
 
 
 class DocumentAdmin(BackofficeAdmin):

@@ -16,7 +16,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -104,6 +104,9 @@ class MineFilter(admin.SimpleListFilter):
         return queryset
 
 
+#: why a requisition's ticket is refused (closed, cancelled or unknown)
+CLOSED_TICKET = _("Parts are requested only for open tickets.")
+
 PRIORITY_RANK = Case(*[When(ticket__priority=p, then=Value(i))
                        for i, p in enumerate([Priority.CRITICAL, Priority.HIGH,
                                               Priority.NORMAL, Priority.LOW])],
@@ -130,15 +133,15 @@ class RequisitionAdmin(PrintableAdmin, DocumentAdmin):
     search_help_text = _("Requisition number, ticket number or engineer")
     autocomplete_fields = ["ticket"]
     readonly_fields = ["number", "requester", "submitted_at", "issued_at", "issued_by",
-                       "received_at", "closed_at", "parts_used"]
+                       "received_at", "closed_at", "parts_used", "ticket_link"]
     inlines = [RequisitionLineInline]
 
     def get_fieldsets(self, request, obj=None):
         main = ["ticket", "warehouse", "needed_by", "purpose"]
         if obj is None:
-            return [(None, {"fields": main})]
+            return [(None, {"fields": ["requester", *main]})]
         return [
-            (None, {"fields": [("number", "state"), "requester", *main]}),
+            (None, {"fields": [("number", "state"), "requester", *main, "ticket_link"]}),
             (_("Issue and receipt"), {"fields": [("submitted_at", "issued_at", "issued_by"),
                                                  ("received_at", "closed_at"), "parts_used"]}),
         ]
@@ -158,7 +161,44 @@ class RequisitionAdmin(PrintableAdmin, DocumentAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "ticket":
             kwargs["queryset"] = Ticket.objects.open()
+            kwargs["error_messages"] = {"invalid_choice": CLOSED_TICKET}
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        """The ticket from the address (the ticket page's "Request parts" button) and the
+        default parts warehouse."""
+        initial = super().get_changeform_initial_data(request)
+        if "warehouse" not in initial and (warehouse := selectors.default_warehouse()):
+            initial["warehouse"] = warehouse.pk
+        return initial
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Opened from a closed ticket: back to the ticket, with the reason."""
+        wanted = request.GET.get("ticket", "")
+        if request.method == "GET" and wanted.isdigit():
+            ticket = Ticket.objects.filter(pk=wanted).first()
+            if ticket is not None and not ticket.is_open:
+                messages.error(request, _("%(ticket)s is %(state)s. %(reason)s") % {
+                    "ticket": ticket.number, "state": ticket.get_state_display(),
+                    "reason": CLOSED_TICKET})
+                return HttpResponseRedirect(reverse("admin:backoffice_ticket_change",
+                                                    args=[ticket.pk]))
+        return super().add_view(request, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """A new requisition shows its engineer: whoever asks (they sign for the parts)."""
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is not None:
+            return form
+        user = request.user
+
+        class RequisitionAddForm(form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                if self.instance.requester_id is None:
+                    self.instance.requester = user
+
+        return RequisitionAddForm
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -173,6 +213,14 @@ class RequisitionAdmin(PrintableAdmin, DocumentAdmin):
     def display_ticket(self, obj):
         return format_html("{} <span class=\"text-xs text-base-500\">{}</span>",
                            obj.ticket.number, obj.ticket.get_priority_display())
+
+    @display(description=_("back to the ticket"))
+    def ticket_link(self, obj):
+        if not obj.ticket_id:
+            return "-"
+        return format_html('<a class="text-primary-600" href="{}" data-ticket-link>{} {}</a>',
+                           reverse("admin:backoffice_ticket_change", args=[obj.ticket_id]),
+                           obj.ticket.number, obj.ticket.subject)
 
     @display(description=_("parts"))
     def display_lines(self, obj):

@@ -34,6 +34,11 @@ class WarehouseQuerySet(models.QuerySet):
         """The scrap area approved scrap moves to (the first active one)."""
         return self.filter(kind=WarehouseKind.SCRAP, is_active=True).order_by("code").first()
 
+    def default_for_requisitions(self):
+        """The warehouse a new requisition asks first: the first active parts warehouse
+        by code (no setting or per-engineer warehouse exists; the engineer may change it)."""
+        return self.filter(kind=WarehouseKind.MAIN, is_active=True).order_by("code").first()
+
 
 class Warehouse(VersionedModel):
     code = models.CharField(_("code"), max_length=32, unique=True)

@@ -34,6 +34,7 @@ from unfold.decorators import action, display
 from backoffice.desk import calendar_data, services
 from backoffice.desk import workflows as wf
 from backoffice.desk.admin.costs import TicketCostMixin
+from backoffice.desk.admin.parts import TicketContextMixin, TicketPartsMixin
 from backoffice.desk.forms import (
     BulkAssignForm,
     BulkPriorityForm,
@@ -148,7 +149,7 @@ class CustomerAdmin(BackofficeAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(BackofficeAdmin):
+class ContactAdmin(TicketContextMixin, BackofficeAdmin):
     list_display = ["name", "customer", "position", "phone", "email", "is_primary"]
     list_select_related = ["customer"]
     search_fields = ["name", "phone", "email", "customer__name", "customer__code"]
@@ -165,14 +166,14 @@ class ProductVersionInline(TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(BackofficeAdmin):
+class ProductAdmin(TicketContextMixin, BackofficeAdmin):
     list_display = ["code", "name", "is_active"]
     search_fields = ["code", "name"]
     inlines = [ProductVersionInline]
 
 
 @admin.register(ProductVersion)
-class ProductVersionAdmin(BackofficeAdmin):
+class ProductVersionAdmin(TicketContextMixin, BackofficeAdmin):
     list_display = ["product", "version", "released_on", "end_of_support"]
     list_select_related = ["product"]
     search_fields = ["version", "product__name", "product__code"]
@@ -415,7 +416,7 @@ class EngineerFilter(RelatedDropdownFilter):
 
 @admin.register(Ticket)
 class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketKnowledgeMixin, TicketIncidentMixin,
-                  BackofficeAdmin):
+                  TicketPartsMixin, BackofficeAdmin):
     resource_classes = [TicketResource]
     # the printed service record (服务单): <id>/print/ and <id>/pdf/, and a "Print" button
     print_template = "backoffice/print/service_record.html"
@@ -461,13 +462,14 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketKnowledgeMixin, TicketI
                         "complaint_plan", "complaint_compensation", "complaint_evaluation"]
 
     #: the service-record texts searched by substring (Chinese included, no word
-    #: splitting needed); trigram-indexed on PostgreSQL (migrations 0002 and 0012)
-    SEARCHED_TEXTS = ("subject", "description", "diagnosis", "solution")
+    #: splitting needed), and any part of the number; trigram-indexed on PostgreSQL
+    #: (migrations 0002, 0015, and 0016 for the number)
+    SEARCHED_TEXTS = ("number", "subject", "description", "diagnosis", "solution")
 
     def get_search_results(self, request, queryset, search_term):
-        """Number, customer name/code, or a substring of the subject, description,
-        diagnosis or solution; every word must match (in any of them), and a phrase in
-        quotes is one term.
+        """Customer name/code, or a substring of the number ("00020", "2612-000"), subject,
+        description, diagnosis or solution (in every ticket picker too); every word must
+        match (in any of them), and a phrase in quotes is one term.
 
         Customers are looked up first (a small table, trigram-indexed on PostgreSQL) so
         that the ticket query is an OR of index scans rather than a join scanned row by
@@ -485,8 +487,7 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketKnowledgeMixin, TicketI
             texts = Q()
             for name in self.SEARCHED_TEXTS:
                 texts |= Q(**{f"{name}__icontains": term})
-            queryset = queryset.filter(Q(number=term.upper()) | texts
-                                       | Q(customer_id__in=customer_ids))
+            queryset = queryset.filter(texts | Q(customer_id__in=customer_ids))
         return queryset, False
 
     def get_fieldsets(self, request, obj=None):
@@ -514,6 +515,7 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketKnowledgeMixin, TicketI
                 ("resolution_due", "resolved_at", "resolution_met"),
                 ("paused_since", "closed_at")]}),
             (_("Time per support level"), {"fields": ["clock_ladder"]}),
+            (_("Spare parts"), {"fields": ["ticket_requisitions"]}),
         ]
         if obj.rnd_reference or obj.state == wf.TicketStatus.WAITING_RND:
             sets.append((_("Waiting for R&D"), {"fields": [
