@@ -58,7 +58,7 @@ class TicketForm(forms.ModelForm):
             self.add_error("contact", _("This contact belongs to another customer."))
         product, version = data.get("product"), data.get("product_version")
         if version and product and version.product_id != product.pk:
-            self.add_error("product_version", _("This version is of another product."))
+            self.add_error("product_version", _("This version belongs to another product."))
         return data
 
     class Media:

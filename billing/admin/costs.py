@@ -47,7 +47,7 @@ def report_params(params) -> dict:
 def report_table(report) -> tuple[list[str], list[list]]:
     """The header and the rows the page shows and the workbook holds, total row last."""
     header = [str(GROUPING_LABELS[report["grouping"]]), gettext("Tickets"),
-              gettext("Parts"), gettext("Expenses"), gettext("Hours"), gettext("Time"),
+              gettext("Parts"), gettext("Expenses"), gettext("Hours"), gettext("Time spent"),
               gettext("Total cost"), gettext("Accepted quotes"), gettext("Margin")]
 
     def cells(label, r):
@@ -91,7 +91,7 @@ def report_chart(report) -> dict:
         [r.label for r in rows],
         dataset(_("Parts"), [str(r.parts) for r in rows], "primary", stack="cost"),
         dataset(_("Expenses"), [str(r.expenses) for r in rows], "secondary", stack="cost"),
-        dataset(_("Time"), [str(r.time) for r in rows], "var(--color-base-300)",
+        dataset(_("Time spent"), [str(r.time) for r in rows], "var(--color-base-300)",
                 stack="cost"),
         dataset(_("Accepted quotes"), [str(r.quoted) for r in rows], "green",
                 stack="quoted"),

@@ -28,7 +28,7 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("backoffice", "0015_figures"),
+        ("backoffice", "0016_time_entries"),
     ]
 
     operations = [migrations.RunPython(create, drop)]
