@@ -65,14 +65,9 @@ class PurchasePlan(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
     @transition(field=state, source=PurchasePlanStatus.DRAFT, target=PurchasePlanStatus.SUBMITTED,
                 permission=wf.can_plan, conditions=[wf.has_lines],
                 custom={"label": _("Submit for approval"), "icon": "send",
-                        "variant": "primary", "form": "inventory.forms.OrderSubmitForm"})
-    def submit(self, actor, confirm_overrun=False):
-        """The budget at submit, without committing: a "stop" overrun refuses, a "warn"
-        one needs confirming (journaled, and kept in ``budget_note`` for the approver)."""
-        text = seam.check_document(self, actor=actor, confirmed=bool(confirm_overrun),
-                                   dry_run=True)
-        self.budget_note = text[:300]
-        journal_note(self, text)
+                        "variant": "primary"})
+    def submit(self):
+        pass
 
     @transition(field=state, source=PurchasePlanStatus.SUBMITTED, target=PurchasePlanStatus.DRAFT,
                 permission=wf.can_approve_plan,

@@ -47,7 +47,7 @@ def test_the_draft_claim_page_shows_the_claimant_the_budget_position(
     claim = draft(engineer, (C.TRAVEL, "1200"), (C.OFFICE, "100"))
     client.force_login(engineer)
 
-    with django_assert_max_num_queries(60):
+    with django_assert_max_num_queries(25):
         response = client.get(url("expenseclaim_change", claim.pk))
     page = response.content.decode()
 

@@ -28,7 +28,7 @@ def test_the_order_page_shows_the_parts_position(client, warehouse, part, main, 
                                                  django_assert_max_num_queries):
     order = purchase_order(created_by=warehouse, warehouse=main, lines=[(part, 5, "300")])
     client.force_login(warehouse)
-    with django_assert_max_num_queries(60):
+    with django_assert_max_num_queries(28):
         response = client.get(url("purchaseorder_change", order.pk))
     page = response.content.decode()
     assert response.status_code == 200

@@ -104,7 +104,7 @@ def test_the_plan_page_shows_the_training_position(client, trainer, manager, tra
     approve(plan_of(trainer, "5000"), trainer, manager)
     plan = plan_of(trainer, "1500")
     client.force_login(trainer)
-    with django_assert_max_num_queries(60):
+    with django_assert_max_num_queries(30):
         response = client.get(reverse("admin:training_trainingplan_change", args=[plan.pk]))
     page = response.content.decode()
     assert 'data-budget-category="training"' in page and 'data-budget-level="stop"' in page
