@@ -10,6 +10,7 @@ class BillingConfig(AppConfig):
     def ready(self):
         """Become the budget owner: every spender's approval now asks our guard."""
         from backoffice.platform import budget
-        from billing.services import budget_guard
+        from billing.services import budget_guard, budget_position
 
         budget.register_guard(budget_guard)
+        budget.register_position(budget_position)

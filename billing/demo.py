@@ -155,7 +155,8 @@ def load_claims(users, rng):
     for line in overrun.lines.all():
         line.amount = Decimal("900.00")
         line.save()
-    services.claim_submit(claim=overrun, actor=users["engineer"])
+    services.claim_submit(claim=overrun, actor=users["engineer"], confirm_overrun=True,
+                          note="抢修加班，超预算已确认")
     services.claim_approve(claim=overrun, actor=manager, confirm_overrun=True,
                            note="系统故障抢修期间，确认超预算")
     note("approved")

@@ -14,7 +14,7 @@ from unfold.widgets import (
     UnfoldBooleanSwitchWidget,
 )
 
-from backoffice.platform.forms import TransitionForm
+from backoffice.platform.forms import BudgetSubmitForm, TransitionForm
 from billing import receipts, selectors
 from billing.models import ExpenseLine
 from billing.money import format_money
@@ -47,6 +47,15 @@ def claim_budget_rows(claim):
                      "after": format_money(after), "over": after < 0,
                      "has_budget": budget is not None})
     return rows
+
+
+class ClaimSubmitForm(BudgetSubmitForm):
+    """Submit: the claimant sees the budget position and confirms a "warn" overrun."""
+
+    def document(self, request, object_id):
+        from billing.models import ExpenseClaim
+
+        return ExpenseClaim.objects.visible_to(request.user).filter(pk=object_id).first()
 
 
 class ClaimApproveForm(TransitionForm):

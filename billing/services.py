@@ -82,12 +82,14 @@ def _lock_control(budget, category):
 
 
 def budget_guard(*, category, amount, on_date, actor, confirmed=False, reference="",
-                 exclude=None):
+                 exclude=None, dry_run=False):
     """The guard behind ``backoffice.platform.budget.check_spend`` (registered in BillingConfig).
 
     Raises ``BudgetOverrun`` ("stop") or ``BudgetWarning`` ("warn", not confirmed); when a
     warning was confirmed it records an ``OverrunConfirmation`` and returns a text for
     the journal. Must run inside the approval's transaction: the lock lasts until it ends.
+    A ``dry_run`` (the submit of a document) neither locks nor records: it tells the
+    submitter now what the approver will be told, with the figures.
     """
     amount = to_money(amount)
     year = _year_of(on_date)
@@ -99,7 +101,8 @@ def budget_guard(*, category, amount, on_date, actor, confirmed=False, reference
                 return None
             figures = selectors.category_position(year, category, budget=None, exclude=exclude)
         else:
-            policy = _lock_control(budget, category).overrun_policy
+            policy = (selectors.policies(budget).get(category, OverrunPolicy.WARN) if dry_run
+                      else _lock_control(budget, category).overrun_policy)
             if policy == OverrunPolicy.IGNORE:
                 return None
             figures = selectors.category_position(year, category, budget=budget,
@@ -109,17 +112,33 @@ def budget_guard(*, category, amount, on_date, actor, confirmed=False, reference
             return None
         params = {"category": _label(category), "year": year,
                   "amount": format_money(amount), "remaining": format_money(remaining),
-                  "over": format_money(amount - max(remaining, Decimal(0)))}
+                  "over": format_money(amount - max(remaining, Decimal(0))),
+                  "budget": format_money(figures.current), "used": format_money(figures.used)}
         if budget is None:
             message = _("There is no approved %(year)s budget for %(category)s; this spends "
                         "%(amount)s without one.") % params
+        elif dry_run:
+            message = _("%(category)s %(year)s: budget %(budget)s, already spent or committed "
+                        "%(used)s, this document %(amount)s: over by %(over)s.") % params
         else:
             message = _("%(category)s %(year)s: this needs %(amount)s but only %(remaining)s "
                         "is left (over by %(over)s).") % params
         if policy == OverrunPolicy.STOP:
+            if dry_run:
+                raise BudgetOverrun(message + " " + _("The category's policy is to stop: it "
+                                                      "cannot be submitted; ask for a budget "
+                                                      "adjustment first."),
+                                    code="budget_overrun")
             raise BudgetOverrun(message + " " + _("The category's policy is to stop: ask "
                                                   "for a budget adjustment first."),
                                 code="budget_overrun")
+        if dry_run:
+            if not confirmed:
+                raise BudgetWarning(message + " " + _("Tick “I confirm the overrun” to submit "
+                                                      "anyway: the approver will see it."),
+                                    code="budget_warning")
+            return _("Overrun confirmed at submit by %(user)s: %(message)s") % {
+                "user": display_name(actor), "message": message}
         if not confirmed:
             raise BudgetWarning(message + " " + _("Tick “confirm budget overrun” to approve "
                                                   "anyway."), code="budget_warning")
@@ -128,6 +147,14 @@ def budget_guard(*, category, amount, on_date, actor, confirmed=False, reference
             reference=str(reference)[:100], actor=actor)
         return _("Budget overrun confirmed by %(user)s: %(message)s") % {
             "user": display_name(actor), "message": message}
+
+
+def budget_position(*, category, on_date, amount, exclude=None):
+    """The reader behind ``backoffice.platform.budget.positions_of`` (registered in
+    BillingConfig): the category's figures without ``exclude``, and what ``amount`` leaves."""
+    return selectors.spend_position(category=category, year=_year_of(on_date),
+                                    amount=to_money(amount), exclude=exclude,
+                                    no_budget_policy=no_budget_policy())
 
 
 @side_effect(BudgetAdjustment, "approve")
@@ -233,9 +260,10 @@ def claim_create(*, claimant, title, lines=(), notes="") -> ExpenseClaim:
     return claim
 
 
-def claim_submit(*, claim, actor, note=""):
+def claim_submit(*, claim, actor, note="", confirm_overrun=False):
     claim_recompute_total(claim)
-    return apply_transition(claim, "submit", actor=actor, note=note)
+    return apply_transition(claim, "submit", actor=actor, note=note,
+                            confirm_overrun=confirm_overrun)
 
 
 def claim_withdraw(*, claim, actor, note=""):

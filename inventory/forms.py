@@ -11,7 +11,7 @@ from unfold.widgets import (
     UnfoldBooleanSwitchWidget,
 )
 
-from backoffice.platform.forms import TransitionForm
+from backoffice.platform.forms import BudgetSubmitForm, TransitionForm
 
 
 class QualifySupplierForm(TransitionForm):
@@ -24,6 +24,16 @@ class QualifySupplierForm(TransitionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.order_fields(["qualified_until", "evaluation", "note"])
+
+
+class OrderSubmitForm(BudgetSubmitForm):
+    """Submit: the parts budget in front of the buyer; a "warn" overrun is confirmed."""
+
+    @property
+    def model(self):
+        from inventory.models import PurchaseOrder
+
+        return PurchaseOrder
 
 
 class ApproveOrderForm(TransitionForm):

@@ -101,7 +101,13 @@ def _plan(users, needs):
         item._history_user = trainer
         item.save()
         item.needs.set([needs[key] for key in row["needs"].split(";") if key])
-    apply_transition(plan, "submit", actor=trainer, note="请审批年度培训计划")
+    try:
+        apply_transition(plan, "submit", actor=trainer, note="请审批年度培训计划")
+    except budget.BudgetWarning:
+        apply_transition(plan, "submit", actor=trainer, confirm_overrun=True,
+                         note="请审批年度培训计划")
+    except budget.BudgetOverrun:
+        return plan  # no training budget left in the demo: the plan stays a draft
     try:
         apply_transition(plan, "approve", actor=manager, note="同意，注意控制外聘讲师费用")
     except budget.BudgetWarning:

@@ -5,7 +5,18 @@ from django.utils.translation import gettext_lazy as _
 from unfold.forms import BaseDialogForm
 from unfold.widgets import UnfoldAdminTextareaWidget, UnfoldBooleanSwitchWidget
 
-from backoffice.platform.forms import TransitionForm
+from backoffice.platform.forms import BudgetSubmitForm, TransitionForm
+
+
+class PlanSubmitForm(BudgetSubmitForm):
+    """Submit: the training budget in front of whoever submits; a "warn" overrun is
+    confirmed."""
+
+    @property
+    def model(self):
+        from training.models import TrainingPlan
+
+        return TrainingPlan
 
 
 class ApprovePlanForm(TransitionForm):

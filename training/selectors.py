@@ -454,3 +454,36 @@ def pending_counts(user) -> dict[str, int]:
     counts["appraisals_to_review"] = figures["to_review"] if may_review else 0
     counts["appraisals_to_acknowledge"] = figures["to_acknowledge"]
     return counts
+
+
+# -- training spend (a spending source of the budget) ----------------------------------------
+def training_spending(year: int):
+    """Spending source for the budget: the training category per month of ``year``.
+
+    ``actual`` = held sessions' actual cost, by the month the session started;
+    ``committed`` = what approved (not yet closed) plans still expect of each item - its
+    budget estimate less what its held sessions already cost, never below zero - by the
+    month the item is planned from. A plan that became sessions is counted once.
+    """
+    from django.db.models.functions import ExtractMonth
+
+    from backoffice.platform.budget import Spend
+    from training.models import TrainingPlanItem, TrainingSession
+
+    held = TrainingSessionStatus.HELD
+    actual = dict(TrainingSession.objects.filter(state=held, starts_at__year=year)
+                  .annotate(m=ExtractMonth("starts_at")).values("m")
+                  .annotate(v=Sum("actual_cost")).values_list("m", "v").order_by())
+    committed: dict[int, Decimal] = {}
+    items = (TrainingPlanItem.objects
+             .filter(plan__state=TrainingPlanStatus.APPROVED, planned_start__year=year)
+             .annotate(spent=Sum("sessions__actual_cost", filter=Q(sessions__state=held),
+                                 default=Decimal("0")))
+             .values_list("planned_start", "budget_estimate", "spent"))
+    for start, estimate, spent in items:
+        left = max(Decimal(estimate) - Decimal(spent), Decimal("0"))
+        committed[start.month] = committed.get(start.month, Decimal("0")) + left
+    for month in sorted(set(actual) | set(committed)):
+        yield Spend(category="training", month=month,
+                    actual=Decimal(actual.get(month) or 0).quantize(TWO_PLACES),
+                    committed=committed.get(month, Decimal("0")).quantize(TWO_PLACES))

@@ -185,6 +185,7 @@ def apply_transition(obj, name: str, *, actor, note: str = "", **kwargs):
     method = getattr(obj, name)
     source = field.value_from_object(obj)
     obj._workflow_actor = actor  # for side effects that ask who acts
+    obj._journal_notes = []
     try:
         if _accepts_actor(method):
             method(actor=actor, **kwargs)
@@ -192,6 +193,7 @@ def apply_transition(obj, name: str, *, actor, note: str = "", **kwargs):
             method(**kwargs)
     finally:
         obj._workflow_actor = None
+    note = "\n".join([n for n in [note, *obj._journal_notes] if n])
     obj._history_user = actor
     obj._change_reason = f"{name}: {note}"[:100] if note else name
     try:
@@ -204,6 +206,16 @@ def apply_transition(obj, name: str, *, actor, note: str = "", **kwargs):
     obj.events.create(actor=actor, action=name, source=source,
                       target=field.value_from_object(obj), note=note)
     return obj
+
+
+def journal_note(obj, text: str) -> None:
+    """Called by a transition's body: ``text`` joins the user's comment in the journal
+    entry of this step (a budget overrun the submitter confirmed ...)."""
+    if text:
+        notes = getattr(obj, "_journal_notes", None)
+        if notes is None:
+            obj._journal_notes = notes = []
+        notes.append(str(text))
 
 
 def _accepts_actor(method) -> bool:

@@ -14,12 +14,12 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import display
 
-from backoffice.platform.admin.base import BackofficeAdmin, admin_link
+from backoffice.platform.admin.base import BackofficeAdmin, BudgetPositionMixin, admin_link
 from backoffice.platform.admin.printing import PrintableAdmin
 from backoffice.platform.people import display_name
 from billing import receipts, selectors, services
 from billing import workflows as wf
-from billing.forms import claim_budget_rows, expense_line_form
+from billing.forms import expense_line_form
 from billing.models import ExpenseClaim, ExpenseLine
 from billing.models.claims import sees_all_claims
 from billing.money import format_money
@@ -86,7 +86,7 @@ class ClaimantFilter(RelatedDropdownFilter):
 
 
 @admin.register(ExpenseClaim)
-class ExpenseClaimAdmin(PrintableAdmin, BackofficeAdmin):
+class ExpenseClaimAdmin(BudgetPositionMixin, PrintableAdmin, BackofficeAdmin):
     resource_classes = [ExpenseClaimResource]
     # the printed claim (报销单), once approved
     print_template = "billing/print/expense_claim.html"
@@ -102,7 +102,9 @@ class ExpenseClaimAdmin(PrintableAdmin, BackofficeAdmin):
     readonly_fields = ["number", "claimant", "display_total", "submitted_at", "approved_by",
                        "approved_at", "budget_note", "rejection_reason", "paid_by", "paid_on",
                        "payment_reference"]
-    change_form_before_template = "billing/claim_change_before.html"
+    # the claimant meets the budget while drafting; the approver sees the same figures
+    budget_panel_states = (ClaimStatus.DRAFT, ClaimStatus.REJECTED, ClaimStatus.SUBMITTED)
+    budget_confirmed_states = (ClaimStatus.SUBMITTED,)
 
     def get_list_filter(self, request):
         filters = [ClaimAwaitingFilter, ("state", ChoicesDropdownFilter),
@@ -159,16 +161,6 @@ class ExpenseClaimAdmin(PrintableAdmin, BackofficeAdmin):
     @display(description=_("total"), ordering="total")
     def display_total(self, obj):
         return format_money(obj.total)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        """Whoever decides on a submitted claim sees the budget it would use."""
-        claim = self.get_object(request, object_id)
-        rows = []
-        if claim and claim.state == ClaimStatus.SUBMITTED and request.user.has_perm(
-                "billing.approve_expenseclaim"):
-            rows = claim_budget_rows(claim)
-        extra_context = {**(extra_context or {}), "claim_budget_rows": rows}
-        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(ExpenseLine)

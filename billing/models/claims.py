@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 from backoffice.desk.models import Customer, Ticket
 from backoffice.platform import budget as seam
 from backoffice.platform.models import JournalEntry, NumberedModel, TimeStampedModel, VersionedModel
+from backoffice.platform.workflow import journal_note
 from billing import workflows as wf
 from billing.money import ZERO, to_money
 from billing.receipts import ReceiptValidator, receipt_path, receipt_storage
@@ -103,12 +104,25 @@ class ExpenseClaim(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                 .order_by("year", "category"))
         return [(r["year"], r["category"], r["amount"], r["last"]) for r in rows]
 
+    def budget_requests(self):
+        """[(category, date, amount)] per year and category (``platform.budget``)."""
+        return [(category, last, amount)
+                for _year, category, amount, last in self.spend_by_year_category()]
+
     # -- workflow ------------------------------------------------------------------------
     @transition(field=state, source=[ClaimStatus.DRAFT, ClaimStatus.REJECTED],
                 target=ClaimStatus.SUBMITTED, permission=wf.is_claimant,
                 conditions=[wf.claim_has_lines, wf.claim_receipts_attached],
-                custom={"label": _("Submit"), "icon": "send", "variant": "primary"})
-    def submit(self):
+                custom={"label": _("Submit"), "icon": "send", "variant": "primary",
+                        "form": "billing.forms.ClaimSubmitForm"})
+    def submit(self, actor, confirm_overrun=False):
+        """The claimant meets the budget now, not at the approver's refusal: a "stop"
+        overrun refuses the submit, a "warn" one needs their confirmation (journaled and
+        kept for the approver in ``budget_note``)."""
+        text = seam.check_document(self, actor=actor, confirmed=bool(confirm_overrun),
+                                   dry_run=True)
+        self.budget_note = text
+        journal_note(self, text)
         self.total = self.compute_total()
         self.submitted_at = timezone.now()
 
@@ -117,6 +131,7 @@ class ExpenseClaim(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                 custom={"label": _("Withdraw"), "icon": "undo"})
     def withdraw(self):
         self.submitted_at = None
+        self.budget_note = ""
 
     @transition(field=state, source=ClaimStatus.SUBMITTED, target=ClaimStatus.APPROVED,
                 permission=wf.can_approve_claim,
@@ -125,14 +140,8 @@ class ExpenseClaim(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
     def approve(self, actor, confirm_overrun=False):
         """Ask the budget guard for every (year, category) the claim spends in; a "stop"
         overrun or an unconfirmed "warn" raises and nothing is approved."""
-        notes = []
-        for _year, category, amount, last in self.spend_by_year_category():
-            text = seam.check_spend(category=category, amount=amount, on_date=last,
-                                    actor=actor, confirmed=bool(confirm_overrun),
-                                    reference=self.number, exclude=self)
-            if text:
-                notes.append(text)
-        self.budget_note = "\n".join(notes)
+        self.budget_note = seam.check_document(self, actor=actor,
+                                               confirmed=bool(confirm_overrun))
         self.total = self.compute_total()
         self.approved_by = actor
         self.approved_at = timezone.now()

@@ -162,6 +162,20 @@ def category_position(year: int, category: str, *, budget=None, exclude=None
     return figures
 
 
+def spend_position(*, category: str, year: int, amount: Decimal, exclude=None,
+                   no_budget_policy: str = OverrunPolicy.IGNORE) -> seam.Position:
+    """What a document drafting ``amount`` of ``category`` in ``year`` meets: the figures
+    the guard will compare it against (without the document itself), for its page."""
+    budget = approved_budget(year)
+    figures = category_position(year, category, budget=budget, exclude=exclude)
+    policy = figures.policy if budget is not None else no_budget_policy
+    return seam.Position(
+        category=category, label=figures.label, year=year, policy=str(policy),
+        policy_label=str(dict(OverrunPolicy.choices)[policy]).split(":")[0],
+        has_budget=budget is not None, budget=figures.current, actual=figures.actual,
+        committed=figures.committed, amount=to_money(amount), currency=currency())
+
+
 def budget_position(budget_or_year, *, spent=None) -> list[CategoryFigures]:
     """Per category: original, adjustments, current, actual, committed, remaining.
 

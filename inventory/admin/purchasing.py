@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import (
     ChoicesDropdownFilter,
@@ -17,7 +18,7 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import action, display
 
-from backoffice.platform.admin.base import admin_link
+from backoffice.platform.admin.base import BudgetPositionMixin, admin_link
 from inventory import services
 from inventory import workflows as wf
 from inventory.admin.common import DocumentAdmin, LineInline
@@ -31,7 +32,7 @@ from inventory.models import (
 )
 from inventory.models.purchasing import MONEY
 from inventory.resources import PurchaseOrderResource
-from inventory.workflows import EntryKind
+from inventory.workflows import EntryKind, PurchaseOrderStatus
 
 
 class PurchasePlanLineInline(LineInline):
@@ -134,7 +135,7 @@ class PurchaseOrderLineInline(LineInline):
 
 
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(DocumentAdmin):
+class PurchaseOrderAdmin(BudgetPositionMixin, DocumentAdmin):
     """Purchase orders, urgent ones first."""
 
     resource_classes = [PurchaseOrderResource]
@@ -151,6 +152,12 @@ class PurchaseOrderAdmin(DocumentAdmin):
                        "closed_at", "display_total"]
     ordering = ["-urgent", "-order_date", "-id"]
     inlines = [PurchaseOrderLineInline]
+    budget_panel_states = (PurchaseOrderStatus.DRAFT, PurchaseOrderStatus.SUBMITTED)
+    budget_confirmed_states = (PurchaseOrderStatus.SUBMITTED,)
+
+    def budget_requests_when_adding(self, request):
+        """A new order buys parts: their position shows before the first line."""
+        return [("parts", timezone.localdate(), Decimal("0"))]
 
     def get_fieldsets(self, request, obj=None):
         main = [("supplier", "contract"), ("urgent", "warehouse"),

@@ -12,7 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
+from backoffice.platform import budget as seam
 from backoffice.platform.models import JournalEntry, NumberedModel, TimeStampedModel, VersionedModel
+from backoffice.platform.workflow import journal_note
 from inventory import workflows as wf
 from inventory.models.ledger import StockEntry
 from inventory.workflows import (
@@ -72,7 +74,7 @@ class PurchasePlan(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                 custom={"label": _("Send back"), "icon": "undo", "variant": "warning",
                         "form": "backoffice.platform.forms.NoteRequiredTransitionForm"})
     def send_back(self):
-        pass
+        self.budget_note = ""
 
     @transition(field=state, source=PurchasePlanStatus.SUBMITTED,
                 target=PurchasePlanStatus.APPROVED, permission=wf.can_approve_plan,
@@ -196,6 +198,10 @@ class PurchaseOrder(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
         return self.lines.aggregate(t=Coalesce(Sum(line_amount()), Decimal("0"),
                                                output_field=MONEY))["t"]
 
+    def budget_requests(self):
+        """What the order asks of the budget (``platform.budget``): parts, this year."""
+        return [("parts", timezone.localdate(), self.total_amount())]
+
     def received_by_line(self) -> dict[int, int]:
         """line id -> quantity received so far (from the ledger, reversals included)."""
         return dict(StockEntry.objects.filter(purchase_line__order=self, kind=EntryKind.RECEIPT)
@@ -221,16 +227,21 @@ class PurchaseOrder(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                 permission=wf.can_purchase,
                 conditions=[wf.has_lines, wf.supplier_qualified, wf.contract_valid],
                 custom={"label": _("Submit for approval"), "icon": "send",
-                        "variant": "primary"})
-    def submit(self):
-        pass
+                        "variant": "primary", "form": "inventory.forms.OrderSubmitForm"})
+    def submit(self, actor, confirm_overrun=False):
+        """The budget at submit, without committing: a "stop" overrun refuses, a "warn"
+        one needs confirming (journaled, and kept in ``budget_note`` for the approver)."""
+        text = seam.check_document(self, actor=actor, confirmed=bool(confirm_overrun),
+                                   dry_run=True)
+        self.budget_note = text[:300]
+        journal_note(self, text)
 
     @transition(field=state, source=PurchaseOrderStatus.SUBMITTED, target=PurchaseOrderStatus.DRAFT,
                 permission=wf.can_approve_order,
                 custom={"label": _("Send back"), "icon": "undo", "variant": "warning",
                         "form": "backoffice.platform.forms.NoteRequiredTransitionForm"})
     def send_back(self):
-        pass
+        self.budget_note = ""
 
     @transition(field=state, source=PurchaseOrderStatus.SUBMITTED,
                 target=PurchaseOrderStatus.APPROVED, permission=wf.can_approve_order,
@@ -239,13 +250,8 @@ class PurchaseOrder(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                         "form": "inventory.forms.ApproveOrderForm"})
     def approve(self, actor, confirm_budget_overrun=False):
         """Ask the budget owner first: an overrun refuses, a warning needs confirming."""
-        from backoffice.platform.budget import check_spend
-
-        today = timezone.localdate()
-        confirmed = check_spend(category="parts", amount=self.total_amount(), on_date=today,
-                                actor=actor, confirmed=bool(confirm_budget_overrun),
-                                reference=self.number, exclude=self)
-        self.budget_note = str(confirmed or "")[:300]
+        self.budget_note = seam.check_document(
+            self, actor=actor, confirmed=bool(confirm_budget_overrun))[:300]
         self.approved_by = actor
         self.approved_at = timezone.now()
 

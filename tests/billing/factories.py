@@ -85,12 +85,13 @@ def approved_budget(preparer, approver, *, year=None, amounts=None, policies=Non
 
 
 def submitted_claim(claimant, *lines, title="出差报销"):
-    """A submitted claim; lines = (category, amount[, date]) tuples."""
+    """A submitted claim; lines = (category, amount[, date]) tuples. The claimant
+    confirms a "warn" overrun at submit (these claims are about what the approver does)."""
     claim = services.claim_create(
         claimant=claimant, title=title,
         lines=[{"date": (line[2] if len(line) > 2 else a_day()), "category": line[0],
                 "description": "费用", "amount": Decimal(line[1]), "receipt": receipt()}
                for line in lines])
-    services.claim_submit(claim=claim, actor=claimant)
+    services.claim_submit(claim=claim, actor=claimant, confirm_overrun=True)
     claim.refresh_from_db()
     return claim

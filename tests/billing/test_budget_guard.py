@@ -37,8 +37,9 @@ def test_within_budget_passes_under_every_policy(manager, finance, engineer):
 
 
 def test_stop_refuses_with_a_clear_message(manager, finance, engineer):
-    budget_with(manager, finance, P.STOP)
+    # submitted before the budget was approved (a "stop" overrun is refused at submit too)
     claim = submitted_claim(engineer, (C.TRAVEL, "1000.01"))
+    budget_with(manager, finance, P.STOP)
     with pytest.raises(BudgetOverrun) as exc:
         services.claim_approve(claim=claim, actor=manager, confirm_overrun=True)
     message = " ".join(exc.value.messages)
@@ -77,15 +78,16 @@ def test_each_category_has_its_own_policy(manager, finance, engineer):
                                                C.OFFICE: Decimal("100")},
                     policies={C.TRAVEL: P.IGNORE, C.OFFICE: P.STOP})
     claim = submitted_claim(engineer, (C.TRAVEL, "500"), (C.OFFICE, "50"))
+    second = submitted_claim(engineer, (C.TRAVEL, "1"), (C.OFFICE, "51"))  # room at submit
     services.claim_approve(claim=claim, actor=manager)  # travel ignored, office within
-    claim = submitted_claim(engineer, (C.TRAVEL, "1"), (C.OFFICE, "51"))
     with pytest.raises(BudgetOverrun, match="Office"):
-        services.claim_approve(claim=claim, actor=manager)
+        services.claim_approve(claim=second, actor=manager)
 
 
 def test_committed_and_paid_claims_use_up_the_budget(manager, finance, engineer, clerk):
     budget_with(manager, finance, P.STOP)
     first = submitted_claim(engineer, (C.TRAVEL, "600"))
+    third = submitted_claim(engineer, (C.TRAVEL, "100.01"))  # submitted while there was room
     services.claim_approve(claim=first, actor=manager)
     services.claim_pay(claim=first, actor=finance, payment_reference="P1")
     second = submitted_claim(clerk, (C.TRAVEL, "300"))
@@ -93,7 +95,6 @@ def test_committed_and_paid_claims_use_up_the_budget(manager, finance, engineer,
     figures = selectors.category_position(this_year(), C.TRAVEL)
     assert (figures.actual, figures.committed, figures.remaining) == (
         Decimal("600"), Decimal("300"), Decimal("100"))
-    third = submitted_claim(engineer, (C.TRAVEL, "100.01"))
     with pytest.raises(BudgetOverrun):
         services.claim_approve(claim=third, actor=manager)
     # submitted, draft and rejected claims do not count
@@ -102,8 +103,8 @@ def test_committed_and_paid_claims_use_up_the_budget(manager, finance, engineer,
 
 
 def test_an_increase_makes_room(manager, finance, engineer):
+    claim = submitted_claim(engineer, (C.TRAVEL, "1400"))  # before the budget was approved
     budget = budget_with(manager, finance, P.STOP)
-    claim = submitted_claim(engineer, (C.TRAVEL, "1400"))
     with pytest.raises(BudgetOverrun):
         services.claim_approve(claim=claim, actor=manager)
     adjustment = services.adjustment_create(budget=budget, actor=manager, kind="increase",
@@ -122,8 +123,8 @@ def test_no_approved_budget_is_not_checked_by_default(manager, engineer):
 
 
 def test_no_budget_policy_is_a_setting(manager, engineer, settings):
+    claim = submitted_claim(engineer, (C.TRAVEL, "10"))  # submitted under the default
     settings.BILLING_NO_BUDGET_POLICY = "stop"
-    claim = submitted_claim(engineer, (C.TRAVEL, "10"))
     with pytest.raises(BudgetOverrun, match="no approved"):
         services.claim_approve(claim=claim, actor=manager)
     settings.BILLING_NO_BUDGET_POLICY = "warn"
@@ -137,12 +138,12 @@ def test_no_budget_policy_is_a_setting(manager, engineer, settings):
 
 def test_claim_spanning_two_years_is_checked_against_each_budget(manager, finance, engineer):
     year = this_year()
+    claim = submitted_claim(engineer, (C.TRAVEL, "200", dt.date(year - 1, 12, 30)),
+                            (C.TRAVEL, "200", a_day()))  # before the budgets were approved
     approved_budget(manager, finance, year=year - 1, amounts={C.TRAVEL: Decimal("100")},
                     policies={C.TRAVEL: P.STOP})
     approved_budget(manager, finance, year=year, amounts={C.TRAVEL: Decimal("1000")},
                     policies={C.TRAVEL: P.STOP})
-    claim = submitted_claim(engineer, (C.TRAVEL, "200", dt.date(year - 1, 12, 30)),
-                            (C.TRAVEL, "200", a_day()))
     with pytest.raises(BudgetOverrun, match=str(year - 1)):
         services.claim_approve(claim=claim, actor=manager)
 
@@ -170,13 +171,13 @@ def source():
 def test_other_sources_count_as_actual_and_committed(manager, finance, engineer, source):
     approved_budget(manager, finance, amounts={C.PARTS: Decimal("5000")},
                     policies={C.PARTS: P.STOP})
+    claim = submitted_claim(engineer, (C.PARTS, "2700.01"))  # before the purchases counted
     source(Spend(C.PARTS, 1, Decimal("1200"), Decimal("0")),
            Spend(C.PARTS, 2, Decimal("300"), Decimal("800")),
            Spend(C.TRAVEL, 2, Decimal("50"), Decimal("0")))
     figures = selectors.category_position(this_year(), C.PARTS)
     assert (figures.actual, figures.committed, figures.remaining) == (
         Decimal("1500"), Decimal("800"), Decimal("2700"))
-    claim = submitted_claim(engineer, (C.PARTS, "2700.01"))
     with pytest.raises(BudgetOverrun):
         services.claim_approve(claim=claim, actor=manager)
 

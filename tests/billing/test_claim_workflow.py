@@ -251,9 +251,9 @@ def test_visible_to_staff_only_their_own(engineer, make_user, manager, finance):
 
 
 def test_failed_approval_rolls_back_state_journal_and_history(engineer, manager, finance):
+    claim = submitted_claim(engineer, (C.TRAVEL, "300"))  # before the budget was approved
     approved_budget(manager, finance, amounts={C.TRAVEL: Decimal("100")},
                     policies={C.TRAVEL: "stop"})
-    claim = submitted_claim(engineer, (C.TRAVEL, "300"))
     history = claim.history.count()
     with pytest.raises(ValidationError):
         services.claim_approve(claim=claim, actor=manager)

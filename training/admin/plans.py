@@ -10,7 +10,7 @@ from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RelatedDropdownFilter
 from unfold.decorators import action, display
 
-from backoffice.platform.admin.base import BackofficeAdmin
+from backoffice.platform.admin.base import BackofficeAdmin, BudgetPositionMixin
 from training import selectors, services
 from training import workflows as wf
 from training.admin.common import StaffChoiceMixin, _number, _redirect
@@ -50,7 +50,7 @@ class PlanItemInline(StaffChoiceMixin, TabularInline):
 
 
 @admin.register(TrainingPlan)
-class TrainingPlanAdmin(BackofficeAdmin):
+class TrainingPlanAdmin(BudgetPositionMixin, BackofficeAdmin):
     resource_classes = [TrainingPlanResource]
     list_display = ["number", "year", "title", "display_state", "display_items",
                     "display_budget", "prepared_by", "approved_by"]
@@ -60,6 +60,9 @@ class TrainingPlanAdmin(BackofficeAdmin):
     search_fields = ["=number", "title"]
     inlines = [PlanItemInline]
     actions_detail = ["copy_action"]
+    budget_panel_states = (wf.TrainingPlanStatus.DRAFT, wf.TrainingPlanStatus.SUBMITTED)
+    budget_note_field = "budget_remark"
+    budget_confirmed_states = (wf.TrainingPlanStatus.SUBMITTED,)
     readonly_fields = ["number", "prepared_by", "submitted_by", "submitted_at", "approved_by",
                        "approved_at", "budget_remark", "closed_at", "display_total_budget",
                        "effectiveness"]

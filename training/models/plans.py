@@ -13,8 +13,10 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from backoffice.desk.models import Contact, Customer, Product, Ticket
+from backoffice.platform import budget as seam
 from backoffice.platform.models import JournalEntry, NumberedModel, TimeStampedModel, VersionedModel
 from backoffice.platform.people import display_name
+from backoffice.platform.workflow import journal_note
 from training import workflows as wf
 from training.workflows import (
     Audience,
@@ -173,11 +175,24 @@ class TrainingPlan(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
         total = self.items.aggregate(total=models.Sum("budget_estimate"))["total"]
         return total or Decimal("0.00")
 
+    def budget_requests(self):
+        """What the plan asks of the budget (``platform.budget``): its total, of the
+        training category, in its year (today when the plan is this year's)."""
+        today = timezone.localdate()
+        on_date = today if today.year == self.year else dt.date(self.year, 1, 1)
+        return [("training", on_date, self.total_budget())]
+
     @transition(field=state, source=TrainingPlanStatus.DRAFT, target=TrainingPlanStatus.SUBMITTED,
                 permission=wf.can_submit_plan, conditions=[wf.plan_has_goals, wf.plan_has_items],
                 custom={"label": _("Submit for approval"), "icon": "send",
-                        "variant": "primary"})
-    def submit(self, actor):
+                        "variant": "primary", "form": "training.forms.PlanSubmitForm"})
+    def submit(self, actor, confirm_overrun=False):
+        """The training budget at submit, without committing: a "stop" overrun refuses, a
+        "warn" one needs confirming (journaled, kept in ``budget_remark`` for the approver)."""
+        text = seam.check_document(self, actor=actor, confirmed=bool(confirm_overrun),
+                                   dry_run=True)
+        self.budget_remark = text[:300]
+        journal_note(self, text)
         self.submitted_by = actor
         self.submitted_at = timezone.now()
 
@@ -186,6 +201,7 @@ class TrainingPlan(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                 custom={"label": _("Withdraw"), "icon": "undo"})
     def withdraw(self):
         self.submitted_at = None
+        self.budget_remark = ""
 
     @transition(field=state, source=TrainingPlanStatus.SUBMITTED, target=TrainingPlanStatus.DRAFT,
                 permission=wf.can_approve_plan,
@@ -193,6 +209,7 @@ class TrainingPlan(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
                         "form": "backoffice.platform.forms.NoteRequiredTransitionForm"})
     def reject(self):
         self.submitted_at = None
+        self.budget_remark = ""
 
     @transition(field=state, source=TrainingPlanStatus.SUBMITTED,
                 target=TrainingPlanStatus.APPROVED, permission=wf.can_approve_plan,
@@ -202,15 +219,8 @@ class TrainingPlan(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
     def approve(self, actor, confirm_over_budget=False):
         """Asks the budget owner about the plan's total (side effect: the needs it answers
         are planned, ``services.plan_needs_answered``)."""
-        from backoffice.platform import budget
-
-        today = timezone.localdate()
-        on_date = today if today.year == self.year else dt.date(self.year, 1, 1)
-        remark = budget.check_spend(category="training", amount=self.total_budget(),
-                                    on_date=on_date, actor=actor,
-                                    confirmed=bool(confirm_over_budget),
-                                    reference=self.number, exclude=self)
-        self.budget_remark = (remark or "")[:300]
+        self.budget_remark = seam.check_document(
+            self, actor=actor, confirmed=bool(confirm_over_budget))[:300]
         self.approved_by = actor
         self.approved_at = timezone.now()
 

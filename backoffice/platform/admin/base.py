@@ -28,7 +28,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 
-from backoffice.platform import formats, people, roles, workflow
+from backoffice.platform import budget, formats, people, roles, workflow
 from backoffice.platform.formats import UnreadableFile
 from backoffice.platform.forms import ExportForm, SafeImportForm, TransitionForm
 from backoffice.platform.models import ConcurrentEdit, ImportSubmission, VersionedModel
@@ -166,6 +166,42 @@ def back_to_page(request, url):
     response = redirect(url)
     response["HX-Redirect"] = url
     return response
+
+
+class BudgetPositionMixin:
+    """The budget position panel on the page of a document that asks for money (its
+    model has ``budget_requests()``, see ``platform.budget``): budget, actual, committed,
+    remaining, this document's amount and what it leaves, per category and year, while
+    it is drafted and submitted - so the submitter meets an overrun before the approver.
+    The figures are the category's totals, never anyone else's documents."""
+
+    #: states in which the page shows the panel
+    budget_panel_states: tuple = ()
+    #: the field in which the submitter's confirmed overrun waits for the approver
+    budget_note_field = "budget_note"
+    #: states in which that field holds the submitter's confirmation
+    budget_confirmed_states: tuple = ()
+
+    def budget_requests_when_adding(self, request):
+        """What a new document is known to ask before it is saved (nothing by default:
+        the panel says it appears once the lines are saved)."""
+        return []
+
+    def budget_panel(self, request, obj):
+        state = workflow.state_field(self.model).name
+        if obj is None:
+            return {"positions": budget.positions(self.budget_requests_when_adding(request)),
+                    "pending": True}
+        if getattr(obj, state) not in self.budget_panel_states:
+            return None
+        confirmed = (getattr(obj, self.budget_note_field, "")
+                     if getattr(obj, state) in self.budget_confirmed_states else "")
+        return {"positions": budget.positions_of(obj), "confirmed": confirmed}
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="",
+                           obj=None):
+        context["budget_panel"] = self.budget_panel(request, obj if change else None)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
