@@ -19,7 +19,7 @@ from unfold.widgets import (
 )
 
 from backoffice.desk.models import ProductVersion
-from backoffice.desk.selectors import engineers_with_open_tickets
+from backoffice.desk.selectors import engineers, engineers_with_open_tickets
 from backoffice.desk.workflows import (
     MAX_HOURS_PER_ENTRY,
     Channel,
