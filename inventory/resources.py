@@ -8,11 +8,12 @@ quantities go through the same services as a keeper at the counter (ledger lines
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, widgets
 
-from backoffice.platform.resources import BackofficeResource, ChoiceWidget
+from backoffice.platform.resources import BackofficeResource, ChoiceWidget, YesNoWidget
 from inventory import services
 from inventory.models import (
     Part,
@@ -291,8 +292,13 @@ class OpeningBalanceResource(InventoryResource):
 
 
 # -- stocktake counts ----------------------------------------------------------------------
-class StocktakeLineResource(InventoryResource):
-    """Count sheet: export it, fill in ``counted``, import it back while counting."""
+class CountSheetResource(InventoryResource):
+    """Count sheet: export it, fill in ``counted``, import it back while counting.
+
+    This is the blind sheet (盲盘): it carries no book quantity and no variance, so it is
+    what counters export and import (``StocktakeLineAdmin`` chooses by
+    ``workflows.can_see_book_quantities``). ``recount`` marks the lines the approver
+    sent back."""
 
     column_labels = {"name": PART_NAME}
     template_example = {"counted": 9, "reason": "", "note": ""}
@@ -302,8 +308,8 @@ class StocktakeLineResource(InventoryResource):
     part = fields.Field(attribute="part", column_name="part", widget=CodeWidget(Part))
     part_name = fields.Field(attribute="part__name", column_name="name", readonly=True)
     unit = fields.Field(attribute="part__unit", column_name="unit", readonly=True)
-    book_quantity = fields.Field(attribute="book_quantity", column_name="book", readonly=True,
-                                 widget=IntegerWidget())
+    recount_requested = fields.Field(attribute="recount_requested", column_name="recount",
+                                     readonly=True, widget=YesNoWidget())
     counted_quantity = fields.Field(attribute="counted_quantity", column_name="counted",
                                     widget=IntegerWidget())
     reason = fields.Field(attribute="reason", column_name="reason",
@@ -312,11 +318,15 @@ class StocktakeLineResource(InventoryResource):
 
     class Meta:
         model = StocktakeLine
-        fields = ("stocktake", "part", "part_name", "unit", "book_quantity", "counted_quantity",
-                  "reason", "note")
+        fields = ("stocktake", "part", "part_name", "unit", "recount_requested",
+                  "counted_quantity", "reason", "note")
         export_order = fields
         import_id_fields = ("stocktake", "part")
         skip_unchanged = False
+
+    @classmethod
+    def get_display_name(cls):
+        return _("Count sheet")
 
     def get_queryset(self):
         return StocktakeLine.objects.select_related("stocktake", "part")
@@ -324,6 +334,26 @@ class StocktakeLineResource(InventoryResource):
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
         self.normalise_column(dataset, "part", _code)
+        self._lines = self._lines_of(dataset)
+
+    def _lines_of(self, dataset) -> dict:
+        """(stocktake number, part code) -> line, for every stocktake the file names, in
+        one query: the key has two columns, which the platform's loader reads one query
+        per row (10,000 queries for a warehouse's sheet)."""
+        column = self.fields["stocktake"].column_name
+        if not dataset.height or column not in (dataset.headers or []):
+            return {}
+        numbers = {str(v).strip() for v in dataset[column] if v not in (None, "")}
+        lines = (StocktakeLine.objects.filter(stocktake__number__in=numbers)
+                 .annotate(key_number=F("stocktake__number"), key_code=F("part__code")))
+        return {(line.key_number, line.key_code.upper()): line for line in lines}
+
+    def get_instance(self, instance_loader, row):
+        lines = getattr(self, "_lines", None)
+        if lines is None:
+            return super().get_instance(instance_loader, row)
+        return lines.get((str(row.get(self.fields["stocktake"].column_name) or "").strip(),
+                          _code(row.get(self.fields["part"].column_name))))
 
     def before_import_row(self, row, **kwargs):
         self.check_duplicate((str(row.get("stocktake")), row.get("part")),
@@ -348,6 +378,23 @@ class StocktakeLineResource(InventoryResource):
             instance.book_quantity = book_quantity_at(instance.part_id,
                                                       instance.stocktake.warehouse_id,
                                                       instance.stocktake.snapshot_at)
+
+
+class StocktakeLineResource(CountSheetResource):
+    """The count sheet with the book quantities: for whoever may see them (a stocktake
+    that is not blind, or its approver once the count is submitted)."""
+
+    book_quantity = fields.Field(attribute="book_quantity", column_name="book", readonly=True,
+                                 widget=IntegerWidget())
+
+    class Meta(CountSheetResource.Meta):
+        fields = ("stocktake", "part", "part_name", "unit", "book_quantity",
+                  "recount_requested", "counted_quantity", "reason", "note")
+        export_order = fields
+
+    @classmethod
+    def get_display_name(cls):
+        return _("Count sheet with book quantities")
 
 
 # -- exports -------------------------------------------------------------------------------

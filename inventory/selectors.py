@@ -30,6 +30,7 @@ from inventory.models import (
     RequisitionLine,
     StockBalance,
     StockEntry,
+    Stocktake,
 )
 from inventory.workflows import EntryKind, WarehouseKind
 
@@ -200,6 +201,16 @@ def purchase_spending(year: int):
 
 
 # -- printouts -------------------------------------------------------------------------------
+def stocktakes_hiding_book_quantities(user, stocktake_ids=None) -> set[int]:
+    """Ids of the blind stocktakes (among ``stocktake_ids``, default all) whose book
+    quantities ``user`` may not see (``workflows.can_see_book_quantities``): one query."""
+    blind = Stocktake.objects.filter(blind=True).only(
+        "pk", "blind", "state", "started_by_id", "submitted_by_id")
+    if stocktake_ids is not None:
+        blind = blind.filter(pk__in=stocktake_ids)
+    return {s.pk for s in blind if not wf.can_see_book_quantities(s, user)}
+
+
 def requisition_slip(requisition) -> dict:
     """What the printed requisition slip (领用单) shows: the requisition with its ticket,
     customer and people; each line with what the ledger issued and took back; the journal

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_update_with_history
 
 from backoffice.platform.notifications import (
     event,
@@ -276,6 +277,23 @@ def stocktake_snapshot(stocktake) -> int:
     return len(part_ids | existing)
 
 
+@side_effect(Stocktake, "recount")
+def stocktake_mark_recount(stocktake, actor) -> int:
+    """Send the lines over the recount tolerance back to the counters: each keeps its
+    count as ``previous_count`` (and in its history) and loses it, so the stocktake cannot
+    be submitted again until they are recounted. Lines within the tolerance keep theirs."""
+    over = {line.pk for line in stocktake.lines_over_tolerance().only("pk")}
+    lines = list(stocktake.lines.filter(Q(pk__in=over) | Q(recount_requested=True)))
+    for line in lines:
+        line.recount_requested = line.pk in over
+        if line.recount_requested:
+            line.previous_count, line.counted_quantity = line.counted_quantity, None
+    bulk_update_with_history(lines, StocktakeLine,
+                             ["recount_requested", "previous_count", "counted_quantity"],
+                             default_user=actor, default_change_reason="recount")
+    return len(over)
+
+
 @side_effect(Stocktake, "approve")
 def stocktake_post(stocktake, *, actor) -> list[StockEntry]:
     """Post ``counted − book`` of every line with a variance onto the live balance."""
@@ -528,11 +546,14 @@ def tell_stocktake_posted(stocktake, actor):
 
 
 @side_effect(Stocktake, "recount")
-def tell_stocktake_recount(stocktake):
+def tell_stocktake_recount(stocktake, actor):
+    """After stocktake_mark_recount (registered first): the counters learn how many
+    lines to count again, not what the books say."""
+    lines = stocktake.lines.filter(recount_requested=True).count()
     notify([stocktake.started_by_id, stocktake.submitted_by_id], STOCKTAKE_DECIDED.name,
-           lambda: _("Stocktake %(number)s was sent back for a recount")
-           % {"number": stocktake.number},
-           url=page_of(stocktake))
+           lambda: _("Stocktake %(number)s was sent back: %(lines)s lines to recount")
+           % {"number": stocktake.number, "lines": lines},
+           url=page_of(stocktake), actor=actor)
 
 
 @side_effect(PurchasePlan, "submit")

@@ -89,6 +89,11 @@ class StocktakeStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+#: states in which the approver of a blind stocktake sees its book quantities
+BOOK_VISIBLE_STATES = {StocktakeStatus.SUBMITTED, StocktakeStatus.POSTED,
+                       StocktakeStatus.CANCELLED}
+
+
 class ScrapStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Waiting for approval")
@@ -177,6 +182,17 @@ def can_approve_stocktake(stocktake, user):
             and user.pk not in {stocktake.started_by_id, stocktake.submitted_by_id})
 
 
+def can_see_book_quantities(stocktake, user):
+    """Blind count (盲盘): the one rule of who sees a stocktake's book quantities and
+    variances (page, line list, count sheet, import preview). On a blind stocktake only
+    its approver does, once the count is submitted; never its counters, never while
+    counting (a recount is counted blind again)."""
+    if not stocktake.blind:
+        return True
+    return (stocktake.state in BOOK_VISIBLE_STATES
+            and can_approve_stocktake(stocktake, user))
+
+
 def can_cancel_stocktake(stocktake, user):
     return can_count(stocktake, user) or _perm(user, "approve_stocktake")
 
@@ -242,6 +258,11 @@ def has_returnable(requisition):
 @condition(_("not every line has a counted quantity"))
 def all_counted(stocktake):
     return not stocktake.lines.filter(counted_quantity__isnull=True).exists()
+
+
+@condition(_("no counted line differs from the book by more than the recount tolerance"))
+def has_lines_over_tolerance(stocktake):
+    return stocktake.pk is not None and stocktake.lines_over_tolerance().exists()
 
 
 @condition(_("there is no active scrap area"))

@@ -48,7 +48,12 @@ from inventory.models import (
     Stocktake,
     StocktakeLine,
 )
-from inventory.resources import RequisitionResource, ScrapRequestResource, StocktakeLineResource
+from inventory.resources import (
+    CountSheetResource,
+    RequisitionResource,
+    ScrapRequestResource,
+    StocktakeLineResource,
+)
 from inventory.workflows import EntryKind
 
 
@@ -242,13 +247,31 @@ class RequisitionAdmin(PrintableAdmin, DocumentAdmin):
 
 
 # -- stocktakes ----------------------------------------------------------------------------
+def book_quantities_shown(request, stocktake) -> bool:
+    """Whether this page shows ``stocktake``'s book quantities to the user (blind counts:
+    ``workflows.can_see_book_quantities``), worked out once per request."""
+    seen = request.__dict__.setdefault("_book_quantities_shown", {})
+    if stocktake.pk not in seen:
+        seen[stocktake.pk] = wf.can_see_book_quantities(stocktake, request.user)
+    return seen[stocktake.pk]
+
+
 class StocktakeLineInline(LineInline):
     model = StocktakeLine
-    fields = ["part", "book_quantity", "counted_quantity", "display_variance",
-              "display_moved", "reason", "note"]
-    readonly_fields = ["book_quantity", "display_variance", "display_moved"]
+    fields = ["part", "book_quantity", "previous_count", "counted_quantity", "display_variance",
+              "display_recount", "display_moved", "reason", "note"]
+    readonly_fields = ["book_quantity", "previous_count", "display_variance", "display_recount",
+                       "display_moved"]
+    #: what the counters of a blind stocktake do not see
+    book_fields = ("book_quantity", "previous_count", "display_variance")
     autocomplete_fields = ["part"]
     per_page = 100
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not book_quantities_shown(request, obj):
+            return [f for f in fields if f not in self.book_fields]
+        return fields
 
     def get_queryset(self, request):
         moved = (StockEntry.objects.filter(part=OuterRef("part"),
@@ -268,10 +291,21 @@ class StocktakeLineInline(LineInline):
         colour = "text-green-700" if variance > 0 else "text-red-700"
         return format_html('<span class="{} font-semibold">{}</span>', colour, f"{variance:+d}")
 
+    @display(description=_("recount"))
+    def display_recount(self, obj):
+        return recount_label(obj)
+
     @display(description=_("moved since snapshot"))
     def display_moved(self, obj):
         moved = getattr(obj, "moved", 0)
         return f"{moved:+d}" if moved else ""
+
+
+def recount_label(line):
+    if not line.recount_requested:
+        return ""
+    return format_html('<span class="text-orange-700 font-semibold" data-recount="{}">{}</span>',
+                       line.pk, _("Recount"))
 
 
 @admin.register(Stocktake)
@@ -283,21 +317,27 @@ class StocktakeAdmin(DocumentAdmin):
     list_filter = [("state", ChoicesDropdownFilter), ("warehouse", RelatedDropdownFilter)]
     search_fields = ["=number"]
     readonly_fields = ["number", "snapshot_at", "started_by", "submitted_by", "approved_by",
-                       "posted_at", "count_sheet"]
+                       "posted_at", "count_sheet", "count_sheet_blind"]
     inlines = [StocktakeLineInline]
 
+    #: set when the stocktake is made, frozen once counting starts
+    count_rules = ["blind", ("recount_tolerance_units", "recount_tolerance_percent")]
+
     def get_fieldsets(self, request, obj=None):
-        scope = ["warehouse", "category", "include_all_parts", "note"]
+        scope = ["warehouse", "category", "include_all_parts", *self.count_rules, "note"]
         if obj is None:
             return [(None, {"fields": scope})]
-        return [(None, {"fields": [("number", "state"), *scope, "count_sheet"]}),
+        # the blind page links the count sheet, not the variances
+        sheet = "count_sheet" if book_quantities_shown(request, obj) else "count_sheet_blind"
+        return [(None, {"fields": [("number", "state"), *scope, sheet]}),
                 (_("Who and when"), {"fields": [("snapshot_at", "started_by"),
                                                 ("submitted_by", "approved_by", "posted_at")]})]
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is not None and obj.state != wf.StocktakeStatus.DRAFT:
-            readonly += ["warehouse", "category", "include_all_parts"]
+            readonly += ["warehouse", "category", "include_all_parts", "blind",
+                         "recount_tolerance_units", "recount_tolerance_percent"]
         return readonly
 
     def get_queryset(self, request):
@@ -308,23 +348,45 @@ class StocktakeAdmin(DocumentAdmin):
                 lines__counted_quantity=F("lines__book_quantity"))))
 
 
+    def get_changelist_instance(self, request):
+        """Each row of the page says whether its variances are shown to this user."""
+        changelist = super().get_changelist_instance(request)
+        for obj in changelist.result_list:
+            obj.book_shown = wf.can_see_book_quantities(obj, request.user)
+        return changelist
+
     @display(description=_("counted"))
     def display_progress(self, obj):
         return f"{obj.counted_count} / {obj.line_count}"
 
     @display(description=_("variances"))
     def display_variances(self, obj):
+        if not getattr(obj, "book_shown", False):
+            return format_html('<span class="text-base-400" title="{}" data-blind="{}">-</span>',
+                               _("Blind count: hidden until submitted"), obj.pk)
         return obj.variance_count
+
+    def _count_sheet_url(self, obj):
+        return (reverse("admin:inventory_stocktakeline_changelist")
+                + f"?stocktake__id__exact={obj.pk}")
 
     @display(description=_("count sheet"))
     def count_sheet(self, obj):
         if not obj.pk:
             return "-"
-        url = reverse("admin:inventory_stocktakeline_changelist") + f"?stocktake__id__exact={obj.pk}"
+        url = self._count_sheet_url(obj)
         return format_html('<a class="text-primary-600" href="{}">{}</a> · '
                            '<a class="text-primary-600" href="{}&variance=yes">{}</a>', url,
                            _("Export the count sheet or import counted quantities"), url,
                            _("Review the variances"))
+
+    @display(description=_("count sheet"))
+    def count_sheet_blind(self, obj):
+        if not obj.pk:
+            return "-"
+        return format_html('<a class="text-primary-600" href="{}">{}</a>',
+                           self._count_sheet_url(obj),
+                           _("Export the count sheet or import counted quantities"))
 
 
 class VarianceFilter(admin.SimpleListFilter):
@@ -345,11 +407,17 @@ class VarianceFilter(admin.SimpleListFilter):
 
 @admin.register(StocktakeLine)
 class StocktakeLineAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
-    """Count sheets: export to fill in on paper or in a spreadsheet, import the counts."""
+    """Count sheets: export to fill in on paper or in a spreadsheet, import the counts.
+
+    Blind counts: the book quantities, the variances (column, filter, ordering) and the
+    sheet with the book column are there only when no stocktake on the list hides them
+    from the user (``workflows.can_see_book_quantities``); the list reached from a
+    stocktake's page is that stocktake's."""
 
     resource_classes = [StocktakeLineResource]
-    list_display = ["stocktake", "part", "book_quantity", "counted_quantity", "display_variance",
-                    "reason", "note"]
+    list_display = ["stocktake", "part", "book_quantity", "previous_count", "counted_quantity",
+                    "display_variance", "display_recount", "reason", "note"]
+    book_columns = ("book_quantity", "previous_count", "display_variance")
     list_select_related = ["stocktake", "part"]
     list_filter = [("stocktake", AutocompleteSelectFilter), VarianceFilter]
     search_fields = ["=part__code", "part__name"]
@@ -361,9 +429,40 @@ class StocktakeLineAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
     def has_import_permission(self, request):
         return request.user.has_perm("inventory.count_stocktake")
 
+    def book_quantities_shown(self, request) -> bool:
+        """Whether no stocktake of this list (the one it is filtered to, else any) hides
+        its book quantities from the user; one query, once per request."""
+        if "_book_quantities_listed" not in request.__dict__:
+            only = request.GET.get("stocktake__id__exact")
+            ids = [only] if only and only.isdigit() else None
+            request._book_quantities_listed = not selectors.stocktakes_hiding_book_quantities(
+                request.user, ids) if request.user.is_authenticated else False
+        return request._book_quantities_listed
+
+    def get_list_display(self, request):
+        if self.book_quantities_shown(request):
+            return self.list_display
+        return [name for name in self.list_display if name not in self.book_columns]
+
+    def get_list_filter(self, request):
+        if self.book_quantities_shown(request):
+            return self.list_filter
+        return [f for f in self.list_filter if f is not VarianceFilter]
+
+    def get_resource_classes(self, request=None):
+        """The sheet with the book column only for whom the list shows it; a background
+        job (no request) gets the blind one."""
+        if request is not None and self.book_quantities_shown(request):
+            return [StocktakeLineResource]
+        return [CountSheetResource]
+
     @display(description=_("variance"))
     def display_variance(self, obj):
         return "" if obj.variance is None else f"{obj.variance:+d}"
+
+    @display(description=_("recount"), ordering="recount_requested")
+    def display_recount(self, obj):
+        return recount_label(obj)
 
 
 # -- scrap and disposal --------------------------------------------------------------------

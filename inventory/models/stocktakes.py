@@ -1,8 +1,13 @@
 """Stocktakes (盘点): book quantities snapshotted, counted, approved, adjustments posted."""
 
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
+from django.db.models import DecimalField, ExpressionWrapper, F, Q
+from django.db.models.functions import Abs
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -42,6 +47,18 @@ class Stocktake(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
         _("list every active part"), default=False,
         help_text=_("Also list active parts the books say are not in this warehouse."))
     note = models.TextField(_("note"), blank=True)
+    blind = models.BooleanField(
+        _("blind count"), default=True,
+        help_text=_("Counters see no book quantities and no variances; the approver sees "
+                    "them once the count is submitted."))
+    recount_tolerance_units = models.PositiveIntegerField(
+        _("recount tolerance (units)"), default=0,
+        help_text=_("A line may be sent back for a recount when its variance is more than "
+                    "this many units and more than the percentage below."))
+    recount_tolerance_percent = models.DecimalField(
+        _("recount tolerance (%)"), max_digits=5, decimal_places=2, default=Decimal("5.00"),
+        validators=[MaxValueValidator(Decimal("100"))],
+        help_text=_("Percent of the book quantity."))
     snapshot_at = models.DateTimeField(_("book quantities taken at"), null=True, blank=True)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True,
                                    blank=True, related_name="+", verbose_name=_("started by"))
@@ -79,10 +96,11 @@ class Stocktake(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
         self.submitted_by = actor
 
     @transition(field=state, source=StocktakeStatus.SUBMITTED, target=StocktakeStatus.COUNTING,
-                permission=wf.can_approve_stocktake,
+                permission=wf.can_approve_stocktake, conditions=[wf.has_lines_over_tolerance],
                 custom={"label": _("Recount"), "icon": "undo", "variant": "warning",
                         "form": "backoffice.platform.forms.NoteRequiredTransitionForm"})
     def recount(self):
+        # side effect: services.stocktake_mark_recount
         pass
 
     @transition(field=state, source=StocktakeStatus.SUBMITTED, target=StocktakeStatus.POSTED,
@@ -102,6 +120,17 @@ class Stocktake(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
     def cancel(self):
         pass
 
+    def lines_over_tolerance(self):
+        """Counted lines whose variance is more than the tolerance in units *and* in
+        percent of the book quantity (|counted − book| > max(units, book × % / 100))."""
+        variance = Abs(F("counted_quantity") - F("book_quantity"))
+        return (self.lines.filter(counted_quantity__isnull=False)
+                .alias(off=variance, off_percent=variance * 100)
+                .filter(Q(off__gt=self.recount_tolerance_units),
+                        Q(off_percent__gt=ExpressionWrapper(
+                            F("book_quantity") * self.recount_tolerance_percent,
+                            output_field=DecimalField(max_digits=20, decimal_places=2)))))
+
 
 class StocktakeLine(TimeStampedModel):
     stocktake = models.ForeignKey(Stocktake, models.CASCADE, related_name="lines",
@@ -113,7 +142,12 @@ class StocktakeLine(TimeStampedModel):
     reason = models.CharField(_("variance reason"), max_length=16, blank=True,
                               choices=VarianceReason.choices)
     note = models.CharField(_("note"), max_length=200, blank=True)
-    history = HistoricalRecords()
+    recount_requested = models.BooleanField(_("recount requested"), default=False,
+                                            editable=False)
+    previous_count = models.PositiveIntegerField(
+        _("count before the recount"), null=True, blank=True, editable=False)
+    # no book quantity in the history: its pages are open to the counters (blind counts)
+    history = HistoricalRecords(excluded_fields=["book_quantity"])
 
     class Meta:
         verbose_name = _("count line")
@@ -123,8 +157,9 @@ class StocktakeLine(TimeStampedModel):
                                                name="uniq_stocktake_part")]
 
     def __str__(self):
+        """Part and count only: inline rows, history and logs show this to counters."""
         counted = "?" if self.counted_quantity is None else self.counted_quantity
-        return f"{self.part.code if self.part_id else '-'}: {self.book_quantity} → {counted}"
+        return f"{self.part.code if self.part_id else '-'}: {counted}"
 
     @property
     def variance(self):

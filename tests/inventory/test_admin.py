@@ -289,9 +289,10 @@ def test_engineer_files_a_requisition_from_the_add_form(client, engineer, stocke
 
 
 def test_count_sheet_lists_variances(client, warehouse, stocked, main):
+    """An open (not blind) count: the keeper reviews the variances while counting."""
     other = PartFactory(code="OTHER-1")
     stock(other, main, 2, warehouse)
-    take = Stocktake.objects.create(warehouse=main)
+    take = Stocktake.objects.create(warehouse=main, blind=False)
     apply_transition(take, "start", actor=warehouse)
     take.lines.filter(part=stocked).update(counted_quantity=9)
     take.lines.filter(part=other).update(counted_quantity=2)
