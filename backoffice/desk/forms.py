@@ -22,6 +22,7 @@ from backoffice.desk.models import ProductVersion
 from backoffice.desk.selectors import engineers, engineers_with_open_tickets
 from backoffice.desk.workflows import (
     MAX_HOURS_PER_ENTRY,
+    NO_TIME_STATES,
     Channel,
     ConfirmationOutcome,
     MessageDirection,
@@ -345,3 +346,25 @@ class TimeEntryForm(BaseDialogForm):
         kwargs.setdefault("initial", {}).setdefault("worked_on", timezone.localdate())
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = engineers()
+
+
+class TimeEntryAdminForm(forms.ModelForm):
+    """A time entry added on the time-entry list: the same rule as the ticket page's
+    dialog (one's own assigned ticket, anyone's for a supervisor, never a closed one)."""
+
+    user = None  # set by the admin for the request
+
+    def clean(self):
+        from backoffice.desk.workflows import can_record_time
+
+        data = super().clean()
+        ticket = data.get("ticket")
+        if self.instance.pk is None and ticket is not None and self.user is not None:
+            person = data.get("person") or self.user
+            if not can_record_time(ticket, self.user, person):
+                self.add_error("ticket", _("You may record time only on the tickets "
+                                           "assigned to you.")
+                               if ticket.state not in NO_TIME_STATES else
+                               _("The ticket is %(state)s: it takes no more time entries.")
+                               % {"state": ticket.get_state_display()})
+        return data

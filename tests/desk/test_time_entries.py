@@ -124,3 +124,21 @@ def test_the_engineer_corrects_own_entries_only(client, engineer, make_user, man
     theirs_page = client.get(reverse("admin:backoffice_timeentry_change", args=[theirs.pk]))
     assert 'name="hours"' in mine_page.content.decode()
     assert 'name="hours"' not in theirs_page.content.decode()
+
+
+def test_the_time_entry_list_adds_by_the_same_rule(client, engineer, make_user, assigned):
+    """Adding on the time-entry list: one's own assigned ticket yes, another's no."""
+    add = reverse("admin:backoffice_timeentry_add")
+    today = timezone.localdate().isoformat()
+    data = {"ticket": assigned.pk, "worked_on": today, "hours": "1.00", "description": "x"}
+    other = make_user("engineer")
+    client.force_login(other)
+    response = client.post(add, data)
+    assert response.status_code == 200
+    assert "You may record time only on the tickets assigned to you." in response.content.decode()
+    assert not TimeEntry.objects.exists()
+    client.force_login(engineer)
+    response = client.post(add, data)
+    assert response.status_code == 302
+    entry = TimeEntry.objects.get()
+    assert (entry.ticket, entry.person, entry.recorded_by) == (assigned, engineer, engineer)

@@ -19,7 +19,7 @@ from unfold.decorators import action, display
 
 from backoffice.desk import services
 from backoffice.desk import workflows as wf
-from backoffice.desk.forms import TimeEntryForm
+from backoffice.desk.forms import TimeEntryAdminForm, TimeEntryForm
 from backoffice.desk.models import TimeEntry
 from backoffice.platform.admin.base import BackofficeAdmin
 
@@ -135,15 +135,38 @@ class TimeEntryAdmin(BackofficeAdmin):
     fields = ["ticket", "person", "worked_on", "hours", "description", "recorded_by"]
     readonly_fields = ["ticket", "person", "recorded_by"]
 
-    def has_add_permission(self, request):
-        return False  # the ticket page's "Record time" (it checks whose ticket it is)
+    form = TimeEntryAdminForm
+    autocomplete_fields = ["ticket"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return self.readonly_fields
+        # a new entry is one's own unless a supervisor records it for someone
+        if request.user.has_perm("backoffice.supervise_ticket"):
+            return ["recorded_by"]
+        return ["person", "recorded_by"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        # through the ticket page's service: it locks the ticket and checks the rule again
+        entry = services.time_entry_record(
+            ticket=obj.ticket, hours=obj.hours, actor=request.user,
+            person=obj.person if obj.person_id else None, worked_on=obj.worked_on,
+            description=obj.description)
+        obj.pk, obj.person, obj.recorded_by = entry.pk, entry.person, entry.recorded_by
+        obj._state.adding = False
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.ticket.state in wf.NO_TIME_STATES:
+        if obj is not None and obj.ticket_id and obj.ticket.state in wf.NO_TIME_STATES:
             return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.ticket.state in wf.NO_TIME_STATES:
+        if obj is not None and obj.ticket_id and obj.ticket.state in wf.NO_TIME_STATES:
             return False
         return super().has_delete_permission(request, obj)
