@@ -456,6 +456,11 @@ class StocktakeLineAdmin(ReadOnlyAdminMixin, BackofficeAdmin):
             return [StocktakeLineResource]
         return [CountSheetResource]
 
+    def get_import_resource_classes(self, request):
+        """Counts come in through the blind sheet, whoever imports them: the book column
+        of an exported sheet is ignored, and the preview never shows one."""
+        return [CountSheetResource]
+
     @display(description=_("variance"))
     def display_variance(self, obj):
         return "" if obj.variance is None else f"{obj.variance:+d}"
