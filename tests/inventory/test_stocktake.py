@@ -146,4 +146,4 @@ def test_pointing_a_line_to_another_part_takes_that_parts_book_quantity(stocked,
     StocktakeLine.objects.filter(stocktake=take, part=other).delete()
     line.part = other
     line.save()
-    assert line.book_quantity == 3 and str(line) == "OTHER-1: 3 → ?"
+    assert line.book_quantity == 3 and str(line) == "OTHER-1: ?"  # blind: a line names its count only
