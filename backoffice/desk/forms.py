@@ -22,7 +22,6 @@ from backoffice.desk.models import ProductVersion
 from backoffice.desk.selectors import engineers, engineers_with_open_tickets
 from backoffice.desk.workflows import (
     MAX_HOURS_PER_ENTRY,
-    NO_TIME_STATES,
     Channel,
     ConfirmationOutcome,
     MessageDirection,
@@ -355,16 +354,12 @@ class TimeEntryAdminForm(forms.ModelForm):
     user = None  # set by the admin for the request
 
     def clean(self):
-        from backoffice.desk.workflows import can_record_time
+        from backoffice.desk.workflows import time_refusal
 
         data = super().clean()
         ticket = data.get("ticket")
         if self.instance.pk is None and ticket is not None and self.user is not None:
-            person = data.get("person") or self.user
-            if not can_record_time(ticket, self.user, person):
-                self.add_error("ticket", _("You may record time only on the tickets "
-                                           "assigned to you.")
-                               if ticket.state not in NO_TIME_STATES else
-                               _("The ticket is %(state)s: it takes no more time entries.")
-                               % {"state": ticket.get_state_display()})
+            refusal = time_refusal(ticket, self.user, data.get("person") or self.user)
+            if refusal:
+                self.add_error("ticket", refusal)
         return data

@@ -795,11 +795,10 @@ def time_entry_record(*, ticket, hours, actor, person=None, worked_on=None,
 
     person = person or actor
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    if not wf.can_record_time(ticket, actor, person):
-        if ticket.state in wf.NO_TIME_STATES:
-            raise ValidationError(_("The ticket is %(state)s: it takes no more time entries.")
-                                  % {"state": ticket.get_state_display()})
-        raise PermissionDenied(_("You may record time only on the tickets assigned to you."))
+    refusal = wf.time_refusal(ticket, actor, person)
+    if refusal:
+        raise (ValidationError if ticket.state in wf.NO_TIME_STATES else PermissionDenied)(
+            refusal)
     entry = TimeEntry(ticket=ticket, person=person, hours=hours, recorded_by=actor,
                       worked_on=worked_on or timezone.localdate(),
                       description=(description or "").strip())

@@ -337,3 +337,14 @@ def can_record_time(ticket, user, person=None) -> bool:
     if user.has_perm("backoffice.supervise_ticket"):
         return True
     return (person is None or person.pk == user.pk) and ticket.assignee_id == user.pk
+
+
+def time_refusal(ticket, user, person=None) -> str | None:
+    """Why ``user`` may not record ``person``'s time on ``ticket`` (None when they may):
+    the one wording the dialog, the time-entry list and the service give."""
+    if can_record_time(ticket, user, person):
+        return None
+    if ticket is not None and ticket.state in NO_TIME_STATES:
+        return str(_("The ticket is %(state)s: it takes no more time entries.")
+                   % {"state": ticket.get_state_display()})
+    return str(_("You may record time only on the tickets assigned to you."))
