@@ -337,3 +337,20 @@ def can_record_time(ticket, user, person=None) -> bool:
     if user.has_perm("backoffice.supervise_ticket"):
         return True
     return (person is None or person.pk == user.pk) and ticket.assignee_id == user.pk
+
+
+# -- call spot checks (seed 001 §4: 服务热线录音回放) --------------------------------------
+#: the score of a spot check (the same scale as the appraisal's manager score)
+SPOT_CHECK_MAX_SCORE = 100
+
+
+def is_call(message) -> bool:
+    """A call note: a contact by phone with the customer (not an internal note)."""
+    return (message is not None and message.channel == Channel.PHONE
+            and message.direction != MessageDirection.INTERNAL)
+
+
+def can_spot_check(message, user) -> bool:
+    """The manager spot-checks calls; four eyes: never a call they took themselves."""
+    return (bool(user and user.is_active) and _perm(user, "add_callspotcheck")
+            and message is not None and message.author_id != user.pk)
