@@ -125,6 +125,9 @@ def test_engineer_a_figures(march):
         "response_in_time_share": Decimal("75.00"),  # 3 / 4
         "record_completeness": Decimal("33.33"),  # 1 / 3
         "avg_held_hours": None,  # no level clock ran: the tickets were made finished
+        # the clerk's figures: A recorded, followed up and was spot-checked on nothing
+        "avg_forward_minutes": None, "first_contact_share": None,
+        "followup_on_time_share": None, "spot_check_score": None,
     }
 
 
@@ -280,7 +283,9 @@ def test_generate_creates_one_draft_per_staff_member(march, manager, django_asse
     assert results["satisfaction_mean"] is True
     assert results["response_in_time_share"] is False
     assert results["avg_response_hours"] is True  # 1.25 h <= 4 h
-    assert KpiTarget.objects.count() == 6  # the defaults were written for the manager
+    # the defaults were written for the manager: the engineer's six and the clerk's four
+    assert KpiTarget.objects.filter(role="engineer").count() == 6
+    assert KpiTarget.objects.filter(role="clerk").count() == 4
 
 
 def test_generation_query_count_does_not_grow_with_staff(manager, make_user,
