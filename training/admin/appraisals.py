@@ -314,17 +314,21 @@ class AppraisalAdmin(StaffChoiceMixin, BackofficeAdmin):
              for kpi, text, number, target, met in obj.kpi_results()))
         first_contact = obj.tickets_first_contact
         spot_checks = self.spot_check_line(obj)
+        rating_sources = ""  # the footnote of the satisfaction KPIs, where the role has them
+        if SATISFACTION_KPIS & set(obj.role_kpis()):
+            rating_sources = format_html(
+                '<p class="text-xs text-base-500 mt-2" id="rating-sources"><sup>*</sup> {}</p>',
+                _("Counts the ratings given at confirmation: by the customer's own link and "
+                  "by phone (recorded by staff); follow-up surveys are not counted."))
         return format_html(
             '<table class="text-sm" id="key-figures"><thead><tr>'
             '<th class="pr-6 text-left">{}</th><th class="pr-6 text-left">{}</th>'
             '<th class="pr-6 text-left">{}</th><th class="text-left">{}</th></tr></thead>'
             '<tbody>{}</tbody></table>'
-            '<p class="text-xs text-base-500 mt-2" id="rating-sources"><sup>*</sup> {}</p>'
+            '{}'
             '<p class="text-sm mt-3" id="first-contact"><strong>{}</strong>: {} '
             '<span class="text-xs text-base-500">{}</span></p>{}',
-            _("KPI"), _("value"), _("target"), _("verdict"), rows,
-            _("Counts the ratings given at confirmation: by the customer's own link and by "
-              "phone (recorded by staff); follow-up surveys are not counted."),
+            _("KPI"), _("value"), _("target"), _("verdict"), rows, rating_sources,
             _("Answered on the first call"),
             "-" if first_contact is None else first_contact,
             _("Consultations and usage questions this person answered at once, without an "
