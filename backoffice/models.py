@@ -19,6 +19,7 @@ from backoffice.care.models import (  # noqa: F401
 from backoffice.desk.models import (  # noqa: F401
     BusinessCalendar,
     CalendarDay,
+    CallSpotCheck,
     CannedReply,
     ConfirmationRequest,
     Contact,

@@ -28,7 +28,7 @@ from training.models import (
     TrainingPlanItem,
     TrainingSession,
 )
-from training.workflows import Audience, Outcome, PracticalResult, RequesterKind
+from training.workflows import AppraisalRole, Audience, Outcome, PracticalResult, RequesterKind
 
 
 def _csv(name):
@@ -46,6 +46,7 @@ def load(users, stdout=None):
     plan = _plan(users, needs)
     _sessions(users, plan, rng)
     _appraisals(users, rng, stdout)
+    _clerk_appraisals(stdout)
     say(stdout, f"Training: plan {plan.number} with {plan.items.count()} items, "
                  f"{TrainingSession.objects.count()} sessions, "
                  f"{Appraisal.objects.count()} appraisals.")
@@ -208,13 +209,30 @@ def _appraisals(users, rng, stdout):
                 appraisal.outcome, appraisal.outcome_amount = Outcome.DEDUCTION, Decimal("200.00")
             else:
                 appraisal.outcome = Outcome.NONE
-            appraisal.spot_check_notes = rng.choice([
-                "抽查服务记录 3 份、通话录音 2 段：记录完整，沟通规范。",
-                "抽查服务记录 3 份：1 份缺少处理过程描述，已提醒补充。",
-                "抽查通话录音 2 段：响应及时，对客户需求复述清楚。"])
+            appraisal.spot_check_notes = rng.choice(
+                CLERK_NOTES if appraisal.role == AppraisalRole.CLERK else [
+                    "抽查服务记录：记录完整，沟通规范。",
+                    "抽查服务记录：1 份缺少处理过程描述，已提醒补充。",
+                    "抽查回电录音：响应及时，对客户需求复述清楚。"])
             appraisal._history_user = manager
             appraisal.save()
             apply_transition(appraisal, "review", actor=manager, note="月度考核复核完成")
             if index == 0 or appraisal.employee == users["engineer"]:
                 apply_transition(appraisal, "acknowledge", actor=appraisal.employee,
                                  employee_comment="已阅，认可考核结果。")
+
+
+#: what the manager writes beside a clerk's spot checks (the scores are the records')
+CLERK_NOTES = ["录音抽查：接听规范，转派及时；回访按时完成。",
+               "录音抽查：个别来电未复述需求，已在例会上提醒。",
+               "录音抽查：投诉来电安抚到位，记录详细。"]
+
+
+def _clerk_appraisals(stdout):
+    """Says what the clerk's appraisals hold: the period's generation made them with the
+    desk's spot checks and the care follow-ups (they are reviewed with the others)."""
+    from training.models import Appraisal
+
+    clerks = Appraisal.objects.filter(role=AppraisalRole.CLERK)
+    say(stdout, f"  {clerks.count()} clerk appraisals "
+                f"({clerks.filter(spot_checks__gt=0).count()} with spot-checked calls)")

@@ -33,7 +33,9 @@ from backoffice.desk.models import Ticket, TicketClockSpan
 from backoffice.desk.workflows import ClockKind, RatingSource, TicketStatus
 from backoffice.platform import roles
 from training.workflows import (
-    DEFAULT_TARGETS,
+    ROLE_DEFAULT_TARGETS,
+    ROLE_KPIS,
+    AppraisalRole,
     AppraisalStatus,
     Kpi,
     PracticalResult,
@@ -93,6 +95,19 @@ class KpiCounts:
     #: and the working seconds they held them (see :func:`held_by_person`)
     held: int = 0
     held_seconds: int = 0
+    # the clerk's (see :func:`clerk_counts`): tickets they recorded in the month and
+    # forwarded, and the seconds from the call to forwarding in total; the consultations
+    # and usage questions they recorded, and those answered on the first call
+    forwarded: int = 0
+    forward_seconds: int = 0
+    questions: int = 0
+    answered_first: int = 0
+    #: follow-up calls due in the month, and those done by their due day
+    followups_due: int = 0
+    followups_on_time: int = 0
+    #: the manager's spot checks of this person's calls of the month, and their scores' sum
+    spot_checks: int = 0
+    spot_check_sum: int = 0
     figures: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -141,6 +156,23 @@ KPI_DEFINITIONS = {
         "Of the person's tickets closed in the month: the share whose service record has "
         "the diagnosis, process, solution, customer feedback and the customer's "
         "confirmation filled in."),
+    Kpi.AVG_FORWARD_MINUTES: _(
+        "Of the tickets the person recorded that were received in the month (not cancelled) "
+        "and forwarded: the average time, in minutes of the clock, from the call (the "
+        "ticket's arrival) to its first forwarding step in the ticket's journal - assigned "
+        "to an engineer, or referred to the business or after-sales manager."),
+    Kpi.FIRST_CONTACT_SHARE: _(
+        "Of the consultations and usage questions the person recorded that were received in "
+        "the month (not cancelled): the share answered on the first call, without an "
+        "engineer."),
+    Kpi.FOLLOWUP_ON_TIME_SHARE: _(
+        "Of the follow-up calls assigned to the person (or recorded by them when unassigned) "
+        "that were due in the month (not cancelled): the share recorded - reached, or given "
+        "up as unreachable - by the end of the due day. One still open after its day is "
+        "late."),
+    Kpi.SPOT_CHECK_SCORE: _(
+        "Of the person's calls made in the month that the manager spot-checked: the average "
+        "score (0-100)."),
 }
 
 
@@ -167,7 +199,17 @@ def derive_figures(c: KpiCounts) -> dict[str, Decimal | None]:
         Kpi.RESPONSE_IN_TIME_SHARE.value: _share(c.answered_in_time, c.response_measured),
         Kpi.RECORD_COMPLETENESS.value: _share(c.records_complete, c.closed),
         Kpi.AVG_HELD_HOURS.value: held_hours,
+        Kpi.AVG_FORWARD_MINUTES.value: _ratio(c.forward_seconds, c.forwarded * 60),
+        Kpi.FIRST_CONTACT_SHARE.value: _share(c.answered_first, c.questions),
+        Kpi.FOLLOWUP_ON_TIME_SHARE.value: _share(c.followups_on_time, c.followups_due),
+        Kpi.SPOT_CHECK_SCORE.value: _ratio(c.spot_check_sum, c.spot_checks),
     }
+
+
+def _ratio(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(TWO_PLACES, ROUND_HALF_UP)
 
 
 def _filled(name):
@@ -261,7 +303,33 @@ def ticket_kpis(month: dt.date, employee_ids=None) -> dict[int, KpiCounts]:
     for person, (held, seconds) in held_by_person(start, end, employee_ids).items():
         row = counts.setdefault(person, {})
         row["held"], row["held_seconds"] = held, seconds
+    for person, figures in clerk_counts(month, employee_ids).items():
+        counts.setdefault(person, {}).update(figures)
     return {person: KpiCounts(**row) for person, row in counts.items()}
+
+
+def clerk_counts(month: dt.date, employee_ids=None) -> dict[int, dict[str, int]]:
+    """Person -> the front desk's counts of the month (seed 001 §4, seed 002), one grouped
+    query per source: the tickets they recorded (desk), the follow-up calls due (care) and
+    the manager's spot checks of their calls (desk). Counted for everyone; the clerk's
+    appraisal judges them (see :data:`training.workflows.ROLE_KPIS`)."""
+    from backoffice.care.selectors import followups_on_time_by_person
+    from backoffice.desk.selectors import front_desk_by_person, spot_checks_by_person
+
+    start, end = month_bounds(month)
+    first_day = month.replace(day=1)
+    last_day = (first_day + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    counts: dict[int, dict[str, int]] = {}
+    for person, row in front_desk_by_person(start, end, employee_ids).items():
+        counts.setdefault(person, {}).update(
+            forwarded=row["forwarded"], forward_seconds=row["forward_seconds"],
+            questions=row["questions"], answered_first=row["answered_first"])
+    for person, (due, on_time) in followups_on_time_by_person(
+            first_day, last_day, employee_ids).items():
+        counts.setdefault(person, {}).update(followups_due=due, followups_on_time=on_time)
+    for person, (checks, total) in spot_checks_by_person(start, end, employee_ids).items():
+        counts.setdefault(person, {}).update(spot_checks=checks, spot_check_sum=total)
+    return counts
 
 
 def held_by_person(start, end, employee_ids=None) -> dict[int, tuple[int, int]]:
@@ -278,21 +346,43 @@ def held_by_person(start, end, employee_ids=None) -> dict[int, tuple[int, int]]:
     return {row["assignee_id"]: (row["held"], row["seconds"]) for row in rows}
 
 
-def support_staff_ids(month: dt.date, kpis: dict[int, KpiCounts]) -> set[int]:
-    """Who is appraised: active users in the engineer role, plus anyone who had tickets
-    assigned. Answering first calls alone does not make a clerk appraised; their count
-    shows on their appraisal when they have one."""
+def appraised_roles(kpis: dict[int, KpiCounts], employee_ids=None) -> dict[int, str]:
+    """Who is appraised, and as what: active users in the engineer role and anyone who
+    had tickets assigned, as engineers; active users in the clerk role (and not engineers),
+    as clerks, with the clerk's KPIs. Two queries (the two groups). With ``employee_ids``,
+    only those people, each with their role (an engineer's by default)."""
     engineers = set(roles.users_in_role("engineer").values_list("pk", flat=True))
-    return engineers | {pk for pk, counts in kpis.items() if counts.assigned}
+    clerks = set(roles.users_in_role("clerk").values_list("pk", flat=True)) - engineers
+    if employee_ids is not None:
+        return {pk: AppraisalRole.CLERK if pk in clerks else AppraisalRole.ENGINEER
+                for pk in employee_ids}
+    result = {pk: AppraisalRole.ENGINEER for pk in engineers}
+    result.update({pk: AppraisalRole.ENGINEER for pk, counts in kpis.items()
+                   if counts.assigned and pk not in clerks})
+    result.update({pk: AppraisalRole.CLERK for pk in clerks})
+    return result
 
 
-def kpi_targets() -> dict[str, str]:
-    """KPI -> target as text (JSON-friendly), the configured ones over the defaults."""
+def support_staff_ids(month: dt.date, kpis: dict[int, KpiCounts]) -> set[int]:
+    """Who is appraised (see :func:`appraised_roles`)."""
+    return set(appraised_roles(kpis))
+
+
+def kpi_targets(role: str = AppraisalRole.ENGINEER) -> dict[str, str]:
+    """KPI -> target as text (JSON-friendly) for one role: the configured ones over the
+    defaults, only the role's KPIs."""
+    return kpi_targets_by_role()[role]
+
+
+def kpi_targets_by_role() -> dict[str, dict[str, str]]:
+    """Role -> (KPI -> target as text), the configured ones over the defaults; one query."""
     from training.models import KpiTarget
 
-    targets = {str(k): v for k, v in DEFAULT_TARGETS.items()}
-    targets.update({kpi: str(target) for kpi, target
-                    in KpiTarget.objects.values_list("kpi", "target")})
+    targets = {role: {str(k): v for k, v in ROLE_DEFAULT_TARGETS[role].items()}
+               for role in AppraisalRole.values}
+    for role, kpi, target in KpiTarget.objects.values_list("role", "kpi", "target"):
+        if role in targets and kpi in ROLE_KPIS[role]:
+            targets[role][kpi] = str(target)
     return targets
 
 

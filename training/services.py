@@ -37,7 +37,7 @@ from training.models import (
     TrainingSession,
 )
 from training.workflows import (
-    DEFAULT_TARGETS,
+    ROLE_DEFAULT_TARGETS,
     AppraisalSource,
     AppraisalStatus,
     TrainingNeedStatus,
@@ -45,7 +45,7 @@ from training.workflows import (
 )
 
 #: fields the computation writes
-FIGURE_FIELDS = ["source", "computed_at", "targets", *Appraisal.COUNT_FIELDS,
+FIGURE_FIELDS = ["role", "source", "computed_at", "targets", *Appraisal.COUNT_FIELDS,
                  *Appraisal.KPI_FIELDS]
 
 _COUNT_MAP = {  # Appraisal field -> KpiCounts attribute
@@ -56,6 +56,10 @@ _COUNT_MAP = {  # Appraisal field -> KpiCounts attribute
     "tickets_answered_in_time": "answered_in_time", "tickets_closed": "closed",
     "records_complete": "records_complete", "tickets_first_contact": "first_contact",
     "tickets_held": "held",
+    "calls_forwarded": "forwarded", "forward_seconds": "forward_seconds",
+    "first_contact_questions": "questions",
+    "first_contact_answered": "answered_first", "followups_due": "followups_due",
+    "followups_on_time": "followups_on_time", "spot_checks": "spot_checks",
 }
 
 
@@ -78,10 +82,12 @@ def _require_reviewer(actor):
 
 
 def ensure_default_targets() -> None:
-    """Create the KPI targets the manager has not configured yet, with the defaults."""
-    existing = set(KpiTarget.objects.values_list("kpi", flat=True))
-    missing = [KpiTarget(kpi=kpi, target=value) for kpi, value in DEFAULT_TARGETS.items()
-               if kpi not in existing]
+    """Create the KPI targets the manager has not configured yet, with each role's
+    defaults."""
+    existing = set(KpiTarget.objects.values_list("role", "kpi"))
+    missing = [KpiTarget(role=role, kpi=kpi, target=value)
+               for role, defaults in ROLE_DEFAULT_TARGETS.items()
+               for kpi, value in defaults.items() if (role, kpi) not in existing]
     if missing:
         bulk_create_with_history(missing, KpiTarget, default_change_reason="default targets")
 
@@ -91,10 +97,13 @@ def period_for(month: dt.date) -> AppraisalPeriod:
     return period
 
 
-def _fill(appraisal: Appraisal, counts: selectors.KpiCounts, targets: dict, now) -> None:
+def _fill(appraisal: Appraisal, counts: selectors.KpiCounts, role: str, targets: dict,
+          now) -> None:
+    """The figures, and the targets of the person's role they are judged by."""
+    appraisal.role = role
     appraisal.source = AppraisalSource.COMPUTED
     appraisal.computed_at = now
-    appraisal.targets = targets
+    appraisal.targets = targets[role]
     for name, attr in _COUNT_MAP.items():
         setattr(appraisal, name, getattr(counts, attr))
     for kpi, value in counts.figures.items():
@@ -113,8 +122,9 @@ def appraisals_generate(*, period: AppraisalPeriod, actor) -> GenerateResult:
     _require_reviewer(actor)
     ensure_default_targets()
     kpis = selectors.ticket_kpis(period.month)
-    staff = selectors.support_staff_ids(period.month, kpis)
-    targets = selectors.kpi_targets()
+    appraised = selectors.appraised_roles(kpis)
+    staff = set(appraised)
+    targets = selectors.kpi_targets_by_role()
     now = timezone.now()
     existing = {a.employee_id: a
                 for a in Appraisal.objects.select_for_update().filter(period=period)}
@@ -122,13 +132,14 @@ def appraisals_generate(*, period: AppraisalPeriod, actor) -> GenerateResult:
     for employee_id in sorted(staff | set(existing)):
         appraisal = existing.get(employee_id)
         counts = kpis.get(employee_id) or selectors.KpiCounts()
+        role = appraised.get(employee_id) or (appraisal.role if appraisal else None)
         if appraisal is None:
             appraisal = Appraisal(period=period, employee_id=employee_id)
-            _fill(appraisal, counts, targets, now)
+            _fill(appraisal, counts, role, targets, now)
             result.created.append(appraisal)
         elif (appraisal.state == AppraisalStatus.DRAFT
               and appraisal.source == AppraisalSource.COMPUTED):
-            _fill(appraisal, counts, targets, now)
+            _fill(appraisal, counts, role, targets, now)
             appraisal.version += 1
             result.updated.append(appraisal)
         else:
@@ -161,14 +172,16 @@ def appraisals_recompute(*, appraisals, actor) -> GenerateResult:
             result.skipped.append(appraisal)
         else:
             by_period.setdefault(appraisal.period_id, []).append(appraisal)
-    targets = selectors.kpi_targets()
+    targets = selectors.kpi_targets_by_role()
     now = timezone.now()
+    people = {a.employee_id for group in by_period.values() for a in group}
+    appraised = selectors.appraised_roles({}, employee_ids=people) if people else {}
     for group in by_period.values():
         month = group[0].period.month
         kpis = selectors.ticket_kpis(month, employee_ids=[a.employee_id for a in group])
         for appraisal in group:
             _fill(appraisal, kpis.get(appraisal.employee_id) or selectors.KpiCounts(),
-                  targets, now)
+                  appraised[appraisal.employee_id], targets, now)
             appraisal.version += 1
             result.updated.append(appraisal)
     if result.updated:

@@ -101,12 +101,38 @@ class Kpi(models.TextChoices):
     RESPONSE_IN_TIME_SHARE = "response_in_time_share", _("Answered within target (%)")
     RECORD_COMPLETENESS = "record_completeness", _("Service-record completeness (%)")
     AVG_HELD_HOURS = "avg_held_hours", _("Average time holding a resolved ticket (working hours)")
+    # the clerk's (seed 001 §4, seed 002): the front desk's own figures
+    AVG_FORWARD_MINUTES = "avg_forward_minutes", _("Average time from the call to forwarding "
+                                                   "(minutes)")
+    FIRST_CONTACT_SHARE = "first_contact_share", _("Questions answered on the first call (%)")
+    FOLLOWUP_ON_TIME_SHARE = "followup_on_time_share", _("Follow-up calls done on time (%)")
+    SPOT_CHECK_SCORE = "spot_check_score", _("Call spot-check score (0-100)")
+
+
+class AppraisalRole(models.TextChoices):
+    """Whose figures an appraisal holds: each role is judged on its own KPIs and targets."""
+
+    ENGINEER = "engineer", _("Support engineer")
+    CLERK = "clerk", _("Customer service clerk")
+
+
+#: the KPIs of each role, in the order the appraisal page shows them
+ROLE_KPIS = {
+    AppraisalRole.ENGINEER: [Kpi.SATISFACTION_MEAN, Kpi.SATISFIED_SHARE, Kpi.SELF_RATED_SHARE,
+                             Kpi.RESOLUTION_RATE, Kpi.AVG_RESPONSE_HOURS,
+                             Kpi.RESPONSE_IN_TIME_SHARE, Kpi.RECORD_COMPLETENESS,
+                             Kpi.AVG_HELD_HOURS],
+    AppraisalRole.CLERK: [Kpi.AVG_FORWARD_MINUTES, Kpi.FIRST_CONTACT_SHARE,
+                          Kpi.FOLLOWUP_ON_TIME_SHARE, Kpi.SPOT_CHECK_SCORE],
+}
 
 
 #: KPIs where a smaller value is better (the target is a ceiling, not a floor)
-LOWER_IS_BETTER = {Kpi.AVG_RESPONSE_HOURS, Kpi.AVG_HELD_HOURS}
+LOWER_IS_BETTER = {Kpi.AVG_RESPONSE_HOURS, Kpi.AVG_HELD_HOURS, Kpi.AVG_FORWARD_MINUTES}
 #: KPIs measured in hours (not a percentage)
 HOUR_KPIS = {Kpi.AVG_RESPONSE_HOURS, Kpi.AVG_HELD_HOURS}
+#: KPIs that are neither a percentage nor hours (their target is not capped at 100)
+DURATION_KPIS = {*HOUR_KPIS, Kpi.AVG_FORWARD_MINUTES}
 
 #: targets used until the manager configures their own (DOMAIN.md: 95 % answered in time).
 #: The share rated by the customer themself has none: it says how far the satisfaction
@@ -119,6 +145,17 @@ DEFAULT_TARGETS = {
     Kpi.RESPONSE_IN_TIME_SHARE: "95.00",
     Kpi.RECORD_COMPLETENESS: "95.00",
 }
+#: the clerk's defaults: forwarded within half an hour of the call, half of the
+#: consultations and usage questions answered at once, 95 % of follow-ups on time, and a
+#: spot-check score of 80 of 100
+CLERK_DEFAULT_TARGETS = {
+    Kpi.AVG_FORWARD_MINUTES: "30.00",
+    Kpi.FIRST_CONTACT_SHARE: "50.00",
+    Kpi.FOLLOWUP_ON_TIME_SHARE: "95.00",
+    Kpi.SPOT_CHECK_SCORE: "80.00",
+}
+ROLE_DEFAULT_TARGETS = {AppraisalRole.ENGINEER: DEFAULT_TARGETS,
+                        AppraisalRole.CLERK: CLERK_DEFAULT_TARGETS}
 
 
 # -- permissions (django-fsm calls these with (document, user)) -------------------------

@@ -13,6 +13,7 @@ SIDEBAR_ITEMS = [
     ("slapolicy", "timer"),
     ("businesscalendar", "calendar_month"),
     ("cannedreply", "quickreply"),
+    ("callspotcheck", "fact_check"),
 ]
 
 

@@ -294,6 +294,7 @@ def load(users, stdout=None, ticket_count=300):
     _level_clocks_on_the_timeline(stdout)
     _by_the_customer(users, rng, stdout)
     _time_entries(rng, stdout)
+    _call_spot_checks(users, stdout)
 
 
 TIME_WORK = ["远程排查日志", "数据库连接检查", "现场安装补丁", "与客户电话沟通", "编写服务记录",
@@ -483,3 +484,76 @@ def _by_the_customer(users, rng, stdout):
             sent_at=answered)
     say(stdout, f"  {len(answering)} customers answered their confirmation link, "
                 f"{len(waiting)} link waiting")
+
+
+SPOT_CHECK_COMMENTS = [
+    (92, "问候规范，复述客户需求准确，告知了处理时限。"),
+    (85, "沟通耐心；未主动告知工单号，已提醒。"),
+    (78, "记录完整，但语速偏快，客户两次要求重复。"),
+    (68, "未确认客户的联系方式和版本号，转派后工程师需再次询问。"),
+    (95, "安抚情绪到位，投诉内容记录详细，按时转交售后经理。"),
+]
+
+
+def _recording(seconds: int = 2) -> bytes:
+    """A short silent WAV standing in for a hotline recording (8 kHz, 8-bit mono)."""
+    import io
+    import wave
+
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(1)
+        out.setframerate(8000)
+        out.writeframes(b"\x80" * 8000 * seconds)
+    return buffer.getvalue()
+
+
+def _call_spot_checks(users, stdout):
+    """The manager's spot checks of calls in each of the last three months: the clerk's
+    hotline calls and now and then an engineer's call back, each with its recording
+    attached to the call note, checked a few days after the call (seed 001 §4)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from backoffice.desk import services
+    from backoffice.desk.models import CallSpotCheck, TicketAttachment
+
+    rng = random.Random(19)
+    manager = users["manager"]
+    now = timezone.now()
+    first = timezone.localdate().replace(day=1)
+    checked = 0
+    for back in (3, 2, 1):
+        month = first
+        for _i in range(back):
+            month = (month - dt.timedelta(days=1)).replace(day=1)
+        following = (month + dt.timedelta(days=32)).replace(day=1)
+        tz = timezone.get_current_timezone()
+        start = timezone.make_aware(dt.datetime.combine(month, dt.time.min), tz)
+        end = timezone.make_aware(dt.datetime.combine(following, dt.time.min), tz)
+        calls = list(TicketMessage.objects.filter(
+            channel=wf.Channel.PHONE, sent_at__gte=start, sent_at__lt=end,
+            author__isnull=False, spot_checks__isnull=True)
+            .exclude(direction=wf.MessageDirection.INTERNAL).exclude(author=manager)
+            .select_related("ticket").order_by("sent_at", "id"))
+        clerk_calls = [m for m in calls if m.author_id == users["clerk"].pk]
+        others = [m for m in calls if m.author_id != users["clerk"].pk]
+        chosen = rng.sample(clerk_calls, min(4, len(clerk_calls)))
+        chosen += rng.sample(others, min(2, len(others)))
+        for message in chosen:
+            recording = services.attach(
+                message.ticket, SimpleUploadedFile(
+                    f"hotline-{timezone.localtime(message.sent_at):%Y%m%d-%H%M}.wav",
+                    _recording()), message=message, user=message.author)
+            TicketAttachment.objects.filter(pk=recording.pk).update(
+                uploaded_at=message.sent_at + dt.timedelta(minutes=rng.randint(5, 30)))
+            base, comment = rng.choice(SPOT_CHECK_COMMENTS)
+            check = services.spot_check_record(
+                message=message, recording=recording, comment=comment,
+                score=max(0, min(100, base + rng.randint(-4, 4))), actor=manager)
+            at = min(now, message.sent_at + dt.timedelta(days=rng.randint(1, 5),
+                                                         hours=rng.randint(0, 6)))
+            CallSpotCheck.objects.filter(pk=check.pk).update(checked_at=at)
+            check.history.update(history_date=at)
+            checked += 1
+    say(stdout, f"  {checked} calls spot-checked, with their recordings")

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +11,7 @@ from signature_pad.fields import SignaturePadWidget, validate_png_data_url
 from unfold.forms import BaseDialogForm
 from unfold.widgets import (
     UnfoldAdminDecimalFieldWidget,
+    UnfoldAdminIntegerFieldWidget,
     UnfoldAdminSelectWidget,
     UnfoldAdminSingleDateWidget,
     UnfoldAdminSplitDateTimeWidget,
@@ -18,7 +20,7 @@ from unfold.widgets import (
     UnfoldBooleanSwitchWidget,
 )
 
-from backoffice.desk.models import ProductVersion
+from backoffice.desk.models import CallSpotCheck, ProductVersion, TicketAttachment, TicketMessage
 from backoffice.desk.selectors import engineers, engineers_with_open_tickets
 from backoffice.desk.workflows import (
     MAX_HOURS_PER_ENTRY,
@@ -250,7 +252,9 @@ class MessageForm(forms.Form):
     body = forms.CharField(label=_("Message"), max_length=20000,
                            widget=UnfoldAdminTextareaWidget(attrs={"rows": 6}))
     files = MultipleFileField(label=_("Attachments"), required=False,
-                              help_text=_("Screenshots, logs, exports: images, PDF, text or zip."))
+                              help_text=_("Screenshots, logs, exports, the call's recording: "
+                                          "images, PDF, text, zip or audio (MP3, WAV, M4A, "
+                                          "OGG)."))
 
     def __init__(self, *args, ticket=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -363,3 +367,66 @@ class TimeEntryAdminForm(forms.ModelForm):
             if refusal:
                 self.add_error("ticket", refusal)
         return data
+
+
+class CallSpotCheckForm(forms.ModelForm):
+    """The manager's spot check: the call (fixed when opened from the call note, else
+    chosen among the recent calls of others not checked yet), the recording heard, the
+    score and the comment."""
+
+    class Meta:
+        model = CallSpotCheck
+        fields = ["message", "recording", "score", "comment"]
+        widgets = {"message": UnfoldAdminSelectWidget, "recording": UnfoldAdminSelectWidget,
+                   "score": UnfoldAdminIntegerFieldWidget,
+                   "comment": UnfoldAdminTextareaWidget(attrs={"rows": 4})}
+
+    #: set by the admin: whose check it is
+    user = None
+
+    def __init__(self, *args, **kwargs):
+        from backoffice.desk.selectors import calls_to_spot_check
+
+        super().__init__(*args, **kwargs)
+        message_field = self.fields.get("message")
+        if message_field is not None:
+            chosen = self.data.get("message") or self.initial.get("message")
+            candidates = list(calls_to_spot_check(self.user))
+            if chosen and str(chosen).isdigit() and int(chosen) not in {m.pk for m in candidates}:
+                candidates += list(TicketMessage.objects.filter(pk=int(chosen))
+                                   .select_related("ticket", "author"))
+            message_field.queryset = TicketMessage.objects.filter(
+                pk__in=[m.pk for m in candidates])
+            labels = {m.pk: call_label(m) for m in candidates}
+            message_field.label_from_instance = lambda m: labels.get(m.pk) or call_label(m)
+            message_field.help_text = _("A phone call with the customer someone else took.")
+        recording_field = self.fields.get("recording")
+        if recording_field is not None:
+            message_id = (self.instance.message_id if self.instance.pk
+                          else self.data.get("message") or self.initial.get("message"))
+            recordings = TicketAttachment.objects.filter(content_type__startswith="audio/")
+            recording_field.queryset = (recordings.filter(message_id=message_id)
+                                        if message_id and str(message_id).isdigit()
+                                        else recordings.none())
+            recording_field.help_text = _("The call's recording (an audio file attached to "
+                                          "the call note) that you listened to.")
+
+    def clean(self):
+        from backoffice.desk.workflows import can_spot_check, is_call
+
+        data = super().clean()
+        message = data.get("message")
+        if message is not None and not self.instance.pk:
+            if not is_call(message):
+                self.add_error("message", _("Only phone calls with the customer are "
+                                            "spot-checked."))
+            elif not can_spot_check(message, self.user):
+                self.add_error("message", _("Nobody spot-checks a call they took themselves."))
+        return data
+
+
+def call_label(message) -> str:
+    """"SR-2026-0042 · Wang Fang · 2026-11-03 10:15 · From the customer"."""
+    return " · ".join([message.ticket.number, display_name(message.author),
+                       f"{timezone.localtime(message.sent_at):%Y-%m-%d %H:%M}",
+                       str(message.get_direction_display())])

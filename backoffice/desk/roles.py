@@ -26,6 +26,10 @@ _reading = [*crud("backoffice.ticketmessage", "view"),
 _time_read = [*crud("backoffice.timeentry", "view")]
 _time_own = [*crud("backoffice.timeentry", "view", "add", "change")]
 
+#: call spot checks (录音抽查): the manager checks others' calls; whoever takes calls reads
+#: the checks of their own (the list is narrowed to them)
+_own_spot_checks = [*crud("backoffice.callspotcheck", "view")]
+
 _reference = [*crud("backoffice.product", "view"), *crud("backoffice.productversion", "view"),
               *crud("backoffice.slapolicy", "view"), *crud("backoffice.businesscalendar", "view")]
 
@@ -38,7 +42,7 @@ PERMISSIONS: dict[str, list[str]] = {
         "backoffice.assign_ticket", "backoffice.confirm_ticket", "backoffice.close_ticket",
         "backoffice.cancel_ticket", "backoffice.reopen_ticket",
         *crud("backoffice.inboundmail", "view"), "backoffice.file_inboundmail",
-        *_time_read,
+        *_time_read, *_own_spot_checks,
     ],
     "engineer": [
         *crud("backoffice.customer", "view"), *crud("backoffice.contact", "view", "add", "change"),
@@ -47,7 +51,7 @@ PERMISSIONS: dict[str, list[str]] = {
         *crud("backoffice.ticket", "view", "change"), *_conversation,
         "backoffice.work_ticket", "backoffice.confirm_ticket", "backoffice.close_ticket",
         "backoffice.reopen_ticket", *crud("backoffice.inboundmail", "view"),
-        *_time_own,
+        *_time_own, *_own_spot_checks,
     ],
     "manager": [
         *crud("backoffice.customer", *ALL), *crud("backoffice.contact", *ALL),
@@ -62,6 +66,7 @@ PERMISSIONS: dict[str, list[str]] = {
         "backoffice.cancel_ticket", "backoffice.reopen_ticket",
         *crud("backoffice.inboundmail", "view"), "backoffice.file_inboundmail",
         *crud("backoffice.timeentry", *ALL),
+        *crud("backoffice.callspotcheck", *ALL),
     ],
     "business": [
         *crud("backoffice.customer", "view"), *crud("backoffice.contact", "view"),
@@ -164,4 +169,8 @@ RULES = [
     "**VIP line**: a new ticket of a VIP customer, or any ticket on the VIP line, is "
     "assigned to the customer's service consultant at once (journaled as the person who "
     "recorded it, or as *system* for a mail), and the consultant is notified.",
+    "**Call spot checks**: the after-sales manager spot-checks call notes (phone contacts, "
+    "with the recording attached to the note) of anyone but themselves, scoring each 0-100 "
+    "with a comment; only the checker changes a check. Whoever took a call sees the checks "
+    "of their own calls; the appraisal counts them in the month of the call.",
 ]

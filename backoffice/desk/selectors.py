@@ -355,3 +355,96 @@ def ticket_guessed_years(ticket) -> list[int]:
         date__gte=f"{span.start}-01-01", date__lt=f"{span.stop}-01-01")
         .dates("date", "year")} if calendar_id else set()
     return [year for year in span if year not in known]
+
+
+# -- call spot checks and the front desk's figures (training's clerk KPIs read these) ------
+#: the steps that forward a recorded ticket: to an engineer, to the business manager (a
+#: requirement) or to the after-sales manager (a complaint)
+FORWARDING_ACTIONS = ("assign", "refer_requirement", "refer_complaint")
+
+
+def calls_to_spot_check(user, days=60, limit=300):
+    """The call notes of the last ``days`` days this user may spot-check: phone contacts
+    with the customer taken by someone else, not checked yet, newest first."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from backoffice.desk.models import TicketMessage
+    from backoffice.desk.workflows import Channel, MessageDirection
+
+    since = timezone.now() - dt.timedelta(days=days)
+    return (TicketMessage.objects.filter(channel=Channel.PHONE, author__isnull=False,
+                                         sent_at__gte=since, spot_checks__isnull=True)
+            .exclude(direction=MessageDirection.INTERNAL).exclude(author=user)
+            .select_related("ticket", "author").order_by("-sent_at", "-id")[:limit])
+
+
+def spot_checks_by_person(start, end, person_ids=None) -> dict[int, tuple[int, int]]:
+    """Person -> (calls spot-checked, sum of their scores) for the calls made in
+    [start, end): one grouped query."""
+    from django.db.models import Count, Sum
+
+    from backoffice.desk.models import CallSpotCheck
+
+    checks = CallSpotCheck.objects.filter(call_at__gte=start, call_at__lt=end)
+    if person_ids is not None:
+        checks = checks.filter(agent_id__in=list(person_ids))
+    rows = (checks.order_by().values("agent_id")
+            .annotate(n=Count("id"), total=Sum("score", default=0)))
+    return {row["agent_id"]: (row["n"], row["total"]) for row in rows}
+
+
+def front_desk_by_person(start, end, person_ids=None) -> dict[int, dict[str, int]]:
+    """Per clerk (the ticket's ``recorded_by``), of the tickets received in [start, end)
+    and not cancelled, in ONE grouped query:
+
+    - **forwarded / forward_seconds**: those forwarded (the first assign or referral in
+      the ticket's journal) and the wall-clock seconds from arrival to that step, in
+      total; a step journaled before the arrival (a back-dated entry) is left out;
+    - **questions / answered_first**: the consultations and usage questions, and those
+      answered on the first call (no engineer).
+    """
+    from django.db.models import (
+        Count,
+        DurationField,
+        ExpressionWrapper,
+        F,
+        Min,
+        OuterRef,
+        Q,
+        Subquery,
+        Sum,
+    )
+
+    from backoffice.desk.models import Ticket, TicketEvent
+    from backoffice.desk.workflows import FIRST_CONTACT_CATEGORIES, TicketStatus
+
+    first_forward = (TicketEvent.objects.filter(ticket=OuterRef("pk"),
+                                                action__in=FORWARDING_ACTIONS)
+                     .order_by().values("ticket").annotate(at=Min("created_at")).values("at"))
+    tickets = (Ticket.objects.filter(recorded_by__isnull=False, received_at__gte=start,
+                                     received_at__lt=end)
+               .exclude(state=TicketStatus.CANCELLED))
+    if person_ids is not None:
+        tickets = tickets.filter(recorded_by_id__in=list(person_ids))
+    forwarded = Q(forwarded_at__isnull=False, forwarded_at__gte=F("received_at"))
+    question = Q(category__in=list(FIRST_CONTACT_CATEGORIES))
+    rows = (tickets.order_by()
+            .annotate(forwarded_at=Subquery(first_forward))
+            .annotate(wait=ExpressionWrapper(F("forwarded_at") - F("received_at"),
+                                             output_field=DurationField()))
+            .values("recorded_by_id")
+            .annotate(forwarded=Count("id", filter=forwarded),
+                      forward_time=Sum("wait", filter=forwarded),
+                      questions=Count("id", filter=question),
+                      answered_first=Count("id", filter=question
+                                           & Q(first_contact_resolution=True))))
+    result = {}
+    for row in rows:
+        wait = row["forward_time"]
+        result[row["recorded_by_id"]] = {
+            "forwarded": row["forwarded"],
+            "forward_seconds": int(wait.total_seconds()) if wait else 0,
+            "questions": row["questions"], "answered_first": row["answered_first"]}
+    return result

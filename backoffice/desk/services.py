@@ -28,6 +28,7 @@ from simple_history.utils import bulk_update_with_history
 from backoffice.desk import workflows as wf
 from backoffice.desk.models import (
     BusinessCalendar,
+    CallSpotCheck,
     ConfirmationRequest,
     SLAPolicy,
     Ticket,
@@ -61,6 +62,8 @@ REQUIREMENT_ARRIVED = event("requirement_arrived",
 TICKET_MESSAGE = event("ticket_message",
                        gettext_lazy("Someone wrote on a ticket of mine"),
                        mail_by_default=False)
+CALL_SPOT_CHECKED = event("call_spot_checked",
+                          gettext_lazy("One of my calls was spot-checked"))
 VIP_TICKET = event("vip_ticket", gettext_lazy("A VIP customer of mine opened a ticket"))
 NOT_SOLVED = event("ticket_not_solved",
                    gettext_lazy("A customer says a ticket of mine is not solved"))
@@ -805,3 +808,26 @@ def time_entry_record(*, ticket, hours, actor, person=None, worked_on=None,
     entry.full_clean()
     entry.save()
     return entry
+
+
+# -- call spot checks ------------------------------------------------------------------------
+@transaction.atomic
+def spot_check_record(*, message, score, comment, actor, recording=None) -> CallSpotCheck:
+    """The manager's check of one call (the recording heard, a score of 0-100, what was
+    found), counted in the appraisal of whoever took the call; never one's own call. The
+    one who took the call hears of it."""
+    if not wf.can_spot_check(message, actor):
+        raise PermissionDenied(_("You may not spot-check this call (nobody checks a call "
+                                 "they took themselves)."))
+    check = CallSpotCheck(message=message, recording=recording, agent_id=message.author_id,
+                          call_at=message.sent_at, score=score, comment=comment,
+                          checked_by=actor, checked_at=timezone.now())
+    check.full_clean()
+    check._history_user = actor
+    check.save()
+    ticket = message.ticket
+    notify([message.author_id], CALL_SPOT_CHECKED.name,
+           lambda: _("Your call on %(number)s was spot-checked: %(score)s of 100")
+           % {"number": ticket.number, "score": score},
+           url=page_of(check), body=comment[:500], actor=actor)
+    return check

@@ -348,3 +348,20 @@ def time_refusal(ticket, user, person=None) -> str | None:
         return str(_("The ticket is %(state)s: it takes no more time entries.")
                    % {"state": ticket.get_state_display()})
     return str(_("You may record time only on the tickets assigned to you."))
+
+
+# -- call spot checks (seed 001 §4: 服务热线录音回放) --------------------------------------
+#: the score of a spot check (the same scale as the appraisal's manager score)
+SPOT_CHECK_MAX_SCORE = 100
+
+
+def is_call(message) -> bool:
+    """A call note: a contact by phone with the customer (not an internal note)."""
+    return (message is not None and message.channel == Channel.PHONE
+            and message.direction != MessageDirection.INTERNAL)
+
+
+def can_spot_check(message, user) -> bool:
+    """The manager spot-checks calls; four eyes: never a call they took themselves."""
+    return (bool(user and user.is_active) and _perm(user, "add_callspotcheck")
+            and message is not None and message.author_id != user.pk)

@@ -26,13 +26,18 @@ MAGIC = {
     "gif": (b"GIF87a", b"GIF89a"),
     "webp": (b"RIFF",),
     "zip": (b"PK\x03\x04", b"PK\x05\x06"),
+    "ogg": (b"OggS",),
 }
+#: recordings of calls: MP3 (an ID3 tag or an MPEG audio frame), WAV (RIFF … WAVE), M4A
+#: (an MP4 "ftyp" box), Ogg; checked by :func:`looks_like` like the types above
+AUDIO = {"mp3", "wav", "m4a", "ogg"}
 #: plain-text types: any bytes but NUL, in UTF-8 or GB18030 (which covers GBK)
 TEXT = {"txt", "log", "csv", "json", "xml", "ini", "conf", "sql"}
 CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "jpeg": "image/jpeg",
                  "png": "image/png", "gif": "image/gif", "webp": "image/webp",
                  "zip": "application/zip", "json": "application/json",
-                 "xml": "application/xml", "csv": "text/csv"}
+                 "xml": "application/xml", "csv": "text/csv", "mp3": "audio/mpeg",
+                 "wav": "audio/wav", "m4a": "audio/mp4", "ogg": "audio/ogg"}
 
 
 def extension(name: str) -> str:
@@ -60,6 +65,13 @@ def looks_like(ext: str, head: bytes) -> bool:
         return False
     if ext == "webp":
         return head.startswith(b"RIFF") and head[8:12] == b"WEBP"
+    if ext == "wav":
+        return head.startswith(b"RIFF") and head[8:12] == b"WAVE"
+    if ext == "m4a":
+        return head[4:8] == b"ftyp"
+    if ext == "mp3":  # an ID3v2 tag, or the 11 sync bits of an MPEG audio frame
+        return head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF
+                                           and head[1] & 0xE0 == 0xE0)
     return head.startswith(MAGIC.get(ext, (b"\x00\x00never",)))
 
 
@@ -137,11 +149,12 @@ class PrivateStorage(FileSystemStorage):
 
 def serve(fieldfile, filename: str, content_type_: str = ""):
     """A private file as a response: never cached by proxies, never sniffed into HTML,
-    images and PDFs shown inline, everything else downloaded."""
+    images, PDFs and recordings shown inline (played in the page), everything else
+    downloaded."""
     from django.http import FileResponse
 
     kind = content_type_ or content_type(filename)
-    inline = kind.startswith("image/") or kind == "application/pdf"
+    inline = kind.startswith(("image/", "audio/")) or kind == "application/pdf"
     response = FileResponse(fieldfile.open("rb"), content_type=kind, as_attachment=not inline,
                             filename=filename)
     response["Cache-Control"] = "private, no-store"

@@ -125,6 +125,9 @@ def test_engineer_a_figures(march):
         "response_in_time_share": Decimal("75.00"),  # 3 / 4
         "record_completeness": Decimal("33.33"),  # 1 / 3
         "avg_held_hours": None,  # no level clock ran: the tickets were made finished
+        # the clerk's figures: A recorded, followed up and was spot-checked on nothing
+        "avg_forward_minutes": None, "first_contact_share": None,
+        "followup_on_time_share": None, "spot_check_score": None,
     }
 
 
@@ -145,8 +148,9 @@ def test_engineer_b_and_the_clerk(march):
 
 
 def test_the_whole_month_is_one_query(march, django_assert_num_queries):
-    # one over the tickets, one over the level clock (the time each engineer held them)
-    with django_assert_num_queries(2):
+    # one over the tickets, one over the level clock (the time each engineer held them),
+    # and the clerk's three: the tickets they recorded, follow-ups due, spot checks
+    with django_assert_num_queries(5):
         selectors.ticket_kpis(MARCH)
 
 
@@ -257,13 +261,14 @@ def test_the_appraisal_page_spells_out_the_sources_and_the_first_calls(client, m
 
 def test_generate_creates_one_draft_per_staff_member(march, manager, django_assert_max_num_queries):
     period = AppraisalPeriod.objects.create(month=MARCH)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(18):
         result = services.appraisals_generate(period=period, actor=manager)
-    # engineers A, B, D (no tickets) and the clerk (had a ticket); not the manager, nor
-    # clerk C, who only answered a first call
+    # engineers A, B, D (no tickets) and both clerks, appraised as clerks (on the clerk's
+    # KPIs); not the manager
     assert {a.employee for a in result.created} == {march["a"], march["b"], march["d"],
-                                                     march["clerk"]}
+                                                     march["clerk"], march["c"]}
     clerk = Appraisal.objects.get(period=period, employee=march["clerk"])
+    assert clerk.role == "clerk"
     assert clerk.tickets_first_contact == 2 and clerk.tickets_received == 1
     a = Appraisal.objects.get(period=period, employee=march["a"])
     assert a.state == AppraisalStatus.DRAFT and a.source == AppraisalSource.COMPUTED
@@ -280,7 +285,9 @@ def test_generate_creates_one_draft_per_staff_member(march, manager, django_asse
     assert results["satisfaction_mean"] is True
     assert results["response_in_time_share"] is False
     assert results["avg_response_hours"] is True  # 1.25 h <= 4 h
-    assert KpiTarget.objects.count() == 6  # the defaults were written for the manager
+    # the defaults were written for the manager: the engineer's six and the clerk's four
+    assert KpiTarget.objects.filter(role="engineer").count() == 6
+    assert KpiTarget.objects.filter(role="clerk").count() == 4
 
 
 def test_generation_query_count_does_not_grow_with_staff(manager, make_user,
@@ -289,7 +296,7 @@ def test_generation_query_count_does_not_grow_with_staff(manager, make_user,
         engineer = make_user("engineer", f"eng{i}")
         TicketFactory(assignee=engineer, received_at=aware(2026, 3, 3, 10))
     period = AppraisalPeriod.objects.create(month=MARCH)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(18):
         services.appraisals_generate(period=period, actor=manager)
     assert Appraisal.objects.count() == 15
 

@@ -35,8 +35,9 @@ OUTCOME_COLOURS = {wf.Outcome.REWARD: "success", wf.Outcome.NONE: "default",
 @admin.register(KpiTarget)
 class KpiTargetAdmin(BackofficeAdmin):
     resource_classes = [KpiTargetResource]
-    list_display = ["kpi", "display_rule", "target", "note"]
+    list_display = ["role", "kpi", "display_rule", "target", "note"]
     list_display_links = ["kpi"]
+    list_filter = ["role"]
 
     @display(description=_("rule"))
     def display_rule(self, obj):
@@ -46,7 +47,7 @@ class KpiTargetAdmin(BackofficeAdmin):
 class PeriodAppraisalInline(ReadOnlyInline):
     model = Appraisal
     show_change_link = True
-    fields = ["employee", "state", "resolution_rate", "satisfaction_mean",
+    fields = ["employee", "role", "state", "resolution_rate", "satisfaction_mean",
               "avg_response_hours", "response_in_time_share", "record_completeness",
               "tickets_first_contact", "manager_score", "outcome"]
     readonly_fields = fields
@@ -143,14 +144,14 @@ class MineFilter(admin.SimpleListFilter):
 class AppraisalAdmin(StaffChoiceMixin, BackofficeAdmin):
     resource_classes = [AppraisalResource]
     user_fields = ("employee",)
-    list_display = ["period", "display_employee", "display_state", "display_targets",
+    list_display = ["period", "display_employee", "role", "display_state", "display_targets",
                     "display_resolution", "display_satisfaction", "display_response",
                     "display_in_time", "display_completeness", "manager_score",
                     "display_outcome"]
     list_display_links = ["period", "display_employee"]
     list_select_related = ["period", "employee"]
     list_filter = [MineFilter, ("state", ChoicesDropdownFilter),
-                   ("period", RelatedDropdownFilter), ("outcome", ChoicesDropdownFilter),
+                   ("period", RelatedDropdownFilter), "role", ("outcome", ChoicesDropdownFilter),
                    "source"]
     search_fields = ["employee__username", "employee__last_name", "employee__first_name"]
     ordering = ["-period__month", "employee__username"]
@@ -184,15 +185,23 @@ class AppraisalAdmin(StaffChoiceMixin, BackofficeAdmin):
             return [(None, {"fields": ["period", "employee"],
                             "description": _("The figures are computed from the employee's "
                                              "tickets when you save.")})]
-        return [
-            (None, {"fields": [("period", "employee"), ("state", "source", "computed_at")]}),
-            (_("Key figures"), {"fields": ["display_figures"]}),
-            (_("Ticket counts"), {"classes": ["collapse"], "fields": [
+        if obj.role == wf.AppraisalRole.CLERK:
+            counts = [("calls_forwarded", "forward_seconds"),
+                      ("first_contact_questions", "first_contact_answered"),
+                      "tickets_first_contact", ("followups_due", "followups_on_time"),
+                      "spot_checks"]
+        else:
+            counts = [
                 ("tickets_received", "tickets_received_resolved", "tickets_resolved"),
                 ("tickets_rated", "tickets_satisfied", "tickets_rated_by_link"),
                 ("tickets_responded", "tickets_response_measured", "tickets_answered_in_time"),
                 ("tickets_closed", "records_complete"), "tickets_first_contact",
-                "tickets_held"]}),
+                "tickets_held", "spot_checks"]
+        return [
+            (None, {"fields": [("period", "employee"), ("role", "state", "source",
+                                                        "computed_at")]}),
+            (_("Key figures"), {"fields": ["display_figures"]}),
+            (_("Counts behind the figures"), {"classes": ["collapse"], "fields": counts}),
             (_("Manager's review"), {"fields": [
                 "spot_check_notes", ("manager_score", "outcome", "outcome_amount"),
                 ("reviewed_by", "reviewed_at")]}),
@@ -304,21 +313,44 @@ class AppraisalAdmin(StaffChoiceMixin, BackofficeAdmin):
             ((label(kpi, text), value(kpi, number), goal(kpi, target), verdict(met))
              for kpi, text, number, target, met in obj.kpi_results()))
         first_contact = obj.tickets_first_contact
+        spot_checks = self.spot_check_line(obj)
+        rating_sources = ""  # the footnote of the satisfaction KPIs, where the role has them
+        if SATISFACTION_KPIS & set(obj.role_kpis()):
+            rating_sources = format_html(
+                '<p class="text-xs text-base-500 mt-2" id="rating-sources"><sup>*</sup> {}</p>',
+                _("Counts the ratings given at confirmation: by the customer's own link and "
+                  "by phone (recorded by staff); follow-up surveys are not counted."))
         return format_html(
             '<table class="text-sm" id="key-figures"><thead><tr>'
             '<th class="pr-6 text-left">{}</th><th class="pr-6 text-left">{}</th>'
             '<th class="pr-6 text-left">{}</th><th class="text-left">{}</th></tr></thead>'
             '<tbody>{}</tbody></table>'
-            '<p class="text-xs text-base-500 mt-2" id="rating-sources"><sup>*</sup> {}</p>'
+            '{}'
             '<p class="text-sm mt-3" id="first-contact"><strong>{}</strong>: {} '
-            '<span class="text-xs text-base-500">{}</span></p>',
-            _("KPI"), _("value"), _("target"), _("verdict"), rows,
-            _("Counts the ratings given at confirmation: by the customer's own link and by "
-              "phone (recorded by staff); follow-up surveys are not counted."),
+            '<span class="text-xs text-base-500">{}</span></p>{}',
+            _("KPI"), _("value"), _("target"), _("verdict"), rows, rating_sources,
             _("Answered on the first call"),
             "-" if first_contact is None else first_contact,
             _("Consultations and usage questions this person answered at once, without an "
-              "engineer: counted for them, in none of the figures above."))
+              "engineer: counted for them, in none of the figures above."),
+            spot_checks)
+
+    def spot_check_line(self, obj):
+        """The month's spot checks of the person's calls: how many and their average
+        score, linked to the list of those checks (the records, not a free-text note)."""
+        from django.urls import reverse
+
+        url = (reverse("admin:backoffice_callspotcheck_changelist")
+               + f"?agent__id__exact={obj.employee_id}&month={obj.period.month:%Y-%m}")
+        count = obj.spot_checks
+        score = _number(obj.spot_check_score, 2) if obj.spot_check_score is not None else "-"
+        return format_html(
+            '<p class="text-sm mt-2" id="spot-checks"><strong>{}</strong>: '
+            '<a class="text-primary-600" href="{}">{}</a> · {} {} '
+            '<span class="text-xs text-base-500">{}</span></p>',
+            _("Calls spot-checked"), url, "-" if count is None else count,
+            _("average score"), score,
+            _("The manager's spot checks of this person's calls made in the month (0-100)."))
 
     # -- recomputation -------------------------------------------------------------------
     def has_recompute_permission(self, request, object_id=None):

@@ -15,16 +15,19 @@ from simple_history.models import HistoricalRecords
 from backoffice.platform.models import JournalEntry, TimeStampedModel, VersionedModel
 from backoffice.platform.people import display_name
 from training import workflows as wf
-from training.workflows import AppraisalSource, AppraisalStatus, Kpi, Outcome
+from training.workflows import AppraisalRole, AppraisalSource, AppraisalStatus, Kpi, Outcome
 
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
 
 class KpiTarget(TimeStampedModel):
-    """The target of one KPI; appraisals keep a copy of the targets they were judged by."""
+    """The target of one KPI for one role; appraisals keep a copy of the targets they were
+    judged by (those of the appraised person's role)."""
 
-    kpi = models.CharField(_("KPI"), max_length=32, choices=Kpi.choices, unique=True)
+    role = models.CharField(_("role"), max_length=16, choices=AppraisalRole.choices,
+                            default=AppraisalRole.ENGINEER)
+    kpi = models.CharField(_("KPI"), max_length=32, choices=Kpi.choices)
     target = models.DecimalField(_("target"), max_digits=8, decimal_places=2,
                                  validators=NON_NEGATIVE)
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -33,16 +36,20 @@ class KpiTarget(TimeStampedModel):
     class Meta:
         verbose_name = _("KPI target")
         verbose_name_plural = _("KPI targets")
-        ordering = ["kpi"]
+        ordering = ["role", "kpi"]
+        constraints = [models.UniqueConstraint(fields=["role", "kpi"],
+                                               name="uniq_kpitarget_role_kpi")]
 
     def __str__(self):
         sign = "≤" if self.kpi in wf.LOWER_IS_BETTER else "≥"
-        return f"{self.get_kpi_display()} {sign} {self.target}"
+        return f"{self.get_role_display()}: {self.get_kpi_display()} {sign} {self.target}"
 
     def clean(self):
         if self.kpi == Kpi.SATISFACTION_MEAN and self.target is not None and self.target > 5:
             raise ValidationError({"target": _("Satisfaction is rated from 1 to 5.")})
-        if (self.kpi not in {Kpi.SATISFACTION_MEAN, *wf.HOUR_KPIS}
+        if self.kpi and self.role and self.kpi not in wf.ROLE_KPIS.get(self.role, []):
+            raise ValidationError({"kpi": _("This KPI is not one of the role's figures.")})
+        if (self.kpi not in {Kpi.SATISFACTION_MEAN, *wf.DURATION_KPIS}
                 and self.target is not None and self.target > 100):
             raise ValidationError({"target": _("A percentage cannot exceed 100.")})
 
@@ -84,6 +91,10 @@ class Appraisal(ConcurrentTransitionMixin, VersionedModel):
                                verbose_name=_("period"))
     employee = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT,
                                  related_name="appraisals", verbose_name=_("employee"))
+    role = models.CharField(_("appraised as"), max_length=16, choices=AppraisalRole.choices,
+                            default=AppraisalRole.ENGINEER,
+                            help_text=_("Which KPIs and targets judge this person: their "
+                                        "role when the month was computed."))
     source = models.CharField(_("figures from"), max_length=16, choices=AppraisalSource.choices,
                               default=AppraisalSource.COMPUTED)
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
@@ -116,6 +127,22 @@ class Appraisal(ConcurrentTransitionMixin, VersionedModel):
         _("resolved tickets held"), null=True, blank=True,
         help_text=_("Tickets resolved in the month that this person held at their support "
                     "level (the level clock)."))
+    # the clerk's counts (see training.selectors.clerk_kpis)
+    calls_forwarded = models.PositiveIntegerField(
+        _("recorded tickets forwarded"), null=True, blank=True,
+        help_text=_("Tickets this person recorded in the month that were assigned or referred."))
+    forward_seconds = models.PositiveIntegerField(
+        _("time from the call to forwarding, in total (seconds)"), null=True, blank=True)
+    first_contact_questions = models.PositiveIntegerField(
+        _("consultations and usage questions recorded"), null=True, blank=True)
+    first_contact_answered = models.PositiveIntegerField(
+        _("of those, answered on the first call"), null=True, blank=True)
+    followups_due = models.PositiveIntegerField(_("follow-up calls due"), null=True, blank=True)
+    followups_on_time = models.PositiveIntegerField(_("follow-up calls done on time"),
+                                                    null=True, blank=True)
+    spot_checks = models.PositiveIntegerField(
+        _("calls spot-checked"), null=True, blank=True,
+        help_text=_("The manager's spot checks of this person's calls of the month."))
 
     # KPI figures
     satisfaction_mean = models.DecimalField(
@@ -143,12 +170,25 @@ class Appraisal(ConcurrentTransitionMixin, VersionedModel):
         decimal_places=2, null=True, blank=True, validators=NON_NEGATIVE,
         help_text=_("Their own level's time on the ticket, waits for the customer or R&D "
                     "and the other levels' time left out."))
+    avg_forward_minutes = models.DecimalField(
+        _("average time from the call to forwarding (minutes)"), max_digits=9,
+        decimal_places=2, null=True, blank=True, validators=NON_NEGATIVE)
+    first_contact_share = models.DecimalField(_("answered on the first call (%)"),
+                                              max_digits=5, decimal_places=2, null=True,
+                                              blank=True, validators=PERCENT)
+    followup_on_time_share = models.DecimalField(_("follow-up calls on time (%)"),
+                                                 max_digits=5, decimal_places=2, null=True,
+                                                 blank=True, validators=PERCENT)
+    spot_check_score = models.DecimalField(_("average spot-check score (0-100)"),
+                                           max_digits=5, decimal_places=2, null=True,
+                                           blank=True, validators=PERCENT)
     targets = models.JSONField(_("targets applied"), default=dict, blank=True)
 
     # the manager's review
     spot_check_notes = models.TextField(
         _("spot-check notes"), blank=True,
-        help_text=_("Service records and call recordings checked, and what was found."))
+        help_text=_("What the spot checks found (the calls checked and their scores are "
+                    "the spot-check records, counted in the figures)."))
     manager_score = models.PositiveSmallIntegerField(
         _("manager's score (0-100)"), null=True, blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)])
@@ -182,12 +222,19 @@ class Appraisal(ConcurrentTransitionMixin, VersionedModel):
                     "tickets_satisfied", "tickets_rated_by_link", "tickets_responded",
                     "tickets_response_measured", "tickets_answered_in_time",
                     "tickets_closed", "records_complete", "tickets_first_contact",
-                    "tickets_held"]
+                    "tickets_held", "calls_forwarded", "forward_seconds",
+                    "first_contact_questions", "first_contact_answered", "followups_due",
+                    "followups_on_time", "spot_checks"]
+
+    def role_kpis(self):
+        return wf.ROLE_KPIS.get(self.role, wf.ROLE_KPIS[AppraisalRole.ENGINEER])
 
     def kpi_results(self):
-        """[(kpi, label, value, target, met)] with met None when there is nothing to judge."""
+        """[(kpi, label, value, target, met)] of the person's role's KPIs, with met None
+        when there is nothing to judge."""
         rows = []
-        for kpi, label in Kpi.choices:
+        for kpi in self.role_kpis():
+            label = kpi.label
             value = getattr(self, kpi)
             target = self.targets.get(kpi)
             target = Decimal(str(target)) if target not in (None, "") else None

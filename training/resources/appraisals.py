@@ -14,7 +14,14 @@ from backoffice.platform.resources import ChoiceWidget
 from training import selectors
 from training.models import Appraisal, AppraisalPeriod, KpiTarget
 from training.resources.common import BlankChoiceWidget, TrainingResource, user_widget
-from training.workflows import HOUR_KPIS, AppraisalSource, AppraisalStatus, Kpi, Outcome
+from training.workflows import (
+    DURATION_KPIS,
+    AppraisalRole,
+    AppraisalSource,
+    AppraisalStatus,
+    Kpi,
+    Outcome,
+)
 
 
 class PercentWidget(widgets.DecimalWidget):
@@ -84,13 +91,15 @@ class AppraisalResource(TrainingResource):
     period = fields.Field(attribute="period", column_name="month", widget=MonthWidget())
     employee = fields.Field(attribute="employee", column_name="employee", widget=user_widget())
     employee_name = fields.Field(column_name="name", readonly=True)
+    role = fields.Field(attribute="role", column_name="role",
+                        widget=ChoiceWidget(AppraisalRole, empty=AppraisalRole.ENGINEER))
     outcome = fields.Field(attribute="outcome", column_name="outcome", widget=BlankChoiceWidget(Outcome))
     reviewed_by = fields.Field(attribute="reviewed_by", column_name="reviewed_by",
                                widget=user_widget(), readonly=True)
 
     class Meta:
         model = Appraisal
-        fields = ("period", "employee", "employee_name", "state", "source",
+        fields = ("period", "employee", "employee_name", "role", "state", "source",
                   *Appraisal.COUNT_FIELDS, *Appraisal.KPI_FIELDS, "spot_check_notes",
                   "manager_score", "outcome", "outcome_amount", "reviewed_by",
                   "employee_comment")
@@ -113,7 +122,7 @@ class AppraisalResource(TrainingResource):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         for kpi in Kpi.values:
-            if kpi != Kpi.SATISFACTION_MEAN and kpi not in HOUR_KPIS:
+            if kpi not in {Kpi.SATISFACTION_MEAN, Kpi.SPOT_CHECK_SCORE, *DURATION_KPIS}:
                 self.fields[kpi].widget = PercentWidget()
 
     def before_import(self, dataset, **kwargs):
@@ -146,18 +155,29 @@ class AppraisalResource(TrainingResource):
         instance.source = AppraisalSource.IMPORTED
         instance.computed_at = None
         if not instance.targets:
-            instance.targets = selectors.kpi_targets()
+            instance.targets = selectors.kpi_targets(instance.role or AppraisalRole.ENGINEER)
         super().before_save_instance(instance, row, **kwargs)
 
 
 class KpiTargetResource(TrainingResource):
+    """One row per role and KPI; a sheet without the role column (before targets were
+    per role) sets the engineer's."""
+
+    role = fields.Field(attribute="role", column_name="role",
+                        widget=ChoiceWidget(AppraisalRole, empty=AppraisalRole.ENGINEER))
     kpi = fields.Field(attribute="kpi", column_name="kpi", widget=ChoiceWidget(Kpi))
-    template_example = {"kpi": "satisfaction_mean", "target": "4.5"}
+    template_example = {"role": "engineer", "kpi": "satisfaction_mean", "target": "4.5"}
 
     class Meta:
         model = KpiTarget
-        fields = ("kpi", "target", "note")
-        import_id_fields = ("kpi",)
+        fields = ("role", "kpi", "target", "note")
+        import_id_fields = ("role", "kpi")
+        instance_loader_class = ModelInstanceLoader  # a composite key
+
+    def before_import(self, dataset, **kwargs):
+        if dataset.headers and "role" not in dataset.headers:
+            dataset.append_col([AppraisalRole.ENGINEER] * len(dataset), header="role")
+        super().before_import(dataset, **kwargs)
 
 
 class AppraisalPeriodResource(TrainingResource):

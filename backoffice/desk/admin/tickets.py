@@ -803,6 +803,7 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketKnowledgeMixin, TicketI
         thread, message_count, earlier = ticket_thread(
             ticket, limit=None if whole else self.thread_shown)
         mail_to = services.customer_address(ticket)
+        self.spot_check_marks(request, thread)
         return {
             "thread": thread,
             "message_count": message_count,
@@ -818,6 +819,32 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketKnowledgeMixin, TicketI
                                         initial={"direction": wf.MessageDirection.FROM_CUSTOMER}),
             "action": reverse("admin:backoffice_ticket_message", args=[ticket.pk]),
         }
+
+    def spot_check_marks(self, request, thread) -> None:
+        """Marks each call note with its spot check (for whoever may see it) and whether
+        this user may check it now; one query, only for those who see spot checks."""
+        from backoffice.desk.models import CallSpotCheck
+
+        user = request.user
+        if not user.has_perm("backoffice.view_callspotcheck"):
+            return
+        calls = [item["message"] for item in thread
+                 if item["kind"] == "message" and wf.is_call(item["message"])]
+        if not calls:
+            return
+        checker = user.has_perm("backoffice.add_callspotcheck")
+        checks = CallSpotCheck.objects.filter(message__in=calls)
+        if not checker:
+            checks = checks.filter(agent=user)
+        found = {c.message_id: c for c in checks}
+        add_url = reverse("admin:backoffice_callspotcheck_add")
+        for message in calls:
+            message.spot_check = found.get(message.pk)
+            if message.spot_check is not None:
+                message.spot_check_url = reverse("admin:backoffice_callspotcheck_change",
+                                                 args=[message.spot_check.pk])
+            elif wf.can_spot_check(message, user):
+                message.spot_check_add_url = f"{add_url}?message={message.pk}"
 
     def add_message_view(self, request, object_id):
         """POST of the conversation dialog: the message is added, or the page comes back

@@ -22,5 +22,6 @@ from backoffice.desk.models.customers import (  # noqa: F401
     Product,
     ProductVersion,
 )
+from backoffice.desk.models.spotchecks import CallSpotCheck  # noqa: F401
 from backoffice.desk.models.tickets import Ticket, TicketEvent, TicketQuerySet  # noqa: F401
 from backoffice.desk.models.time import TimeEntry  # noqa: F401

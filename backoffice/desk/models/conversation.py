@@ -16,7 +16,7 @@ from backoffice.platform.files import FileTypeValidator, PrivateStorage, random_
 from backoffice.platform.models import JournalEntry, StateGuardedQuerySet, VersionedModel
 
 ATTACHMENT_EXTENSIONS = ("png", "jpg", "jpeg", "gif", "webp", "pdf", "txt", "log", "csv",
-                         "json", "xml", "zip")
+                         "json", "xml", "zip", "mp3", "wav", "m4a", "ogg")
 
 
 def attachment_storage():
