@@ -32,7 +32,7 @@ SIDEBAR_ITEMS = [
 
 
 def pending_approvals(user) -> list[dict]:
-    from backoffice.platform.dashboard import deferred_count  # read with the page's others
+    from backoffice.platform.dashboard import deferred_count, settled  # read with the others
     from billing.models import Budget, BudgetAdjustment, ExpenseClaim
     from billing.workflows import AdjustmentStatus, BudgetStatus, ClaimStatus
 
@@ -63,7 +63,7 @@ def pending_approvals(user) -> list[dict]:
             "count": deferred_count(BudgetAdjustment.objects.filter(
                 state=AdjustmentStatus.SUBMITTED).exclude(requested_by=user)),
             "link": reverse("admin:billing_budgetadjustment_changelist") + "?todo=1"})
-    return items
+    return settled(items)
 
 
 def budget_usage(user, year) -> list[dict]:

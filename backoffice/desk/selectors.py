@@ -72,6 +72,22 @@ def ticket_thread(ticket, limit=None):
     return conversation(ticket, limit)[:3]
 
 
+def thread_counted(tickets):
+    """``tickets`` with the numbers of their messages and journal events read with them
+    (``thread_messages``, ``thread_events``: ``conversation`` counts no more)."""
+    from django.db.models import Count, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from backoffice.desk.models import TicketEvent, TicketMessage
+
+    def count(model):
+        return Coalesce(Subquery(model.objects.filter(ticket=OuterRef("pk")).order_by()
+                                 .values("ticket").annotate(n=Count("pk")).values("n")), 0)
+
+    return tickets.annotate(thread_messages=count(TicketMessage),
+                            thread_events=count(TicketEvent))
+
+
 def conversation(ticket, limit=None, journal=None, journal_complete=False):
     """``ticket_thread``'s (entries, number of messages, number left out), and the files
     attached to no message. ``journal``: the ticket's events newest first, already read
@@ -94,10 +110,13 @@ def conversation(ticket, limit=None, journal=None, journal_complete=False):
     else:
         events = list(journal if limit is None else journal[:limit])
         events_complete = journal_complete
-    message_count = (len(messages) if limit is None or len(messages) < limit
-                     else ticket.messages.count())
-    event_count = (len(journal if journal is not None else events) if events_complete
-                   else ticket.events.count())
+    if getattr(ticket, "thread_messages", None) is not None:  # read with the ticket
+        message_count, event_count = ticket.thread_messages, ticket.thread_events
+    else:
+        message_count = (len(messages) if limit is None or len(messages) < limit
+                         else ticket.messages.count())
+        event_count = (len(journal if journal is not None else events) if events_complete
+                       else ticket.events.count())
     files = defaultdict(list)
     for attachment in (TicketAttachment.objects.filter(ticket=ticket)
                        .filter(Q(message__in=[m.pk for m in messages])
@@ -116,6 +135,17 @@ def conversation(ticket, limit=None, journal=None, journal_complete=False):
     if limit is not None:
         thread = thread[-limit:]
     return thread, message_count, message_count + event_count - len(thread), files[None]
+
+
+def ticket_hours(ticket) -> list[dict]:
+    """The rows of ``billing.selectors.ticket_time`` without their cost, for those who
+    may see the time but not the money (one query)."""
+    from backoffice.desk.models import TimeEntry
+
+    return [{"entry": e, "entry_id": e.pk, "person": e.person, "worked_on": e.worked_on,
+             "hours": e.hours, "description": e.description, "rate": None, "cost": None}
+            for e in TimeEntry.objects.filter(ticket=ticket).select_related("person")
+            .order_by("worked_on", "pk")]
 
 
 def canned_replies(category):

@@ -178,15 +178,39 @@ def settled(value, cards=False):
 
 def resolved(value):
     """``value`` (dicts, lists, tuples) with every deferred count replaced by its number:
-    what templates and JSON get."""
+    what templates and JSON get (those not read yet are read together, in one query)."""
+    waiting = [c for c in _deferred_in(value) if c._value is None]
+    if waiting:
+        batch = _batch.get()
+        waiting += [c for c in (batch or ()) if c._value is None]
+        _read_counts(list({id(c): c for c in waiting}.values()))
+        if batch is not None:
+            batch.clear()
+    return _replaced(value)
+
+
+def _deferred_in(value):
+    if isinstance(value, Derived):
+        yield from _deferred_in(value.source)
+    elif isinstance(value, DeferredCount):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _deferred_in(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _deferred_in(v)
+
+
+def _replaced(value):
     if isinstance(value, DeferredCount | Derived):
         return value.value
     if isinstance(value, dict):
-        return {k: resolved(v) for k, v in value.items()}
+        return {k: _replaced(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [resolved(v) for v in value]
+        return [_replaced(v) for v in value]
     if isinstance(value, tuple):
-        return tuple(resolved(v) for v in value)
+        return tuple(_replaced(v) for v in value)
     return value
 
 COLOURS = {"primary": "var(--color-primary-600)", "secondary": "var(--color-primary-300)",

@@ -63,6 +63,7 @@ from backoffice.desk.selectors import (
     confirmation_requests,
     engineers,
     level_ladder,
+    thread_counted,
     ticket_guessed_years,
     without_holidays,
 )
@@ -449,7 +450,8 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketKnowledgeMixin, TicketI
     change_select_related = ("customer", "contact__customer", "product",
                              "product_version__product", "assignee", "recorded_by",
                              "resolved_by", "confirmation_entered_by", "sla_policy__calendar",
-                             "rnd_target_version__product")
+                             "rnd_target_version__product", "incident_link__incident",
+                             "problem_link__problem")
     readonly_fields = [
         "number", "assignee", "support_level", "recorded_by",
         "confirmed_by", "confirmed_at", "satisfaction", "confirmation_entered_by",
@@ -493,6 +495,10 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketKnowledgeMixin, TicketI
                 texts |= Q(**{f"{name}__icontains": term})
             queryset = queryset.filter(texts | Q(customer_id__in=customer_ids))
         return queryset, False
+
+    def object_queryset(self, request, queryset):
+        """The conversation's counts come with the ticket (not two more queries)."""
+        return thread_counted(super().object_queryset(request, queryset))
 
     def get_fieldsets(self, request, obj=None):
         intake = (None, {"fields": [
@@ -813,15 +819,18 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketKnowledgeMixin, TicketI
             ticket, limit=None if whole else self.thread_shown, journal=journal,
             journal_complete=complete)
         mail_to = services.customer_address(ticket)
+        can_note, can_reply = (services.may_note(ticket, request.user),
+                               services.may_reply(ticket, request.user))
         return {
             "thread": thread,
             "message_count": message_count,
             "earlier": earlier,
             "whole_url": "?thread=all#conversation",
             "other_files": other_files,
-            "can_note": services.may_note(ticket, request.user),
-            "can_reply": services.may_reply(ticket, request.user),
-            "canned": canned_replies(ticket.category),
+            "can_note": can_note,
+            "can_reply": can_reply,
+            # only the dialog offers them, to those who may write
+            "canned": canned_replies(ticket.category) if can_note or can_reply else [],
             "mail_to": mail_to,
             "reply_channel": wf.Channel.EMAIL if mail_to else wf.Channel.PHONE,
             "form": form or MessageForm(ticket=ticket, prefix=MessageForm.prefix_name,

@@ -270,11 +270,16 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
     #: people and policies): read with the record, not one query each
     change_select_related: tuple = ()
 
-    def _read_object(self, request, object_id, from_field=None):
-        """ModelAdmin.get_object, with ``change_select_related`` joined."""
-        queryset = self.get_queryset(request)
+    def object_queryset(self, request, queryset):
+        """The queryset one record of the page is read from (``change_select_related``
+        joined; an admin may annotate what its panels count)."""
         if self.change_select_related:
             queryset = queryset.select_related(*self.change_select_related)
+        return queryset
+
+    def _read_object(self, request, object_id, from_field=None):
+        """ModelAdmin.get_object, from ``object_queryset``."""
+        queryset = self.object_queryset(request, self.get_queryset(request))
         model = queryset.model
         field = model._meta.pk if from_field is None else model._meta.get_field(from_field)
         try:
