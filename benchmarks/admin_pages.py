@@ -68,6 +68,32 @@ def main():
             response = client.get(url)
             assert response.status_code == 200, (url, response.status_code)
         row(label, *timed(get, args.repeat))
+    change_form_by_role(ticket, args.repeat)
+
+
+def change_form_by_role(ticket, repeat):
+    """The ticket change form and the dashboard as each role sees them (issue 18: at most
+    12 and 25 queries for every role)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    from backoffice.platform.roles import ROLES, group_name
+
+    for role in ROLES:
+        user, _ = get_user_model().objects.get_or_create(username=f"bench_{role}",
+                                                         defaults={"is_staff": True})
+        user.groups.set([Group.objects.get(name=group_name(role))])
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(user)
+        for label, url in [("ticket: change form", f"/admin/backoffice/ticket/{ticket.pk}/change/"),
+                           ("dashboard", "/admin/")]:
+            if client.get(url).status_code != 200:
+                continue  # a role that may not open it
+
+            def get(url=url, client=client):
+                client.get(url)
+            row(f"{label} ({role})", *timed(get, repeat))
 
 
 def extra_pages():

@@ -32,6 +32,7 @@ SIDEBAR_ITEMS = [
 
 
 def pending_approvals(user) -> list[dict]:
+    from backoffice.platform.dashboard import deferred_count, settled  # read with the others
     from billing.models import Budget, BudgetAdjustment, ExpenseClaim
     from billing.workflows import AdjustmentStatus, BudgetStatus, ClaimStatus
 
@@ -40,29 +41,29 @@ def pending_approvals(user) -> list[dict]:
     if user.has_perm("billing.approve_expenseclaim"):
         items.append({
             "title": _("Expense claims to approve"),
-            "count": ExpenseClaim.objects.awaiting(user).filter(state=ClaimStatus.SUBMITTED)
-            .count(),
+            "count": deferred_count(ExpenseClaim.objects.awaiting(user)
+                                    .filter(state=ClaimStatus.SUBMITTED)),
             "link": f"{claims_url}?todo=1&state__exact={ClaimStatus.SUBMITTED}"})
     if user.has_perm("billing.pay_expenseclaim"):
         items.append({
             "title": _("Approved claims to pay"),
-            "count": ExpenseClaim.objects.awaiting(user).filter(state=ClaimStatus.APPROVED)
-            .count(),
+            "count": deferred_count(ExpenseClaim.objects.awaiting(user)
+                                    .filter(state=ClaimStatus.APPROVED)),
             "link": f"{claims_url}?todo=1&state__exact={ClaimStatus.APPROVED}"})
     if user.has_perm("billing.approve_budget"):
         items.append({
             "title": _("Budgets to approve"),
-            "count": Budget.objects.filter(state=BudgetStatus.SUBMITTED)
-            .exclude(submitted_by=user).exclude(prepared_by=user).count(),
+            "count": deferred_count(Budget.objects.filter(state=BudgetStatus.SUBMITTED)
+                                    .exclude(submitted_by=user).exclude(prepared_by=user)),
             "link": reverse("admin:billing_budget_changelist")
             + f"?state__exact={BudgetStatus.SUBMITTED}"})
     if user.has_perm("billing.approve_budgetadjustment"):
         items.append({
             "title": _("Budget adjustments to approve"),
-            "count": BudgetAdjustment.objects.filter(state=AdjustmentStatus.SUBMITTED)
-            .exclude(requested_by=user).count(),
+            "count": deferred_count(BudgetAdjustment.objects.filter(
+                state=AdjustmentStatus.SUBMITTED).exclude(requested_by=user)),
             "link": reverse("admin:billing_budgetadjustment_changelist") + "?todo=1"})
-    return items
+    return settled(items)
 
 
 def budget_usage(user, year) -> list[dict]:

@@ -5,10 +5,11 @@ returns plain dicts, is computed with a handful of aggregate queries whatever th
 volume, and shows only what the user may see.
 """
 
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.platform.dashboard import deferred_count, deferred_sum, settled
 from inventory import workflows as wf
 
 #: (model name, icon[, query string, title]) in sidebar order
@@ -41,7 +42,8 @@ def pending_approvals(user) -> list[dict]:
     """Documents waiting for ``user``'s approval: [{"title", "count", "link"}, ...].
 
     Only kinds the user may approve are listed (count may be 0); the user's own documents
-    are left out, since nobody approves their own (four-eyes rule). Three queries at most.
+    are left out, since nobody approves their own (four-eyes rule). The counts are read
+    with the page's others, in one query (``platform.dashboard.read_together``).
     """
     from inventory.models import PurchaseOrder, PurchasePlan, ScrapRequest, Stocktake
 
@@ -49,36 +51,57 @@ def pending_approvals(user) -> list[dict]:
         return []
     out = []
     if user.has_perm("inventory.approve_scraprequest"):
-        n = (ScrapRequest.objects.filter(state=wf.ScrapStatus.SUBMITTED)
-             .exclude(requester=user).count())
+        n = deferred_count(ScrapRequest.objects.filter(state=wf.ScrapStatus.SUBMITTED)
+                           .exclude(requester=user))
         out.append({"title": str(_("Scrap requests to approve")), "count": n,
                     "link": _changelist("scraprequest",
                                         f"?state__exact={wf.ScrapStatus.SUBMITTED}")})
     if user.has_perm("inventory.approve_purchaseorder") or user.has_perm(
             "inventory.approve_purchaseplan"):
         orders = (PurchaseOrder.objects.filter(state=wf.PurchaseOrderStatus.SUBMITTED)
-                  .exclude(created_by=user).aggregate(n=Count("id"),
-                                                      urgent=Count("id", filter=Q(urgent=True))))
+                  .exclude(created_by=user))
         if user.has_perm("inventory.approve_purchaseorder"):
-            title = _("Purchase orders to approve")
-            if orders["urgent"]:
-                title = _("Purchase orders to approve (%(n)s urgent)") % {"n": orders["urgent"]}
-            out.append({"title": str(title), "count": orders["n"],
+            out.append({"title": deferred_count(orders.filter(urgent=True)).map(_orders_title),
+                        "count": deferred_count(orders),
                         "link": _changelist("purchaseorder",
                                             f"?state__exact={wf.PurchaseOrderStatus.SUBMITTED}")})
         if user.has_perm("inventory.approve_purchaseplan"):
-            n = (PurchasePlan.objects.filter(state=wf.PurchasePlanStatus.SUBMITTED)
-                 .exclude(created_by=user).count())
+            n = deferred_count(PurchasePlan.objects.filter(
+                state=wf.PurchasePlanStatus.SUBMITTED).exclude(created_by=user))
             out.append({"title": str(_("Purchase plans to approve")), "count": n,
                         "link": _changelist("purchaseplan",
                                             f"?state__exact={wf.PurchasePlanStatus.SUBMITTED}")})
     if user.has_perm("inventory.approve_stocktake"):
-        n = (Stocktake.objects.filter(state=wf.StocktakeStatus.SUBMITTED)
-             .exclude(Q(started_by=user) | Q(submitted_by=user)).count())
+        n = deferred_count(Stocktake.objects.filter(state=wf.StocktakeStatus.SUBMITTED)
+                           .exclude(Q(started_by=user) | Q(submitted_by=user)))
         out.append({"title": str(_("Stocktakes to approve")), "count": n,
                     "link": _changelist("stocktake",
                                         f"?state__exact={wf.StocktakeStatus.SUBMITTED}")})
-    return out
+    return settled(out)
+
+
+def _orders_title(urgent) -> str:
+    if urgent:
+        return str(_("Purchase orders to approve (%(n)s urgent)") % {"n": urgent})
+    return str(_("Purchase orders to approve"))
+
+
+def _stock_value():
+    """``selectors.stock_value()``, read with the page's counts."""
+    from decimal import Decimal
+
+    from django.db.models import DecimalField, ExpressionWrapper
+
+    from inventory.models import StockBalance
+
+    value = ExpressionWrapper(F("quantity") * F("part__unit_cost"),
+                              output_field=DecimalField(max_digits=14, decimal_places=2))
+    return deferred_sum(StockBalance.objects.filter(warehouse__kind=wf.WarehouseKind.MAIN),
+                        value).map(lambda v: (v or Decimal("0.00")).quantize(Decimal("0.00")))
+
+
+def _yuan(value) -> str:
+    return f"¥{value:,.2f}"
 
 
 def dashboard_cards(user) -> list[dict]:
@@ -90,24 +113,24 @@ def dashboard_cards(user) -> list[dict]:
         return []
     cards = []
     if user.has_perm("inventory.view_part"):
-        counts = (selectors.part_with_stock(Part.objects.filter(is_active=True))
-                  .aggregate(below=Count("id", filter=Q(on_hand__lt=F("reorder_point"))),
-                             out=Count("id", filter=Q(on_hand__lte=0, reorder_point__gt=0))))
+        parts = selectors.part_with_stock(Part.objects.filter(is_active=True))
+        counts = {"below": deferred_count(parts.filter(on_hand__lt=F("reorder_point"))),
+                  "out": deferred_count(parts.filter(on_hand__lte=0, reorder_point__gt=0))}
         cards.append({"title": str(_("Parts below reorder point")), "value": counts["below"],
                       "link": _changelist("part", "?level=below")})
         cards.append({"title": str(_("Parts out of stock")), "value": counts["out"],
                       "link": _changelist("part", "?level=out")})
     if user.has_perm("inventory.view_stockbalance") and user.has_perm("inventory.view_part"):
         cards.append({"title": str(_("Stock value (standard cost)")),
-                      "value": f"¥{selectors.stock_value():,.2f}",
+                      "value": _stock_value().map(_yuan),
                       "link": _changelist("stockbalance")})
     if user.has_perm("inventory.view_requisition"):
-        n = Requisition.objects.filter(state=wf.RequisitionStatus.SUBMITTED).count()
+        n = deferred_count(Requisition.objects.filter(state=wf.RequisitionStatus.SUBMITTED))
         cards.append({"title": str(_("Requisitions waiting to be issued")), "value": n,
                       "link": _changelist("requisition",
                                           f"?state__exact={wf.RequisitionStatus.SUBMITTED}")})
     if user.has_perm("inventory.view_purchaseorder"):
-        n = PurchaseOrder.objects.filter(state__in=wf.PO_OPEN_STATES).count()
+        n = deferred_count(PurchaseOrder.objects.filter(state__in=wf.PO_OPEN_STATES))
         cards.append({"title": str(_("Purchase orders awaiting delivery")), "value": n,
                       "link": _changelist("purchaseorder", "?state__in=approved,partial")})
-    return cards
+    return settled(cards, cards=True)

@@ -69,19 +69,63 @@ def ticket_thread(ticket, limit=None):
     ``limit`` entries (a long thread opens on its latest part). Returns (entries, number
     of messages, number of entries left out); a bounded number of queries, whatever its
     length."""
-    from django.db.models import Prefetch
+    return conversation(ticket, limit)[:3]
+
+
+def thread_counted(tickets):
+    """``tickets`` with the numbers of their messages and journal events read with them
+    (``thread_messages``, ``thread_events``: ``conversation`` counts no more)."""
+    from django.db.models import Count, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from backoffice.desk.models import TicketEvent, TicketMessage
+
+    def count(model):
+        return Coalesce(Subquery(model.objects.filter(ticket=OuterRef("pk")).order_by()
+                                 .values("ticket").annotate(n=Count("pk")).values("n")), 0)
+
+    return tickets.annotate(thread_messages=count(TicketMessage),
+                            thread_events=count(TicketEvent))
+
+
+def conversation(ticket, limit=None, journal=None, journal_complete=False):
+    """``ticket_thread``'s (entries, number of messages, number left out), and the files
+    attached to no message. ``journal``: the ticket's events newest first, already read
+    for the page (``journal_complete``: all of them), so they are not read twice. The
+    counts are queried only when a list reached ``limit``: three queries in all, or two
+    with the journal."""
+    from collections import defaultdict
+
+    from django.db.models import Q
 
     from backoffice.desk.models import TicketAttachment
     from backoffice.platform.workflow import transition_label
 
-    messages = (ticket.messages.select_related("author").order_by("-sent_at", "-id")
-                .prefetch_related(Prefetch("attachments",
-                                           queryset=TicketAttachment.objects.order_by("id"))))
-    events = ticket.events.select_related("actor").order_by("-created_at", "-id")
-    message_count = ticket.messages.count()
-    total = message_count + ticket.events.count()
-    if limit is not None:
-        messages, events = messages[:limit], events[:limit]
+    messages = ticket.messages.select_related("author").order_by("-sent_at", "-id")
+    messages = list(messages if limit is None else messages[:limit])
+    if journal is None:
+        events = ticket.events.select_related("actor").order_by("-created_at", "-id")
+        events = list(events if limit is None else events[:limit])
+        events_complete = limit is None or len(events) < limit
+    else:
+        events = list(journal if limit is None else journal[:limit])
+        events_complete = journal_complete
+    if getattr(ticket, "thread_messages", None) is not None:  # read with the ticket
+        message_count, event_count = ticket.thread_messages, ticket.thread_events
+    else:
+        message_count = (len(messages) if limit is None or len(messages) < limit
+                         else ticket.messages.count())
+        event_count = (len(journal if journal is not None else events) if events_complete
+                       else ticket.events.count())
+    files = defaultdict(list)
+    for attachment in (TicketAttachment.objects.filter(ticket=ticket)
+                       .filter(Q(message__in=[m.pk for m in messages])
+                               | Q(message__isnull=True)).order_by("id")):
+        files[attachment.message_id].append(attachment)
+    for m in messages:  # as prefetch_related leaves them: message.attachments.all()
+        cached = TicketAttachment.objects.filter(message=m)
+        cached._result_cache, cached._prefetch_done = files.get(m.pk, []), True
+        m._prefetched_objects_cache = {"attachments": cached}
     thread = [{"kind": "message", "at": m.sent_at, "message": m} for m in messages]
     for e in events:
         e.action_label = JOURNAL_ACTIONS.get(e.action) or transition_label(type(ticket),
@@ -90,7 +134,18 @@ def ticket_thread(ticket, limit=None):
     thread.sort(key=lambda item: item["at"])
     if limit is not None:
         thread = thread[-limit:]
-    return thread, message_count, total - len(thread)
+    return thread, message_count, message_count + event_count - len(thread), files[None]
+
+
+def ticket_hours(ticket) -> list[dict]:
+    """The rows of ``billing.selectors.ticket_time`` without their cost, for those who
+    may see the time but not the money (one query)."""
+    from backoffice.desk.models import TimeEntry
+
+    return [{"entry": e, "entry_id": e.pk, "person": e.person, "worked_on": e.worked_on,
+             "hours": e.hours, "description": e.description, "rate": None, "cost": None}
+            for e in TimeEntry.objects.filter(ticket=ticket).select_related("person")
+            .order_by("worked_on", "pk")]
 
 
 def canned_replies(category):
@@ -166,18 +221,20 @@ def service_record(ticket):
     }
 
 
-def level_ladder(ticket, now=None) -> dict:
+def level_ladder(ticket, now=None, calendar=None) -> dict:
     """The ticket's time per support level against each level's target, and the time it
     waited for the customer and for R&D: ``{"levels": [{level, label, working, wall,
     target, met}], "waits": [{kind, label, working, wall}]}``, seconds, a running span
-    counted up to now. One query for the spans (and the calendar's while one runs)."""
+    counted up to now. One query for the spans (and the calendar's while one runs, unless
+    the page passes the ``WorkingCalendar`` it has already read)."""
     from django.utils import timezone
 
     from backoffice.desk.workflows import ClockKind, SupportLevel
 
     now = now or timezone.now()
     spans = list(ticket.clock_spans.all())
-    calendar = ticket._calendar() if any(s.ended_at is None for s in spans) else None
+    if calendar is None and any(s.ended_at is None for s in spans):
+        calendar = ticket._calendar()
     levels, waits = {}, {}
     for span in spans:
         if span.ended_at is None:
@@ -333,9 +390,10 @@ def without_holidays_by_calendar() -> dict[int, int]:
             for calendar_id, ids in by_calendar.items() if calendar_id is not None}
 
 
-def ticket_guessed_years(ticket) -> list[int]:
+def ticket_guessed_years(ticket, calendar=None) -> list[int]:
     """The years the ticket's deadlines were worked out in without holidays (empty for a
-    closed ticket, one without deadlines or one on the clock round the clock)."""
+    closed ticket, one without deadlines or one on the clock round the clock). Given the
+    ticket's ``WorkingCalendar`` (the page reads it for the level clock too), no query."""
     from django.utils import timezone
 
     from backoffice.desk import workflows as wf
@@ -347,9 +405,11 @@ def ticket_guessed_years(ticket) -> list[int]:
     moments = [m for m in (ticket.received_at, ticket.response_due, ticket.resolution_due) if m]
     if not moments:
         return []
-    calendar_id = policy.calendar_id or getattr(BusinessCalendar.default(), "pk", None)
     years = {timezone.localtime(m).year for m in moments}
     span = range(min(years), max(years) + 1)
+    if calendar is not None:
+        return [year for year in span if not calendar.is_known(year)]
+    calendar_id = policy.calendar_id or getattr(BusinessCalendar.default(), "pk", None)
     known = {day.year for day in CalendarDay.objects.filter(
         calendar_id=calendar_id, kind=CalendarDay.Kind.HOLIDAY,
         date__gte=f"{span.start}-01-01", date__lt=f"{span.stop}-01-01")

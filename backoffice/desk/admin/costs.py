@@ -21,6 +21,7 @@ from backoffice.desk import services
 from backoffice.desk import workflows as wf
 from backoffice.desk.forms import TimeEntryAdminForm, TimeEntryForm
 from backoffice.desk.models import TimeEntry
+from backoffice.desk.selectors import ticket_hours
 from backoffice.platform.admin.base import BackofficeAdmin
 
 MONEY_PERMISSION = "billing.view_ticket_cost"
@@ -43,10 +44,11 @@ def may_see_money(user) -> bool:
 
 def cost_panel_context(ticket, user) -> dict:
     """What the cost section shows this user, with the link of every row."""
-    from billing.selectors import ticket_cost
+    from billing.selectors import TicketCost, ticket_cost
 
-    cost = ticket_cost(ticket)
     money = may_see_money(user)
+    # without the money: the hours alone (no parts, claims, quotes, rates to read)
+    cost = ticket_cost(ticket) if money else TicketCost(time=ticket_hours(ticket))
     for row in cost.time:
         row["url"] = _url("admin:backoffice_timeentry_change", row["entry_id"])
     for row in cost.parts:

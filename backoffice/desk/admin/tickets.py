@@ -63,10 +63,11 @@ from backoffice.desk.selectors import (
     confirmation_requests,
     engineers,
     level_ladder,
+    thread_counted,
     ticket_guessed_years,
-    ticket_thread,
     without_holidays,
 )
+from backoffice.desk.selectors import conversation as desk_conversation
 from backoffice.incidents.admin import TicketIncidentMixin
 from backoffice.knowledge.admin import TicketKnowledgeMixin
 from backoffice.platform import files
@@ -446,6 +447,11 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketKnowledgeMixin, TicketI
     date_hierarchy = "received_at"
     autocomplete_fields = ["customer", "contact", "product", "product_version"]
     ordering = ["-received_at", "-id"]
+    change_select_related = ("customer", "contact__customer", "product",
+                             "product_version__product", "assignee", "recorded_by",
+                             "resolved_by", "confirmation_entered_by", "sla_policy__calendar",
+                             "rnd_target_version__product", "incident_link__incident",
+                             "problem_link__problem")
     readonly_fields = [
         "number", "assignee", "support_level", "recorded_by",
         "confirmed_by", "confirmed_at", "satisfaction", "confirmation_entered_by",
@@ -489,6 +495,10 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketKnowledgeMixin, TicketI
                 texts |= Q(**{f"{name}__icontains": term})
             queryset = queryset.filter(texts | Q(customer_id__in=customer_ids))
         return queryset, False
+
+    def object_queryset(self, request, queryset):
+        """The conversation's counts come with the ticket (not two more queries)."""
+        return thread_counted(super().object_queryset(request, queryset))
 
     def get_fieldsets(self, request, obj=None):
         intake = (None, {"fields": [
@@ -536,7 +546,11 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketKnowledgeMixin, TicketI
                            obj=None):
         """A deadline worked out without holidays says so above the form (on the ticket
         the page has already loaded)."""
-        years = ticket_guessed_years(obj) if obj is not None and request.method == "GET" else []
+        years = []
+        if obj is not None and request.method == "GET":
+            if obj.state in wf.OPEN_STATES:  # its level clock runs: one read for both
+                obj._working_calendar = obj._calendar()
+            years = ticket_guessed_years(obj, getattr(obj, "_working_calendar", None))
         if years:
             messages.warning(request, _(
                 "The deadlines of this ticket were worked out without holidays for "
@@ -574,7 +588,7 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketKnowledgeMixin, TicketI
     @display(description=_("time held"))
     def clock_ladder(self, obj):
         """Each level's own working time against its target, and the time waited."""
-        ladder = level_ladder(obj)
+        ladder = level_ladder(obj, calendar=getattr(obj, "_working_calendar", None))
         if not ladder["levels"] and not ladder["waits"]:
             return "-"
 
@@ -800,19 +814,24 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketKnowledgeMixin, TicketI
     def conversation(self, request, ticket, form=None):
         """What the thread under the ticket shows and offers this user."""
         whole = request.GET.get("thread") == "all"
-        thread, message_count, earlier = ticket_thread(
-            ticket, limit=None if whole else self.thread_shown)
+        journal, complete = self.journal_entries(ticket)
+        thread, message_count, earlier, other_files = desk_conversation(
+            ticket, limit=None if whole else self.thread_shown, journal=journal,
+            journal_complete=complete)
         mail_to = services.customer_address(ticket)
         self.spot_check_marks(request, thread)
+        can_note, can_reply = (services.may_note(ticket, request.user),
+                               services.may_reply(ticket, request.user))
         return {
             "thread": thread,
             "message_count": message_count,
             "earlier": earlier,
             "whole_url": "?thread=all#conversation",
-            "other_files": list(ticket.attachments.filter(message__isnull=True)),
-            "can_note": services.may_note(ticket, request.user),
-            "can_reply": services.may_reply(ticket, request.user),
-            "canned": canned_replies(ticket.category),
+            "other_files": other_files,
+            "can_note": can_note,
+            "can_reply": can_reply,
+            # only the dialog offers them, to those who may write
+            "canned": canned_replies(ticket.category) if can_note or can_reply else [],
             "mail_to": mail_to,
             "reply_channel": wf.Channel.EMAIL if mail_to else wf.Channel.PHONE,
             "form": form or MessageForm(ticket=ticket, prefix=MessageForm.prefix_name,

@@ -40,7 +40,7 @@ def ticket_incident_panel(request, ticket) -> dict:
     user = request.user
     panel = {"ticket": ticket}
     if user.has_perm("backoffice.view_incident"):
-        link = IncidentTicket.objects.filter(ticket=ticket).select_related("incident").first()
+        link = _link(ticket, "incident_link", IncidentTicket, "incident")
         panel["incident"] = link.incident if link else None
         if link is None and proposes_incident(ticket):
             panel["proposed"] = True
@@ -50,10 +50,19 @@ def ticket_incident_panel(request, ticket) -> dict:
             panel["open_url"] = (reverse("admin:backoffice_incident_add") + "?"
                                  + urlencode({"from_ticket": ticket.pk}))
     if user.has_perm("backoffice.view_problem"):
-        link = ProblemTicket.objects.filter(ticket=ticket).select_related("problem").first()
+        link = _link(ticket, "problem_link", ProblemTicket, "problem")
         panel["problem"] = link.problem if link else None
     seen[ticket.pk] = panel
     return panel
+
+
+def _link(ticket, relation, model, target):
+    """The ticket's incident or problem link: from the page's read of the ticket when it
+    joined it (``change_select_related``), else one query."""
+    cache = ticket._state.fields_cache
+    if relation in cache:
+        return cache[relation]
+    return model.objects.filter(ticket=ticket).select_related(target).first()
 
 
 class TicketIncidentMixin:

@@ -263,8 +263,29 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
         seen = request.__dict__.setdefault("_backoffice_objects", {})
         key = (self.model, str(object_id), from_field)
         if key not in seen:
-            seen[key] = super().get_object(request, object_id, from_field)
+            seen[key] = self._read_object(request, object_id, from_field)
         return seen[key]
+
+    #: relations the page of one record draws (its pickers' chosen values, read-only
+    #: people and policies): read with the record, not one query each
+    change_select_related: tuple = ()
+
+    def object_queryset(self, request, queryset):
+        """The queryset one record of the page is read from (``change_select_related``
+        joined; an admin may annotate what its panels count)."""
+        if self.change_select_related:
+            queryset = queryset.select_related(*self.change_select_related)
+        return queryset
+
+    def _read_object(self, request, object_id, from_field=None):
+        """ModelAdmin.get_object, from ``object_queryset``."""
+        queryset = self.object_queryset(request, self.get_queryset(request))
+        model = queryset.model
+        field = model._meta.pk if from_field is None else model._meta.get_field(from_field)
+        try:
+            return queryset.get(**{field.name: field.to_python(object_id)})
+        except (model.DoesNotExist, ValidationError, ValueError):
+            return None
 
     # -- who edits a document ------------------------------------------------------------
     def has_change_permission(self, request, obj=None):
@@ -345,9 +366,22 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
             cleaned.append((name, {**options, "fields": fields}))
         return [*cleaned, (_("Workflow journal"), {"fields": ["workflow_journal"]})]
 
+    #: the newest journal entries a document's page shows
+    journal_shown = 200
+
+    def journal_entries(self, obj) -> tuple[list, bool]:
+        """(the newest ``journal_shown`` events of ``obj``, whether that is all of them),
+        read once for the page (the ticket's conversation shows them too)."""
+        if "_journal_entries" not in obj.__dict__:
+            entries = list(obj.events.select_related("actor")
+                           .order_by("-created_at", "-id")[:self.journal_shown + 1])
+            obj._journal_entries = (entries[:self.journal_shown],
+                                    len(entries) <= self.journal_shown)
+        return obj._journal_entries
+
     @display(description=_("journal"))
     def workflow_journal(self, obj):
-        entries = list(obj.events.select_related("actor").order_by("-created_at", "-id")[:200])
+        entries = self.journal_entries(obj)[0]
         if not entries:
             return _("No workflow step yet.")
         model = type(obj)
@@ -387,6 +421,8 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
             # rendered at the top of the <form> by admin/change_form.html
             context["version_token"] = str(form["_version"])
         if change and obj is not None:
+            if form is not None:
+                _pickers_show_loaded_choices(form)
             if self._transitions:
                 self._mark_disabled_transitions(request, context, obj)
             if self._nothing_to_save(request, context, form, obj):
@@ -725,6 +761,41 @@ class HandedToJob(Result):
     def __init__(self, job, rows):
         super().__init__()
         self.job, self.row_count = job, rows
+
+
+def _pickers_show_loaded_choices(form):
+    """An autocomplete picker draws its chosen option from the record the page already
+    read (``change_select_related``) instead of one query per picker; a value the form
+    holds that is not the record's (a refused POST) is looked up as usual."""
+    from django.contrib.admin.widgets import AutocompleteMixin
+
+    for name, field in form.fields.items():
+        widget = getattr(field.widget, "widget", field.widget)
+        if not isinstance(widget, AutocompleteMixin):
+            continue
+        related = form.instance._state.fields_cache.get(name)
+        if related is None:
+            continue
+        widget.optgroups = _known_optgroups(widget, related)
+
+
+def _known_optgroups(widget, related):
+    looked_up = widget.optgroups
+
+    def optgroups(name, value, attr=None):
+        chosen = {str(v) for v in value if str(v) not in widget.choices.field.empty_values}
+        key = getattr(related, widget.field.remote_field.get_related_field().attname)
+        if chosen != {str(key)}:
+            return looked_up(name, value, attr)
+        options = []
+        if not widget.is_required and not widget.allow_multiple_selected:
+            options.append(widget.create_option(name, "", "", False, 0))
+        options.append(widget.create_option(
+            name, key, widget.choices.field.label_from_instance(related), chosen,
+            len(options)))
+        return [(None, options, 0)]
+
+    return optgroups
 
 
 def _view_only(inline):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from backoffice.care.models import FollowUp, MaintenanceVisit, UpdateRecipient
 from backoffice.care.workflows import FollowUpStatus, RecipientStatus, VisitStatus
 from backoffice.knowledge.models import Article
+from backoffice.platform.dashboard import deferred_count, settled
 from backoffice.reports.selectors.periods import Period, changelist
 
 
@@ -43,21 +44,22 @@ def care_alerts(user, today: dt.date | None = None) -> list[dict]:
     today = today or timezone.localdate()
     cards = []
     if user.has_perm("backoffice.perform_followup"):
-        n = FollowUp.objects.filter(state=FollowUpStatus.OPEN, due_on__lt=today).count()
+        n = deferred_count(FollowUp.objects.filter(state=FollowUpStatus.OPEN, due_on__lt=today))
         cards.append({"title": _("Overdue follow-up calls"), "value": n, "icon": "phone_missed",
-                      "alert": n > 0, "link": changelist("followup", due="overdue")})
+                      "alert": n.map(bool), "link": changelist("followup", due="overdue")})
     if user.has_perm("backoffice.view_maintenancevisit"):
-        n = MaintenanceVisit.objects.filter(state=VisitStatus.PLANNED, due_on__lt=today).count()
+        n = deferred_count(MaintenanceVisit.objects.filter(state=VisitStatus.PLANNED,
+                                                           due_on__lt=today))
         cards.append({"title": _("Overdue maintenance visits"), "value": n, "icon": "build",
-                      "alert": n > 0, "link": changelist("maintenancevisit", overdue="1")})
+                      "alert": n.map(bool), "link": changelist("maintenancevisit", overdue="1")})
     if user.has_perm("backoffice.handle_updaterecipient"):
-        n = UpdateRecipient.objects.filter(state=RecipientStatus.PENDING).count()
+        n = deferred_count(UpdateRecipient.objects.filter(state=RecipientStatus.PENDING))
         cards.append({"title": _("Customers not yet told about an update"), "value": n,
                       "icon": "campaign", "alert": False,
                       "link": changelist("updaterecipient",
                                          state__exact=RecipientStatus.PENDING)})
     if user.has_perm("backoffice.publish_article"):
-        n = Article.objects.stale().count()
+        n = deferred_count(Article.objects.stale())
         cards.append({"title": _("Stale knowledge articles"), "value": n, "icon": "history",
                       "alert": False, "link": changelist("article", stale="1")})
-    return cards
+    return settled(cards, cards=True)
