@@ -54,7 +54,8 @@ _COUNT_MAP = {  # Appraisal field -> KpiCounts attribute
     "tickets_satisfied": "satisfied", "tickets_rated_by_link": "rated_by_link",
     "tickets_responded": "responded", "tickets_response_measured": "response_measured",
     "tickets_answered_in_time": "answered_in_time", "tickets_closed": "closed",
-    "records_complete": "records_complete", "tickets_first_contact": "first_contact",
+    "records_complete": "records_complete", "records_reviewed": "records_reviewed",
+    "tickets_first_contact": "first_contact",
     "tickets_held": "held",
 }
 

@@ -22,5 +22,9 @@ from backoffice.desk.models.customers import (  # noqa: F401
     Product,
     ProductVersion,
 )
+from backoffice.desk.models.review import (  # noqa: F401
+    ServiceRecordReview,
+    ServiceRecordReviewEvent,
+)
 from backoffice.desk.models.tickets import Ticket, TicketEvent, TicketQuerySet  # noqa: F401
 from backoffice.desk.models.time import TimeEntry  # noqa: F401
