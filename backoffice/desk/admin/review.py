@@ -83,7 +83,7 @@ class ServiceRecordReviewAdmin(BackofficeAdmin):
     def get_fieldsets(self, request, obj=None):
         rows = [(f"record_{name}", name) for name in wf.REVIEW_ASPECTS]
         return [
-            (None, {"fields": [("display_ticket", "engineer", "resolved_by"),
+            (None, {"fields": [("ticket_link", "engineer", "resolved_by"),
                                ("state", "reason", "display_month", "queued_at")]}),
             (_("Service record and verdicts"), {
                 "fields": rows,
@@ -94,7 +94,7 @@ class ServiceRecordReviewAdmin(BackofficeAdmin):
         ]
 
     def get_readonly_fields(self, request, obj=None):
-        shown = ["display_ticket", "display_month", "display_score",
+        shown = ["ticket_link", "display_month", "display_score",
                  *[f"record_{name}" for name in wf.REVIEW_ASPECTS]]
         editable = (set(self.editable_when_pending)
                     if obj is not None and obj.state == wf.ReviewStatus.PENDING
@@ -105,6 +105,11 @@ class ServiceRecordReviewAdmin(BackofficeAdmin):
     # -- columns ----------------------------------------------------------------------
     @display(description=_("ticket"), ordering="ticket__number")
     def display_ticket(self, obj):
+        """The list's column (the row opens the review)."""
+        return f"{obj.ticket.number} {obj.ticket.subject}"
+
+    @display(description=_("ticket"))
+    def ticket_link(self, obj):
         ticket = obj.ticket
         return format_html('<a class="text-primary-600" href="{}">{}</a> {}',
                            reverse("admin:backoffice_ticket_change", args=[ticket.pk]),
@@ -129,25 +134,25 @@ class ServiceRecordReviewAdmin(BackofficeAdmin):
         return f"{obj.score:.0f} %"
 
     # -- the service record, beside the verdicts ------------------------------------------
-    @display(description=_("problem stated"))
+    @display(description=_("problem (as recorded)"))
     def record_problem_stated(self, obj):
         t = obj.ticket
         return format_html("<strong>{}</strong> · {}<br>{}", t.subject,
                            t.get_category_display(), _text(t.description))
 
-    @display(description=_("diagnosis"))
+    @display(description=_("diagnosis (as recorded)"))
     def record_diagnosis(self, obj):
         return _text(obj.ticket.diagnosis)
 
-    @display(description=_("process"))
+    @display(description=_("process (as recorded)"))
     def record_process(self, obj):
         return _text(obj.ticket.process)
 
-    @display(description=_("solution"))
+    @display(description=_("solution (as recorded)"))
     def record_solution(self, obj):
         return _text(obj.ticket.solution)
 
-    @display(description=_("parts used"))
+    @display(description=_("parts used (as recorded)"))
     def record_parts(self, obj):
         try:
             from inventory.selectors import parts_used_on_ticket
@@ -157,7 +162,7 @@ class ServiceRecordReviewAdmin(BackofficeAdmin):
         return format_html_join(", ", "{} {} × {} {}", (
             (r["code"], r["name"], r["quantity"], r["unit"]) for r in rows)) or _("none")
 
-    @display(description=_("customer feedback"))
+    @display(description=_("customer feedback (as recorded)"))
     def record_customer_feedback(self, obj):
         t = obj.ticket
         feedback = t.complaint_evaluation if t.category == wf.Category.COMPLAINT \
