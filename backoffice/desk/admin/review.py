@@ -183,7 +183,8 @@ class TicketReviewMixin:
     see the ticket's review (the manager; the engineer once it is done)."""
 
     def review_fieldsets(self, request, obj=None) -> list:
-        if obj is None or not obj.pk \
+        # only a resolved ticket has its record reviewed (no query on the pages of open ones)
+        if obj is None or not obj.pk or obj.resolved_at is None \
                 or not request.user.has_perm("backoffice.view_servicerecordreview"):
             return []
         review = reviews_visible_to(request.user).filter(ticket=obj).select_related(
