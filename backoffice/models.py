@@ -29,6 +29,8 @@ from backoffice.desk.models import (  # noqa: F401
     InstalledProduct,
     Product,
     ProductVersion,
+    ServiceRecordReview,
+    ServiceRecordReviewEvent,
     SLAPolicy,
     Ticket,
     TicketAttachment,

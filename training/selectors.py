@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.desk.models import Ticket, TicketClockSpan
-from backoffice.desk.workflows import ClockKind, RatingSource, TicketStatus
+from backoffice.desk.workflows import ClockKind, RatingSource, ReviewStatus, TicketStatus
 from backoffice.platform import roles
 from training.workflows import (
     ROLE_DEFAULT_TARGETS,
@@ -85,6 +85,11 @@ class KpiCounts:
     answered_in_time: int = 0
     closed: int = 0
     records_complete: int = 0
+    #: of the ``closed``, those whose service record the manager reviewed, the sum of
+    #: their review scores (%), and the unreviewed ones complete by the five-field check
+    records_reviewed: int = 0
+    reviewed_score_sum: Decimal = Decimal("0")
+    unreviewed_complete: int = 0
     #: questions this person answered on the first call (no engineer): counted for them,
     #: in none of the figures above
     first_contact: int = 0
@@ -153,9 +158,11 @@ KPI_DEFINITIONS = {
         "person's own support level held each one (their level-clock spans on the ticket's "
         "calendar; waits for the customer or R&D and the other levels' time left out)."),
     Kpi.RECORD_COMPLETENESS: _(
-        "Of the person's tickets closed in the month: the share whose service record has "
-        "the diagnosis, process, solution, customer feedback and the customer's "
-        "confirmation filled in."),
+        "Of the person's tickets closed in the month, the average of each service record's "
+        "completeness: a record the after-sales manager reviewed counts its review score "
+        "(the share of the six aspects marked complete); an unreviewed one counts 100 % "
+        "when the diagnosis, process, solution, customer feedback and the customer's "
+        "confirmation are filled in, else 0 %."),
     Kpi.AVG_FORWARD_MINUTES: _(
         "Of the tickets the person recorded that were received in the month (not cancelled) "
         "and forwarded: the average time, in minutes of the clock, from the call (the "
@@ -197,7 +204,7 @@ def derive_figures(c: KpiCounts) -> dict[str, Decimal | None]:
         Kpi.RESOLUTION_RATE.value: _share(c.received_resolved, c.received),
         Kpi.AVG_RESPONSE_HOURS.value: hours,
         Kpi.RESPONSE_IN_TIME_SHARE.value: _share(c.answered_in_time, c.response_measured),
-        Kpi.RECORD_COMPLETENESS.value: _share(c.records_complete, c.closed),
+        Kpi.RECORD_COMPLETENESS.value: record_completeness(c),
         Kpi.AVG_HELD_HOURS.value: held_hours,
         Kpi.AVG_FORWARD_MINUTES.value: _ratio(c.forward_seconds, c.forwarded * 60),
         Kpi.FIRST_CONTACT_SHARE.value: _share(c.answered_first, c.questions),
@@ -210,6 +217,15 @@ def _ratio(part: int, whole: int) -> Decimal | None:
     if not whole:
         return None
     return (Decimal(part) / Decimal(whole)).quantize(TWO_PLACES, ROUND_HALF_UP)
+
+
+def record_completeness(c: KpiCounts) -> Decimal | None:
+    """Reviewed records count their score, unreviewed ones the five-field check (100 or
+    0): the average over the closed tickets (KPI_DEFINITIONS)."""
+    if not c.closed:
+        return None
+    total = Decimal(c.unreviewed_complete) * 100 + Decimal(str(c.reviewed_score_sum or 0))
+    return (total / Decimal(c.closed)).quantize(TWO_PLACES, ROUND_HALF_UP)
 
 
 def _filled(name):
@@ -248,6 +264,11 @@ def ticket_kpis(month: dt.date, employee_ids=None) -> dict[int, KpiCounts]:
       tickets also get ``closed_at`` and are left out), and among them those whose
       service record has diagnosis, process, solution, customer feedback and the
       customer's confirmation (``confirmed_by`` and ``confirmed_at``) all filled.
+    - **records_reviewed / reviewed_score_sum / unreviewed_complete**: of the closed
+      ones, those whose service-record review is done (``service_review`` reviewed, a
+      one-to-one join), the sum of their scores, and the unreviewed ones complete by the
+      five-field check: completeness = (unreviewed_complete × 100 + reviewed_score_sum)
+      / closed.
     - **assigned**: the assignee's tickets matching any of the above (who had work).
     - **first_contact**: tickets without an assignee that a clerk answered on the first
       call (``first_contact_resolution``) with ``resolved_at`` in P, counted for
@@ -274,6 +295,7 @@ def ticket_kpis(month: dt.date, employee_ids=None) -> dict[int, KpiCounts]:
     complete = Q(confirmed_at__isnull=False)
     for name in RECORD_FIELDS:
         complete &= Q(_filled(name))
+    reviewed = closed & Q(service_review__state=ReviewStatus.REVIEWED)
 
     tickets = Ticket.objects.filter((held & (in_month | resolved | closed)) | first_contact)
     if employee_ids is not None:
@@ -296,6 +318,10 @@ def ticket_kpis(month: dt.date, employee_ids=None) -> dict[int, KpiCounts]:
         answered_in_time=Count("id", filter=received & Q(response_met=True)),
         closed=Count("id", filter=closed),
         records_complete=Count("id", filter=closed & complete),
+        records_reviewed=Count("id", filter=reviewed),
+        reviewed_score_sum=Sum("service_review__score", filter=reviewed, default=Decimal("0")),
+        unreviewed_complete=Count("id", filter=closed & complete & ~Q(
+            service_review__state=ReviewStatus.REVIEWED)),
         first_contact=Count("id", filter=first_contact),
         assigned=Count("id", filter=held),
     ))

@@ -6,6 +6,7 @@ SIDEBAR_ITEMS = [
     ("ticket", "confirmation_number", "", _("All tickets")),
     ("ticket", "assignment_ind", "?mine=1", _("My tickets")),
     ("ticket", "alarm", "?sla=overdue", _("Overdue tickets")),
+    ("servicerecordreview", "rate_review"),
     ("inboundmail", "mail", "?state__exact=queued", _("Mails of unknown senders")),
     ("inboundmail", "inbox", "", _("Support mailbox")),
     ("customer", "apartment"),

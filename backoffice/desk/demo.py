@@ -295,6 +295,7 @@ def load(users, stdout=None, ticket_count=300):
     _by_the_customer(users, rng, stdout)
     _time_entries(rng, stdout)
     _call_spot_checks(users, stdout)
+    _service_reviews(users, rng, stdout)
 
 
 TIME_WORK = ["远程排查日志", "数据库连接检查", "现场安装补丁", "与客户电话沟通", "编写服务记录",
@@ -557,3 +558,66 @@ def _call_spot_checks(users, stdout):
             check.history.update(history_date=at)
             checked += 1
     say(stdout, f"  {checked} calls spot-checked, with their recordings")
+
+
+REVIEW_COMMENTS = {
+    "complete": ["记录完整，诊断与处理过程清楚", "描述规范，客户反馈齐全"],
+    "incomplete": ["处理过程过于简略，请补充操作步骤", "未登记所用备件", "缺少客户反馈"],
+    "wrong": ["诊断结论与日志不符", "解决方案与实际操作不一致"],
+}
+
+
+def _service_reviews(users, rng, stdout):
+    """The manager's review queue on the demo's timeline: the records the workflow queued
+    (dated to their resolution month), each engineer's monthly sample topped up, and most
+    of them reviewed with mixed verdicts (some wait, and those the manager worked wait
+    for another manager)."""
+    from backoffice.desk.models import ServiceRecordReview, ServiceRecordReviewEvent
+    from backoffice.desk.services import queue_for_review
+
+    now = timezone.now()
+    manager = users["manager"]
+    reviews = list(ServiceRecordReview.objects.select_related("ticket"))
+    for review in reviews:  # demo-only: the walk ran at load time, the timeline moved it
+        if review.ticket.resolved_at:
+            review.queued_at = review.ticket.resolved_at
+            review.month = timezone.localtime(review.queued_at).date().replace(day=1)
+    ServiceRecordReview.objects.bulk_update(reviews, ["queued_at", "month"], batch_size=500)
+    sampled = {}
+    for review in reviews:
+        if review.reason == wf.ReviewReason.SAMPLED:
+            key = (review.engineer_id, review.month)
+            sampled[key] = sampled.get(key, 0) + 1
+    quota = settings.SERVICE_REVIEW_SAMPLE_PER_ENGINEER
+    resolved = (Ticket.objects.filter(resolved_at__isnull=False, service_review__isnull=True)
+                .exclude(assignee__isnull=True, resolved_by__isnull=True).order_by("resolved_at"))
+    for ticket in resolved:
+        month = timezone.localtime(ticket.resolved_at).date().replace(day=1)
+        key = (ticket.assignee_id or ticket.resolved_by_id, month)
+        if sampled.get(key, 0) < quota and rng.random() < 0.6:
+            sampled[key] = sampled.get(key, 0) + 1
+            queue_for_review(ticket, reason=wf.ReviewReason.SAMPLED, month=month,
+                             when=ticket.resolved_at)
+    done = []
+    for review in ServiceRecordReview.objects.select_related("ticket").order_by("queued_at"):
+        recent = review.queued_at > now - dt.timedelta(days=10)
+        if not wf.can_review_service_record(review, manager) or (recent and rng.random() < 0.7):
+            continue
+        verdicts = rng.choices(list(wf.AspectVerdict.values), weights=[78, 16, 6],
+                               k=len(wf.REVIEW_ASPECTS))
+        for name, verdict in zip(wf.REVIEW_ASPECTS, verdicts, strict=True):
+            setattr(review, name, verdict)
+        worst = ("wrong" if "wrong" in verdicts else
+                 "incomplete" if "incomplete" in verdicts else "complete")
+        review.comment = rng.choice(REVIEW_COMMENTS[worst])
+        review.save()
+        apply_transition(review, "review", actor=manager)
+        done.append(review)
+    for review in done:  # demo-only: reviewed a few days after the resolution
+        review.reviewed_at = min(review.queued_at + dt.timedelta(days=rng.uniform(1, 6)), now)
+    ServiceRecordReview.objects.bulk_update(done, ["reviewed_at"], batch_size=500)
+    for review in done:
+        ServiceRecordReviewEvent.objects.filter(review=review).update(
+            created_at=review.reviewed_at)
+    say(stdout, f"  {ServiceRecordReview.objects.count()} service records queued for review, "
+                f"{len(done)} reviewed")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.desk import workflows as wf
 from backoffice.desk.models import Ticket
+from backoffice.desk.selectors import reviews_waiting_for
 from backoffice.platform.notifications import needs
 
 
@@ -55,3 +56,14 @@ confirmations waiting for its decision. Six queries at most."""
                       _tickets(f"?state__exact={wf.TicketStatus.CONFIRMED}"
                                "&confirmation_doubt__gt=")))
     return lines
+
+
+@needs
+def service_records_to_review(user):
+    """The after-sales manager's review queue: records waiting that they may review (not
+    of a ticket they worked). One query."""
+    if not user.has_perm("backoffice.review_servicerecordreview"):
+        return []
+    return [(_("Service records waiting for my review"), reviews_waiting_for(user).count(),
+             reverse("admin:backoffice_servicerecordreview_changelist")
+             + f"?state__exact={wf.ReviewStatus.PENDING}")]

@@ -30,6 +30,10 @@ _time_own = [*crud("backoffice.timeentry", "view", "add", "change")]
 #: the checks of their own (the list is narrowed to them)
 _own_spot_checks = [*crud("backoffice.callspotcheck", "view")]
 
+#: service-record reviews (服务记录审核): the after-sales manager scores them; the engineer
+#: (or the clerk, for a first-call answer) reads the reviews of their own records
+_reviews_own = [*crud("backoffice.servicerecordreview", "view")]
+
 _reference = [*crud("backoffice.product", "view"), *crud("backoffice.productversion", "view"),
               *crud("backoffice.slapolicy", "view"), *crud("backoffice.businesscalendar", "view")]
 
@@ -42,7 +46,7 @@ PERMISSIONS: dict[str, list[str]] = {
         "backoffice.assign_ticket", "backoffice.confirm_ticket", "backoffice.close_ticket",
         "backoffice.cancel_ticket", "backoffice.reopen_ticket",
         *crud("backoffice.inboundmail", "view"), "backoffice.file_inboundmail",
-        *_time_read, *_own_spot_checks,
+        *_time_read, *_own_spot_checks, *_reviews_own,
     ],
     "engineer": [
         *crud("backoffice.customer", "view"), *crud("backoffice.contact", "view", "add", "change"),
@@ -51,7 +55,7 @@ PERMISSIONS: dict[str, list[str]] = {
         *crud("backoffice.ticket", "view", "change"), *_conversation,
         "backoffice.work_ticket", "backoffice.confirm_ticket", "backoffice.close_ticket",
         "backoffice.reopen_ticket", *crud("backoffice.inboundmail", "view"),
-        *_time_own, *_own_spot_checks,
+        *_time_own, *_own_spot_checks, *_reviews_own,
     ],
     "manager": [
         *crud("backoffice.customer", *ALL), *crud("backoffice.contact", *ALL),
@@ -67,6 +71,8 @@ PERMISSIONS: dict[str, list[str]] = {
         *crud("backoffice.inboundmail", "view"), "backoffice.file_inboundmail",
         *crud("backoffice.timeentry", *ALL),
         *crud("backoffice.callspotcheck", *ALL),
+        *crud("backoffice.servicerecordreview", "view", "change"),
+        "backoffice.review_servicerecordreview",
     ],
     "business": [
         *crud("backoffice.customer", "view"), *crud("backoffice.contact", "view"),
@@ -92,6 +98,8 @@ PERMISSIONS: dict[str, list[str]] = {
 OWNERS = {
     "ticket": ("assignee",),
     "timeentry": ("person",),
+    # whose record it is, and who resolved the ticket: neither reviews it
+    "servicerecordreview": ("engineer", "resolved_by"),
 }
 
 #: who saves a ticket's page: clerks (who record tickets) and the manager any, an engineer
@@ -99,6 +107,8 @@ OWNERS = {
 EDITORS = {
     "ticket": {"clerk": ANY, "engineer": OWN, "manager": ANY},
     "timeentry": {"engineer": OWN, "manager": ANY},
+    # the manager scores a waiting review (never of a ticket they worked); the engineer reads
+    "servicerecordreview": {"manager": OTHERS},
 }
 
 #: the front desk: whoever takes the customer's call
@@ -107,6 +117,10 @@ FRONT_DESK = {"clerk": ANY, "engineer": ANY, "manager": ANY}
 ENGINEER_AT_WORK = {"engineer": OWN, "manager": ANY}
 
 TRANSITIONS = {
+    "servicerecordreview": {
+        # four eyes: never the record of a ticket the manager worked or resolved
+        "review": {"manager": OTHERS},
+    },
     "inboundmail": {
         "file_for_customer": {"clerk": ANY, "manager": ANY},
         "discard": {"clerk": ANY, "manager": ANY},
@@ -166,6 +180,13 @@ RULES = [
     "**First-call answers**: a clerk (or the after-sales manager) answers a consultation or "
     "an operation question on the first contact with a written answer, without an engineer; "
     "it counts for the clerk, not in the engineers' figures.",
+    "**Service-record review**: resolving a ticket queues its service record for the "
+    "after-sales manager's review when it is a complaint or one of the first records the "
+    "engineer resolves in the month (the sample, `SERVICE_REVIEW_SAMPLE_PER_ENGINEER`); a "
+    "confirmation rated `SERVICE_REVIEW_LOW_RATING` or less queues it too. The manager "
+    "scores six aspects and completes the review, never for a ticket they worked or "
+    "resolved; the engineer (the clerk, for a first-call answer) reads the reviews of "
+    "their own records once they are done, and is notified.",
     "**VIP line**: a new ticket of a VIP customer, or any ticket on the VIP line, is "
     "assigned to the customer's service consultant at once (journaled as the person who "
     "recorded it, or as *system* for a mail), and the consultant is notified.",

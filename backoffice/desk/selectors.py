@@ -508,3 +508,34 @@ def front_desk_by_person(start, end, person_ids=None) -> dict[int, dict[str, int
             "forward_seconds": int(wait.total_seconds()) if wait else 0,
             "questions": row["questions"], "answered_first": row["answered_first"]}
     return result
+# -- service-record review ---------------------------------------------------------------------
+def reviews_visible_to(user, queryset=None):
+    """The service-record reviews ``user`` may see: every one for whoever reviews them;
+    otherwise the finished reviews of their own records (a waiting one is not shown to
+    the engineer: the record is judged as it was resolved)."""
+    from backoffice.desk.models import ServiceRecordReview
+    from backoffice.desk.workflows import ReviewStatus
+
+    queryset = ServiceRecordReview.objects.all() if queryset is None else queryset
+    if user.has_perm("backoffice.review_servicerecordreview"):
+        return queryset
+    return queryset.filter(engineer_id=user.pk, state=ReviewStatus.REVIEWED)
+
+
+def reviews_waiting_for(user):
+    """Reviews ``user`` may complete now: waiting, and not of a ticket they worked."""
+    from django.db.models import Q
+
+    from backoffice.desk.models import ServiceRecordReview
+    from backoffice.desk.workflows import ReviewStatus
+
+    return (ServiceRecordReview.objects.filter(state=ReviewStatus.PENDING)
+            .exclude(Q(engineer_id=user.pk) | Q(resolved_by_id=user.pk)))
+
+
+def review_months():
+    """The months that have reviews, newest first (the queue's month filter)."""
+    from backoffice.desk.models import ServiceRecordReview
+
+    return list(ServiceRecordReview.objects.order_by("-month").values_list("month", flat=True)
+                .distinct()[:24])

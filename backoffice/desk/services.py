@@ -30,6 +30,7 @@ from backoffice.desk.models import (
     BusinessCalendar,
     CallSpotCheck,
     ConfirmationRequest,
+    ServiceRecordReview,
     SLAPolicy,
     Ticket,
     TicketAttachment,
@@ -44,6 +45,8 @@ from backoffice.desk.workflows import (
     ConfirmationOutcome,
     MessageDirection,
     RatingSource,
+    ReviewReason,
+    ReviewStatus,
     TicketStatus,
 )
 from backoffice.platform import roles, workflow
@@ -67,6 +70,8 @@ CALL_SPOT_CHECKED = event("call_spot_checked",
 VIP_TICKET = event("vip_ticket", gettext_lazy("A VIP customer of mine opened a ticket"))
 NOT_SOLVED = event("ticket_not_solved",
                    gettext_lazy("A customer says a ticket of mine is not solved"))
+SERVICE_RECORD_REVIEWED = event("service_record_reviewed",
+                                gettext_lazy("A service record of mine was reviewed"))
 CONFIRMATION_DOUBTED = event(
     "confirmation_doubted",
     gettext_lazy("A customer's confirmation contradicts itself (low rating, \"still broken\")"))
@@ -831,3 +836,83 @@ def spot_check_record(*, message, score, comment, actor, recording=None) -> Call
            % {"number": ticket.number, "score": score},
            url=page_of(check), body=comment[:500], actor=actor)
     return check
+# -- service-record review (服务记录审核) -------------------------------------------------------
+def _month_of(moment) -> dt.date:
+    return timezone.localtime(moment).date().replace(day=1)
+
+
+def queue_for_review(ticket, *, reason, resolved_by_id=None, when=None, month=None):
+    """Put the ticket's service record in the manager's review queue (once per ticket).
+    A record already queued as a sample that turns out a low rating says so instead
+    (while it waits). Returns the review, or None for a ticket nobody worked."""
+    resolved_by_id = resolved_by_id or ticket.resolved_by_id
+    engineer_id = ticket.assignee_id or resolved_by_id
+    if engineer_id is None:
+        return None
+    existing = ServiceRecordReview.objects.filter(ticket=ticket).first()
+    if existing is not None:
+        if (existing.state == ReviewStatus.PENDING and existing.reason == ReviewReason.SAMPLED
+                and reason != ReviewReason.SAMPLED):
+            existing.reason = reason
+            existing._change_reason = f"queued: {reason}"
+            existing.save()
+        return existing
+    when = when or timezone.now()
+    review = ServiceRecordReview(ticket=ticket, engineer_id=engineer_id,
+                                 resolved_by_id=resolved_by_id,
+                                 month=month or _month_of(ticket.resolved_at or when),
+                                 reason=reason, queued_at=when)
+    review._change_reason = f"queued: {reason}"
+    review.save()
+    return review
+
+
+def sample_is_full(engineer_id, month) -> bool:
+    """Whether the engineer's monthly sample (SERVICE_REVIEW_SAMPLE_PER_ENGINEER) is taken."""
+    taken = ServiceRecordReview.objects.filter(engineer_id=engineer_id, month=month,
+                                               reason=ReviewReason.SAMPLED).count()
+    return taken >= settings.SERVICE_REVIEW_SAMPLE_PER_ENGINEER
+
+
+@workflow.side_effect(Ticket, "resolve")
+@workflow.side_effect(Ticket, "resolve_complaint")
+@workflow.side_effect(Ticket, "resolve_on_first_contact")
+def queue_resolved_record(ticket, actor=None):
+    """Resolving queues the record for review: every complaint, and the first records of
+    the engineer's month up to the sample (settings.SERVICE_REVIEW_SAMPLE_PER_ENGINEER)."""
+    resolver = getattr(actor, "pk", None)
+    engineer_id = ticket.assignee_id or resolver
+    now = timezone.now()
+    if ticket.category == Category.COMPLAINT:
+        reason = ReviewReason.COMPLAINT
+    elif engineer_id is not None and not sample_is_full(engineer_id, _month_of(now)):
+        reason = ReviewReason.SAMPLED
+    else:
+        return
+    queue_for_review(ticket, reason=reason, resolved_by_id=resolver, when=now,
+                     month=_month_of(now))
+
+
+@workflow.side_effect(Ticket, "confirm")
+def queue_low_rating(ticket, satisfaction, actor=None):
+    """A confirmation rated SERVICE_REVIEW_LOW_RATING or less queues the record too (a
+    rating comes after the resolution: the month stays the resolution's)."""
+    if satisfaction is None or int(satisfaction) > settings.SERVICE_REVIEW_LOW_RATING:
+        return
+    queue_for_review(ticket, reason=ReviewReason.LOW_RATING)
+
+
+def service_record_review(review, name="review", *, actor, note="", **kwargs):
+    """Complete the review (the "Complete review" button): through the workflow, journaled."""
+    return workflow.apply_transition(review, name, actor=actor, note=note, **kwargs)
+
+
+@workflow.side_effect(ServiceRecordReview, "review")
+def tell_reviewed_engineer(review, actor=None):
+    """The engineer hears that their record was reviewed, and reads the review."""
+    ticket = review.ticket
+    notify([review.engineer_id], SERVICE_RECORD_REVIEWED.name,
+           lambda: _("Service record %(number)s reviewed: %(score)s %%")
+           % {"number": ticket.number, "score": wf.review_score(review.verdicts())},
+           url=page_of(review), body=review.comment[:500], actor=actor,
+           key=f"servicerecordreview:{review.pk}:reviewed")

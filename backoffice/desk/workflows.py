@@ -3,6 +3,8 @@
 Never imports models (STYLE.md): conditions and permissions receive the ticket.
 """
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -365,3 +367,59 @@ def can_spot_check(message, user) -> bool:
     """The manager spot-checks calls; four eyes: never a call they took themselves."""
     return (bool(user and user.is_active) and _perm(user, "add_callspotcheck")
             and message is not None and message.author_id != user.pk)
+
+
+# -- service-record review (服务记录审核) --------------------------------------------------
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for review")
+    REVIEWED = "reviewed", _("Reviewed")
+
+
+class ReviewReason(models.TextChoices):
+    """Why a service record is in the manager's review queue."""
+
+    SAMPLED = "sampled", _("Monthly sample")
+    COMPLAINT = "complaint", _("Complaint")
+    LOW_RATING = "low_rating", _("Low rating")
+
+
+class AspectVerdict(models.TextChoices):
+    """The reviewer's verdict on one aspect of a service record."""
+
+    COMPLETE = "complete", _("Complete")
+    INCOMPLETE = "incomplete", _("Incomplete")
+    WRONG = "wrong", _("Wrong")
+
+
+#: the six aspects a reviewer scores (field names of ServiceRecordReview), in page order
+REVIEW_ASPECTS = ("problem_stated", "diagnosis", "process", "solution", "parts",
+                  "customer_feedback")
+
+
+def review_score(verdicts) -> Decimal | None:
+    """The review's score: the share of the six aspects marked complete, in % (two
+    places); None until every aspect has a verdict. Incomplete and wrong both score 0."""
+    verdicts = list(verdicts)
+    if len(verdicts) != len(REVIEW_ASPECTS) or not all(verdicts):
+        return None
+    complete = sum(v == AspectVerdict.COMPLETE for v in verdicts)
+    return (Decimal(complete) * 100 / Decimal(len(REVIEW_ASPECTS))).quantize(
+        Decimal("0.01"), ROUND_HALF_UP)
+
+
+def worked_the_record(review, user) -> bool:
+    """Four eyes: whether ``user`` worked the reviewed ticket (its engineer, or the one
+    who resolved it: the manager who resolved a complaint, the clerk of a first-call
+    answer), both copied onto the review when it is queued."""
+    return user.pk in {review.engineer_id, review.resolved_by_id}
+
+
+def can_review_service_record(review, user):
+    """The after-sales manager scores a service record, never one of a ticket they
+    worked themselves."""
+    return _perm(user, "review_servicerecordreview") and not worked_the_record(review, user)
+
+
+@condition(_("give every aspect a verdict (complete, incomplete or wrong) and save first"))
+def every_aspect_scored(review):
+    return all(getattr(review, name) for name in REVIEW_ASPECTS)

@@ -293,6 +293,13 @@ TICKET_ATTACHMENT_MAX_BYTES = int(os.environ.get("TICKET_ATTACHMENT_MAX_BYTES",
 CONFIRMATION_LINK_HOURS = int(os.environ.get("CONFIRMATION_LINK_HOURS", 7 * 24))
 CONFIRMATION_REQUEST_ON_RESOLVE = os.environ.get("CONFIRMATION_REQUEST_ON_RESOLVE", "") == "1"
 CONFIRMATION_RATE_LIMIT = os.environ.get("CONFIRMATION_RATE_LIMIT", "30/h")
+# Service-record review (服务记录审核): when a ticket is resolved its service record joins the
+# after-sales manager's review queue if it is one of the first SERVICE_REVIEW_SAMPLE_PER_ENGINEER
+# records its engineer resolves in the calendar month (the monthly sample; 0 turns the sample
+# off), and always if it is a complaint; a confirmation rated SERVICE_REVIEW_LOW_RATING or less
+# (of 5) queues it too.
+SERVICE_REVIEW_SAMPLE_PER_ENGINEER = int(os.environ.get("SERVICE_REVIEW_SAMPLE_PER_ENGINEER", 3))
+SERVICE_REVIEW_LOW_RATING = int(os.environ.get("SERVICE_REVIEW_LOW_RATING", 2))
 if os.environ.get("RATELIMIT_IP_META_KEY"):
     RATELIMIT_IP_META_KEY = os.environ["RATELIMIT_IP_META_KEY"]
 # Printouts (service record, requisition slip, scrap request, expense claim): the name at

@@ -195,7 +195,8 @@ class AppraisalAdmin(StaffChoiceMixin, BackofficeAdmin):
                 ("tickets_received", "tickets_received_resolved", "tickets_resolved"),
                 ("tickets_rated", "tickets_satisfied", "tickets_rated_by_link"),
                 ("tickets_responded", "tickets_response_measured", "tickets_answered_in_time"),
-                ("tickets_closed", "records_complete"), "tickets_first_contact",
+                ("tickets_closed", "records_complete", "records_reviewed"),
+                "tickets_first_contact",
                 "tickets_held", "spot_checks"]
         return [
             (None, {"fields": [("period", "employee"), ("role", "state", "source",
@@ -289,6 +290,12 @@ class AppraisalAdmin(StaffChoiceMixin, BackofficeAdmin):
                                    _("%(link)s of %(rated)s ratings") % {
                                        "link": obj.tickets_rated_by_link or 0,
                                        "rated": obj.tickets_rated})
+            if kpi == wf.Kpi.RECORD_COMPLETENESS and obj.tickets_closed:
+                return format_html('{} <span class="text-base-500" id="records-reviewed">({})'
+                                   '</span>', text,
+                                   _("reviewed %(reviewed)s of %(closed)s records") % {
+                                       "reviewed": obj.records_reviewed or 0,
+                                       "closed": obj.tickets_closed})
             return text
 
         def label(kpi, text):

@@ -119,6 +119,10 @@ class Appraisal(ConcurrentTransitionMixin, VersionedModel):
     tickets_closed = models.PositiveIntegerField(_("tickets closed"), null=True, blank=True)
     records_complete = models.PositiveIntegerField(_("complete service records"), null=True,
                                                    blank=True)
+    records_reviewed = models.PositiveIntegerField(
+        _("service records reviewed"), null=True, blank=True,
+        help_text=_("Of the tickets closed, those whose service record the after-sales "
+                    "manager reviewed: their review score counts in the completeness."))
     tickets_first_contact = models.PositiveIntegerField(
         _("answered on the first call"), null=True, blank=True,
         help_text=_("Consultations and usage questions this person answered at once, "
@@ -221,7 +225,8 @@ class Appraisal(ConcurrentTransitionMixin, VersionedModel):
                     "tickets_rated",
                     "tickets_satisfied", "tickets_rated_by_link", "tickets_responded",
                     "tickets_response_measured", "tickets_answered_in_time",
-                    "tickets_closed", "records_complete", "tickets_first_contact",
+                    "tickets_closed", "records_complete", "records_reviewed",
+                    "tickets_first_contact",
                     "tickets_held", "calls_forwarded", "forward_seconds",
                     "first_contact_questions", "first_contact_answered", "followups_due",
                     "followups_on_time", "spot_checks"]

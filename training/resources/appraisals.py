@@ -83,6 +83,7 @@ class AppraisalResource(TrainingResource):
         "tickets_resolved": 41, "tickets_rated": 30, "tickets_satisfied": 28,
         "tickets_rated_by_link": 12, "tickets_responded": 42, "tickets_response_measured": 40,
         "tickets_answered_in_time": 38, "tickets_closed": 39, "records_complete": 39,
+        "records_reviewed": 4,
         "tickets_first_contact": 5, "satisfaction_mean": "4.60", "satisfied_share": "93.3",
         "self_rated_share": "40", "resolution_rate": "95.24", "avg_response_hours": "1.80",
         "response_in_time_share": "95", "record_completeness": "97.5", "manager_score": 88,

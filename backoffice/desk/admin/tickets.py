@@ -35,6 +35,7 @@ from backoffice.desk import calendar_data, services
 from backoffice.desk import workflows as wf
 from backoffice.desk.admin.costs import TicketCostMixin
 from backoffice.desk.admin.parts import TicketContextMixin, TicketPartsMixin
+from backoffice.desk.admin.review import TicketReviewMixin
 from backoffice.desk.forms import (
     BulkAssignForm,
     BulkPriorityForm,
@@ -416,8 +417,8 @@ class EngineerFilter(RelatedDropdownFilter):
 
 
 @admin.register(Ticket)
-class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketKnowledgeMixin, TicketIncidentMixin,
-                  TicketPartsMixin, BackofficeAdmin):
+class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketReviewMixin, TicketKnowledgeMixin,
+                  TicketIncidentMixin, TicketPartsMixin, BackofficeAdmin):
     resource_classes = [TicketResource]
     # the printed service record (服务单): <id>/print/ and <id>/pdf/, and a "Print" button
     print_template = "backoffice/print/service_record.html"
@@ -539,6 +540,7 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketKnowledgeMixin, TicketI
                 "requirement_approach"]}))
         if obj.category == wf.Category.COMPLAINT:
             sets.append((_("Complaint handling"), {"fields": self.complaint_fields}))
+        sets += self.review_fieldsets(request, obj)
         sets += self.cost_fieldsets(request, obj)
         return sets
 

@@ -22,6 +22,10 @@ from backoffice.desk.models.customers import (  # noqa: F401
     Product,
     ProductVersion,
 )
+from backoffice.desk.models.review import (  # noqa: F401
+    ServiceRecordReview,
+    ServiceRecordReviewEvent,
+)
 from backoffice.desk.models.spotchecks import CallSpotCheck  # noqa: F401
 from backoffice.desk.models.tickets import Ticket, TicketEvent, TicketQuerySet  # noqa: F401
 from backoffice.desk.models.time import TimeEntry  # noqa: F401

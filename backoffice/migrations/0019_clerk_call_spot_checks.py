@@ -13,7 +13,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('backoffice', '0017_ticket_number_trigram'),
+        ('backoffice', '0018_review_service_records'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

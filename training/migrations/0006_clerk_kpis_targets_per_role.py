@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('training', '0004_figures'),
+        ('training', '0005_review_records_reviewed'),
     ]
 
     operations = [
