@@ -155,3 +155,55 @@ def test_level_clocks_are_contiguous_within_the_life(demo):
         else:
             assert running == spans[-1:], ticket.number
         assert all((s.ended_at or demo["now"]) <= demo["now"] for s in spans), ticket.number
+
+
+def _documents_with_journals():
+    """(model, journal model, its key to the document) of every workflow document."""
+    from django.apps import apps
+
+    from backoffice.platform.models import JournalEntry
+
+    for journal in apps.get_models():
+        if issubclass(journal, JournalEntry):
+            key = next(f for f in journal._meta.get_fields()
+                       if f.is_relation and f.many_to_one and f.remote_field.related_name
+                       == "events")
+            yield key.related_model, journal, key.name
+
+
+def test_every_documents_journal_is_on_its_history(demo):
+    """Claims, follow-ups, sessions, incidents, requisitions …: each journal entry of the
+    demo was written with the step that changed the document, so the document has a
+    history row at that very moment; nothing is dated after now; a document's journal
+    runs forward in time."""
+    checked = set()
+    for model, journal, key in _documents_with_journals():
+        if not hasattr(model, "history"):
+            continue
+        dates = defaultdict(set)
+        for pk, date in model.history.values_list("id", "history_date"):
+            dates[pk].add(date)
+        last = {}
+        for entry in journal.objects.order_by("pk"):
+            document = getattr(entry, f"{key}_id")
+            where = (model.__name__, document, entry.action)
+            assert entry.created_at <= demo["now"], where
+            assert entry.created_at in dates[document], where
+            assert entry.created_at >= last.get(document, entry.created_at), where
+            last[document] = entry.created_at
+            checked.add(model.__name__)
+    assert {"Ticket", "FollowUp", "ExpenseClaim", "TrainingSession", "Incident",
+            "MaintenanceVisit", "TrainingPlan", "Appraisal"} <= checked
+
+
+def test_follow_ups_and_sessions_done_when_their_journal_says(demo):
+    from backoffice.care.models import FollowUp
+    from training.models import TrainingSession
+
+    for followup in FollowUp.objects.exclude(done_at=None).prefetch_related("events"):
+        assert followup.done_at == max(e.created_at for e in followup.events.all())
+        if followup.ticket_id:
+            assert followup.created_at == followup.ticket.closed_at, followup.number
+    for session in TrainingSession.objects.exclude(held_at=None).prefetch_related("events"):
+        assert session.held_at == session.events.get(action="hold").created_at
+        assert session.held_at > session.ends_at, session.number
