@@ -28,6 +28,7 @@ from backoffice.desk.models import (
     TicketMessage,
     WorkingPeriod,
 )
+from backoffice.desk.sla import WorkingCalendar
 from backoffice.desk.workflows import SLA_TARGETS
 from backoffice.platform.demo import Timeline, at, fixture_rows, real_now, say
 from backoffice.platform.workflow import apply_transition
@@ -105,11 +106,12 @@ def ensure_catalogue(users):
     return products
 
 
-def _walk(ticket, users, rng, template, target, story, thread):
+def _walk(ticket, users, rng, template, target, story, thread, office):
     """Push a ticket through the workflow as the right people, up to ``target``, each
     step with the clock at its moment on the ticket's calendar (``story``), so the journal,
     history, level clocks and SLA stamps are the transitions' own. ``thread`` collects the
-    conversation's messages at the same moments."""
+    conversation's messages at the same moments; ``office`` is the calendar of office
+    hours, when visits are made."""
     clerk, manager, business = users["clerk"], users["manager"], users["business"]
     engineer = ticket.assignee or rng.choice([users["engineer"], users["engineer2"]])
     contact = ticket.contact.name if ticket.contact else "客户"
@@ -209,7 +211,8 @@ def _walk(ticket, users, rng, template, target, story, thread):
             go("start", engineer, rng.randint(10, 90))
         if target == "on_site" or rng.random() < 0.15:
             story.later(part(0.2))
-            visit_at = ticket._calendar().add(story.moment, rng.randint(60, 960) * 60)
+            # an appointment in office hours, even on a round-the-clock policy
+            visit_at = office.add(story.moment, rng.randint(60, 960) * 60)
             finished = visit_at + dt.timedelta(minutes=rng.randint(60, 180))
             if target == "on_site" or finished < story.now:
                 go("schedule_visit", engineer, visit_at=visit_at)
@@ -285,7 +288,7 @@ def load(users, stdout=None, ticket_count=300):
             target = "in_progress"
         arrivals.append((received, customer, template, target, rng.random()))
     thread = _Thread(users)
-    calendars = {}
+    calendars, office = {}, WorkingCalendar.load(BusinessCalendar.default())
     # in the order they arrived: numbers, journals and history follow the calendar
     for i, (received, customer, template, target, seed) in enumerate(sorted(
             arrivals, key=lambda a: a[0])):
@@ -306,7 +309,7 @@ def load(users, stdout=None, ticket_count=300):
             calendars[ticket.sla_policy_id] = ticket._calendar()
         thread.hear(ticket, ticket.description or ticket.subject, received)
         _walk(ticket, users, rng, template, target,
-              Timeline(received, calendars[ticket.sla_policy_id], now), thread)
+              Timeline(received, calendars[ticket.sla_policy_id], now), thread, office)
         if (i + 1) % 100 == 0:
             say(stdout, f"  {i + 1} tickets")
     thread.save(stdout)
