@@ -1,8 +1,11 @@
 """Demo data for the service desk (called by ``manage.py load_demo``).
 
 Reference data comes from ``fixtures/demo/*.csv``; tickets are generated with a fixed
-seed and walked through the real workflow (``apply_transition``), so their journals and
-history look like the real thing.
+seed, in the order they arrived, and walked through the real workflow
+(``apply_transition``) with the clock travelled to each step's moment on the ticket's
+business calendar (``platform.demo.at``, time-machine). So the journal, the history, the
+level clocks, the SLA stamps and response times are the transitions' own, and the
+conversation and hours carry the same moments: nothing is re-dated afterwards.
 """
 
 import datetime as dt
