@@ -187,11 +187,15 @@ def _problem(users, stdout):
     closed = list(Ticket.objects.filter(category=wf.Category.BUG, product__isnull=False,
                                         state=wf.TicketStatus.CLOSED,
                                         problem_link__isnull=True)
-                  .select_related("product", "customer").order_by("-received_at")[:12])
+                  .select_related("product", "customer").order_by("-received_at")[:40])
     if not closed:
         return
-    product = closed[0].product
-    others = [t for t in closed if t.product_id == product.pk][:2]
+    # the product with the most recent closed bugs of the same kind (two, if there are)
+    by_product = {}
+    for ticket in closed:
+        by_product.setdefault(ticket.product_id, []).append(ticket)
+    others = max(by_product.values(), key=len)[:2]
+    product = others[0].product
     received = real_now() - dt.timedelta(days=2)
     with at(received):
         waiting = Ticket.objects.create(
