@@ -53,8 +53,11 @@ def _days(rng, count):
 
 
 def _line(rng, day, category, tickets):
+    """One expense; a travel expense may be the trip of a ticket's visit (on its day)."""
     description, low, high = rng.choice(EXPENSES[category])
     ticket = rng.choice(tickets) if tickets and category == C.TRAVEL else None
+    if ticket is not None:
+        day = timezone.localdate(ticket.visit_at)
     return {"date": day, "category": category, "description": description,
             "amount": Decimal(rng.randint(low * 100, high * 100)) / 100,
             "receipt": ContentFile(PDF, name="receipt.pdf"), "ticket": ticket,
@@ -65,11 +68,10 @@ def _claim(rng, claimant, title, tickets, categories=(C.TRAVEL, C.TRAVEL, C.OFFI
     """A draft claim, written the day after its last expense; ``claim.story`` times the
     steps that follow (submitted that afternoon, approved and paid days later)."""
     days = _days(rng, len(categories))
-    story = Timeline(on_day(days[-1] + dt.timedelta(days=1), 10))
+    lines = [_line(rng, d, c, tickets) for d, c in zip(days, categories, strict=True)]
+    story = Timeline(on_day(max(line["date"] for line in lines) + dt.timedelta(days=1), 10))
     with at(story.moment):
-        claim = services.claim_create(claimant=claimant, title=title,
-                                      lines=[_line(rng, d, c, tickets)
-                                             for d, c in zip(days, categories, strict=True)])
+        claim = services.claim_create(claimant=claimant, title=title, lines=lines)
     claim.story = story
     return claim
 
@@ -138,8 +140,10 @@ def load_budgets(users, year):
 
 def load_claims(users, rng):
     manager, finance = users["manager"], users["finance"]
-    tickets = list(Ticket.objects.filter(visit_at__isnull=False).select_related("customer")[:20])
-    tickets = tickets or list(Ticket.objects.select_related("customer")[:20])
+    # the trips of visits already made (this year: the claims are charged to its budget)
+    tickets = list(Ticket.objects.filter(visit_at__lt=timezone.now() - dt.timedelta(days=2),
+                                         visit_at__year=timezone.localdate().year)
+                   .select_related("customer")[:20])
     staff = [users[u] for u in ("engineer", "engineer2", "clerk", "trainer", "warehouse",
                                 "business")]
     counts = {}
