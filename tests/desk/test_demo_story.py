@@ -17,6 +17,8 @@ from backoffice.desk import workflows as wf
 from backoffice.desk.models import Ticket
 from backoffice.desk.services import stamps_first_response
 
+pytestmark = pytest.mark.django_db  # (also makes pytest-django set up the test database)
+
 #: the journal entry whose time is each stamp of the ticket
 STAMPED_BY = {
     "resolved_at": {"resolve", "resolve_complaint", "resolve_on_first_contact"},
