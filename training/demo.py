@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from backoffice.desk.models import Contact, Customer, Product, Ticket
 from backoffice.platform import budget
-from backoffice.platform.demo import fixture_rows, say
+from backoffice.platform.demo import Timeline, at, fixture_rows, on_day, real_now, say
 from backoffice.platform.workflow import apply_transition
 from training import services
 from training.models import (
@@ -42,7 +42,9 @@ def load(users, stdout=None):
         return
     rng = random.Random(55)
     services.ensure_default_targets()
-    needs = _needs(users)
+    year = timezone.localdate().year
+    with at(on_day(dt.date(year, 1, 5), 10)):  # needs collected in the first week of January
+        needs = _needs(users)
     plan = _plan(users, needs)
     _sessions(users, plan, rng)
     _appraisals(users, rng, stdout)
@@ -67,7 +69,8 @@ def _needs(users):
             product=products.get(row["product"]), urgency=row["urgency"], source=row["source"],
             collected_by=users["trainer"])
         if need.source == "ticket" and customer:
-            need.ticket = Ticket.objects.filter(customer=customer).first()
+            need.ticket = Ticket.objects.filter(customer=customer,
+                                                received_at__lt=timezone.now()).first()
             if need.ticket is None:
                 need.source = "survey"
         need._history_user = users["trainer"]
@@ -86,34 +89,40 @@ def _plan(users, needs):
                         goals="1. 客户关键用户掌握核心模块操作，操作类工单下降 20%；\n"
                               "2. 工程师掌握数据库备份恢复，服务记录完整率达到 95%；\n"
                               "3. 客服专员投诉处理满意度提升。")
-    plan._history_user = trainer
-    plan.save()
-    for seq, row in enumerate(_csv("demo_plan.csv"), start=1):
-        end_month = int(row["end_month"])
-        last_day = (dt.date(year, end_month, 28) + dt.timedelta(days=4)).replace(day=1) \
-            - dt.timedelta(days=1)
-        item = TrainingPlanItem(
-            plan=plan, seq=seq, title=row["title"], content=row["content"],
-            audience=row["audience"], method=row["method"], product=products.get(row["product"]),
-            planned_start=dt.date(year, int(row["start_month"]), 1), planned_end=last_day,
-            trainer_kind=row["trainer_kind"], trainer=users.get(row["trainer"]),
-            external_trainer=row["external_trainer"], budget_estimate=Decimal(row["budget"]),
-            pass_mark=Decimal(row["pass_mark"]))
-        item._history_user = trainer
-        item.save()
-        item.needs.set([needs[key] for key in row["needs"].split(";") if key])
+    prepared = Timeline(on_day(dt.date(year, 1, 8), 10))
+    with at(prepared.moment):  # prepared in the second week of January
+        plan._history_user = trainer
+        plan.save()
+        for seq, row in enumerate(_csv("demo_plan.csv"), start=1):
+            end_month = int(row["end_month"])
+            last_day = (dt.date(year, end_month, 28) + dt.timedelta(days=4)).replace(day=1) \
+                - dt.timedelta(days=1)
+            item = TrainingPlanItem(
+                plan=plan, seq=seq, title=row["title"], content=row["content"],
+                audience=row["audience"], method=row["method"], product=products.get(row["product"]),
+                planned_start=dt.date(year, int(row["start_month"]), 1), planned_end=last_day,
+                trainer_kind=row["trainer_kind"], trainer=users.get(row["trainer"]),
+                external_trainer=row["external_trainer"], budget_estimate=Decimal(row["budget"]),
+                pass_mark=Decimal(row["pass_mark"]))
+            item._history_user = trainer
+            item.save()
+            item.needs.set([needs[key] for key in row["needs"].split(";") if key])
     try:
-        apply_transition(plan, "submit", actor=trainer, note="请审批年度培训计划")
+        with prepared.after(6 * 60, wall=True):
+            apply_transition(plan, "submit", actor=trainer, note="请审批年度培训计划")
     except budget.BudgetWarning:
-        apply_transition(plan, "submit", actor=trainer, confirm_overrun=True,
-                         note="请审批年度培训计划")
+        with at(prepared.moment):
+            apply_transition(plan, "submit", actor=trainer, confirm_overrun=True,
+                             note="请审批年度培训计划")
     except budget.BudgetOverrun:
         return plan  # no training budget left in the demo: the plan stays a draft
     try:
-        apply_transition(plan, "approve", actor=manager, note="同意，注意控制外聘讲师费用")
+        with prepared.after(2 * 24 * 60, wall=True):
+            apply_transition(plan, "approve", actor=manager, note="同意，注意控制外聘讲师费用")
     except budget.BudgetWarning:
-        apply_transition(plan, "approve", actor=manager, confirm_over_budget=True,
-                         note="超出培训预算，已确认")
+        with at(prepared.moment):
+            apply_transition(plan, "approve", actor=manager, confirm_over_budget=True,
+                             note="超出培训预算，已确认")
     except budget.BudgetOverrun:
         pass  # no training budget left in the demo: the plan waits for approval
     return plan
@@ -131,9 +140,12 @@ def _attendees_for(item, users, rng):
 
 
 def _sessions(users, plan, rng):
+    """The plan's sessions, booked once it is approved; each past one held on its day
+    (results entered that evening), one cancelled two days before."""
     trainer = users["trainer"]
-    now = timezone.now()
+    now = real_now()
     tz = timezone.get_current_timezone()
+    booked = plan.events.order_by("-created_at").values_list("created_at", flat=True).first()
     for item in plan.items.order_by("seq"):
         months = range(item.planned_start.month, item.planned_end.month + 1)
         for month in months:
@@ -141,35 +153,40 @@ def _sessions(users, plan, rng):
             while day.weekday() >= 5:
                 day += dt.timedelta(days=1)
             starts = timezone.make_aware(dt.datetime.combine(day, dt.time(9, 30)), tz)
-            session = TrainingSession(
-                plan_item=item, starts_at=starts, ends_at=starts + dt.timedelta(hours=6),
-                place="客户现场" if item.audience == Audience.CUSTOMERS else "公司培训室",
-                link=f"https://meeting.example.cn/j/{rng.randint(0, 999999):06d}"
-                if item.method == "online" else "",
-                capacity=30)
-            session._history_user = trainer
-            session.save()
-            people = _attendees_for(item, users, rng)
-            past = starts < now - dt.timedelta(days=1) and plan.state == "approved"
-            if past and item.seq == 1 and month == months[0]:
-                apply_transition(session, "cancel", actor=trainer, note="讲师临时出差，改期")
-                continue
-            for kind, person in people:
-                attendee = SessionAttendee(session=session, **{kind: person})
-                if past:
-                    _results(attendee, item, rng)
-                attendee._history_user = trainer
-                attendee.save()
-            if past:
-                session.actual_cost = (item.budget_estimate / len(months)
-                                       * Decimal(rng.randint(80, 105)) / 100).quantize(
-                    Decimal("0.01"))
+            booked_at = min(max(booked or now, starts - dt.timedelta(days=7)),
+                            starts - dt.timedelta(days=1))
+            with at(booked_at):
+                session = TrainingSession(
+                    plan_item=item, starts_at=starts, ends_at=starts + dt.timedelta(hours=6),
+                    place="客户现场" if item.audience == Audience.CUSTOMERS else "公司培训室",
+                    link=f"https://meeting.example.cn/j/{rng.randint(0, 999999):06d}"
+                    if item.method == "online" else "",
+                    capacity=30)
                 session._history_user = trainer
                 session.save()
-                apply_transition(session, "hold", actor=trainer, note="培训已完成，成绩已录入")
+                people = _attendees_for(item, users, rng)
+            past = starts < now - dt.timedelta(days=1) and plan.state == "approved"
+            if past and item.seq == 1 and month == months[0]:
+                with at(starts - dt.timedelta(days=2)):
+                    apply_transition(session, "cancel", actor=trainer, note="讲师临时出差，改期")
+                continue
+            with at(session.ends_at + dt.timedelta(hours=1) if past else booked_at):
+                for kind, person in people:
+                    attendee = SessionAttendee(session=session, **{kind: person})
+                    if past:
+                        _results(attendee, item, rng, day)
+                    attendee._history_user = trainer
+                    attendee.save()
+                if past:
+                    session.actual_cost = (item.budget_estimate / len(months)
+                                           * Decimal(rng.randint(80, 105)) / 100).quantize(
+                        Decimal("0.01"))
+                    session._history_user = trainer
+                    session.save()
+                    apply_transition(session, "hold", actor=trainer, note="培训已完成，成绩已录入")
 
 
-def _results(attendee, item, rng):
+def _results(attendee, item, rng, day):
     attendee.attended = rng.random() < 0.9
     if not attendee.attended:
         attendee.comments = "请假"
@@ -183,7 +200,9 @@ def _results(attendee, item, rng):
     below = attendee.exam_score < item.pass_mark or (
         attendee.practical_result == PracticalResult.FAILED)
     if below and rng.random() < 0.5:
-        attendee.coached_on = timezone.localdate() - dt.timedelta(days=rng.randint(3, 20))
+        # coached after the session (entered later: the date is the coaching's own)
+        attendee.coached_on = min(real_now().date(),
+                                  day + dt.timedelta(days=rng.randint(3, 20)))
         attendee.coaching_note = "一对一辅导，重做练习题后考核通过"
 
 
@@ -197,7 +216,10 @@ def _appraisals(users, rng, stdout):
         months.insert(0, month)
     for index, month in enumerate(months):
         period = services.period_for(month)
-        services.appraisals_generate(period=period, actor=manager)
+        # computed on the 3rd of the next month, reviewed on the 8th, read by the 10th
+        after = (month + dt.timedelta(days=32)).replace(day=1)
+        with at(on_day(after + dt.timedelta(days=2), 9)):
+            services.appraisals_generate(period=period, actor=manager)
         if index == 2:
             continue  # the last month waits for the manager's review
         for appraisal in period.appraisals.select_related("employee"):
@@ -215,11 +237,13 @@ def _appraisals(users, rng, stdout):
                     "抽查服务记录：1 份缺少处理过程描述，已提醒补充。",
                     "抽查回电录音：响应及时，对客户需求复述清楚。"])
             appraisal._history_user = manager
-            appraisal.save()
-            apply_transition(appraisal, "review", actor=manager, note="月度考核复核完成")
+            with at(on_day(after + dt.timedelta(days=7), 15)):
+                appraisal.save()
+                apply_transition(appraisal, "review", actor=manager, note="月度考核复核完成")
             if index == 0 or appraisal.employee == users["engineer"]:
-                apply_transition(appraisal, "acknowledge", actor=appraisal.employee,
-                                 employee_comment="已阅，认可考核结果。")
+                with at(on_day(after + dt.timedelta(days=9), 10)):
+                    apply_transition(appraisal, "acknowledge", actor=appraisal.employee,
+                                     employee_comment="已阅，认可考核结果。")
 
 
 #: what the manager writes beside a clerk's spot checks (the scores are the records')

@@ -1,8 +1,11 @@
 """Demo data for the service desk (called by ``manage.py load_demo``).
 
 Reference data comes from ``fixtures/demo/*.csv``; tickets are generated with a fixed
-seed and walked through the real workflow (``apply_transition``), so their journals and
-history look like the real thing.
+seed, in the order they arrived, and walked through the real workflow
+(``apply_transition``) with the clock travelled to each step's moment on the ticket's
+business calendar (``platform.demo.at``, time-machine). So the journal, the history, the
+level clocks, the SLA stamps and response times are the transitions' own, and the
+conversation and hours carry the same moments: nothing is re-dated afterwards.
 """
 
 import datetime as dt
@@ -11,10 +14,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from backoffice.desk import calendar_data
+from backoffice.desk import calendar_data, services
 from backoffice.desk import workflows as wf
 from backoffice.desk.models import (
     BusinessCalendar,
@@ -29,8 +31,9 @@ from backoffice.desk.models import (
     TicketMessage,
     WorkingPeriod,
 )
+from backoffice.desk.sla import WorkingCalendar
 from backoffice.desk.workflows import SLA_TARGETS
-from backoffice.platform.demo import fixture_rows, say
+from backoffice.platform.demo import Timeline, at, fixture_rows, real_now, say
 from backoffice.platform.workflow import apply_transition
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures" / "demo"
@@ -106,122 +109,140 @@ def ensure_catalogue(users):
     return products
 
 
-def _walk(ticket, users, rng, template, target):
-    """Push a ticket through the workflow as the right people, up to ``target``."""
+def _walk(ticket, users, rng, template, target, story, thread, office):
+    """Push a ticket through the workflow as the right people, up to ``target``, each
+    step with the clock at its moment on the ticket's calendar (``story``), so the journal,
+    history, level clocks and SLA stamps are the transitions' own. ``thread`` collects the
+    conversation's messages at the same moments; ``office`` is the calendar of office
+    hours, when visits are made."""
     clerk, manager, business = users["clerk"], users["manager"], users["business"]
     engineer = ticket.assignee or rng.choice([users["engineer"], users["engineer2"]])
+    contact = ticket.contact.name if ticket.contact else "客户"
+    response = rng.choices([rng.randint(5, 120), rng.randint(120, 480),
+                            rng.randint(480, 1800)], weights=[70, 22, 8])[0]
+    low, high = RESOLUTION_HOURS.get(ticket.priority, (4, 100))
+    work = rng.uniform(low, high) * 60  # working minutes from the first answer to the solution
+    taken = rng.randint(2, max(3, min(30, response // 3)))  # recorded and forwarded
 
-    def go(name, actor, **kw):
-        apply_transition(ticket, name, actor=actor, **kw)
+    left = [1.0]  # the share of ``work`` not yet spent on waits, escalation, visit
+
+    def part(share):
+        left[0] -= share
+        return work * share
+
+    def write(**fields):
+        """The service record as it is written at this step (a history row then)."""
+        for name, value in fields.items():
+            setattr(ticket, name, value)
+        with at(story.moment):
+            ticket.save()
+
+    def go(name, actor, minutes=0, **kw):
+        with story.after(minutes):
+            apply_transition(ticket, name, actor=actor, **kw)
+
+    def first_answer(staff, body):
+        """The first message to the customer: it stamps the response (desk services)."""
+        story.later(max(1, response - taken))
+        thread.say(ticket, staff, body, story.moment)
+
+    def record_time(entries):
+        """The engineer's hours, recorded at this step for the days worked so far."""
+        first = timezone.localdate(ticket.received_at)
+        last = max(first, timezone.localdate(story.moment))
+        with at(story.moment):
+            for _i in range(entries):
+                services.time_entry_record(
+                    ticket=ticket, actor=ticket.assignee, description=rng.choice(TIME_WORK),
+                    worked_on=first + dt.timedelta(days=rng.randint(0, (last - first).days)),
+                    hours=rng.choice(["0.50", "1.00", "1.50", "2.00", "3.00", "4.00", "6.00"]))
 
     if target == "new":
         return
     if ticket.category == wf.Category.COMPLAINT:
-        go("refer_complaint", clerk, note="客户来电投诉，转售后经理")
+        go("refer_complaint", clerk, taken, note="客户来电投诉，转售后经理")
+        first_answer(clerk, dict((t, b) for _c, t, b in CANNED_REPLIES)["投诉受理"])
         if target in {"assigned", "in_progress", "waiting"}:
             return
-        ticket.complaint_investigation = "调取服务记录并与当事工程师、客户分别沟通"
-        ticket.complaint_cause = "排班冲突、未及时通知客户"
-        ticket.complaint_responsible = "售后服务部"
-        ticket.complaint_plan = template["solution"]
-        ticket.save()
-        go("resolve_complaint", manager, note="处理方案已与客户确认")
+        story.later(part(0.5))
+        write(complaint_investigation="调取服务记录并与当事工程师、客户分别沟通",
+              complaint_cause="排班冲突、未及时通知客户", complaint_responsible="售后服务部",
+              complaint_plan=template["solution"])
+        go("resolve_complaint", manager, work * left[0], note="处理方案已与客户确认")
     else:
         if ticket.category == wf.Category.REQUIREMENT:
-            go("refer_requirement", clerk)
+            go("refer_requirement", clerk, taken)
+            first_answer(clerk, dict((t, b) for _c, t, b in CANNED_REPLIES)["需求已登记"])
             if target == "assigned":
                 return
-            go("evaluate_requirement", business, decision=rng.choice(["change", "custom"]),
-               chargeable=rng.random() < 0.5, planned_for=timezone.localdate() + dt.timedelta(days=60),
+            go("evaluate_requirement", business, rng.randint(60, 900),
+               decision=rng.choice(["change", "custom"]), chargeable=rng.random() < 0.5,
+               planned_for=timezone.localdate(story.moment) + dt.timedelta(days=60),
                effort_days=rng.choice([2, 5, 10]), approach="纳入版本计划", assignee=engineer)
         elif ticket.category in wf.FIRST_CONTACT_CATEGORIES and target in {"resolved", "closed"} \
                 and rng.random() < 0.3:
             # seed 003: the clerk answers a usage question on the call itself
-            go("resolve_on_first_contact", clerk, answer=template["solution"])
+            go("resolve_on_first_contact", clerk, taken, answer=template["solution"])
             if target == "closed":
-                go("confirm", manager, confirmed_by=ticket.contact.name if ticket.contact
-                   else "客户", satisfaction=rng.choice([5, 4]), feedback="电话里就解决了",
+                go("confirm", manager, rng.randint(5, 60), confirmed_by=contact,
+                   satisfaction=rng.choice([5, 4]), feedback="电话里就解决了",
                    source=wf.RatingSource.PHONE)
-                go("close", clerk)
+                go("close", clerk, rng.randint(5, 120))
             return
         else:
-            go("assign", clerk, assignee=engineer, support_level=1)
+            go("assign", clerk, taken, assignee=engineer, support_level=1)
             if target == "assigned":
                 return
+            first_answer(engineer, rng.choice(FIRST_ANSWERS))
             go("start", engineer)
-        ticket.diagnosis = "远程连接客户环境，复现问题并查看日志"
-        ticket.save()
+        write(diagnosis="远程连接客户环境，复现问题并查看日志")
+        thread.note(ticket, engineer, rng, story.moment)
         if target == "in_progress":
+            record_time(1)
             return
         if target == "waiting":
-            go("wait_for_customer", engineer, note="等待客户提供数据库备份")
+            go("wait_for_customer", engineer, rng.randint(10, 240), note="等待客户提供数据库备份")
+            record_time(1)
             return
+        if rng.random() < 0.2:
+            go("wait_for_customer", engineer, part(0.1), note="等待客户提供数据库备份")
+            story.later(rng.randint(30, 900))
+            thread.hear(ticket, "备份已上传到贵司 FTP，请查收", story.moment)
+            go("resume", engineer)
         if rng.random() < 0.15 and ticket.support_level < 3:
-            go("escalate", engineer, note="需要二线工程师支持")
-            go("start", engineer)
-        if rng.random() < 0.15:
-            go("schedule_visit", engineer, visit_at=timezone.now() + dt.timedelta(days=1))
-            if target == "on_site":
-                return
-            go("finish_visit", engineer, findings="现场检查服务器与网络")
-        ticket.process = "分析日志、定位原因并在测试环境验证"
-        ticket.solution = template["solution"]
-        ticket.save()
+            go("escalate", engineer, part(0.25), note="需要二线工程师支持")
+            go("start", engineer, rng.randint(10, 90))
+        if target == "on_site" or rng.random() < 0.15:
+            story.later(part(0.2))
+            # an appointment in office hours, even on a round-the-clock policy
+            visit_at = office.add(story.moment, rng.randint(60, 960) * 60)
+            finished = visit_at + dt.timedelta(minutes=rng.randint(60, 180))
+            if target == "on_site" or finished < story.now:
+                go("schedule_visit", engineer, visit_at=visit_at)
+                if target == "on_site":
+                    record_time(1)
+                    return
+                story.later((finished - story.moment).total_seconds() / 60, wall=True)
+                go("finish_visit", engineer, findings="现场检查服务器与网络")
+        story.later(work * left[0])
+        write(process="分析日志、定位原因并在测试环境验证", solution=template["solution"])
+        record_time(rng.randint(1, 3))
         go("resolve", engineer)
+    thread.say(ticket, ticket.assignee or clerk, f"解决方案：{ticket.solution}", story.moment)
     if target == "resolved":
         return
     # taken on the phone by the clerk (the customer's own links come later: _by_the_customer)
-    go("confirm", clerk, confirmed_by=ticket.contact.name if ticket.contact else "客户",
+    go("confirm", clerk, rng.uniform(60, 960), confirmed_by=contact,
        satisfaction=rng.choices([5, 4, 3], weights=[55, 30, 15])[0],
        feedback="问题已解决，感谢", source=wf.RatingSource.PHONE)
     if target == "confirmed":
         return
-    go("close", clerk)
+    go("close", clerk, rng.uniform(30, 480))
 
 
 #: working hours from first response to resolution, per priority (min, max)
 RESOLUTION_HOURS = {wf.Priority.CRITICAL: (1, 8), wf.Priority.HIGH: (3, 30),
                     wf.Priority.NORMAL: (4, 100), wf.Priority.LOW: (24, 220)}
-
-
-def _realistic_timeline(rng, stdout):
-    """The walk runs every ticket's workflow *now*: a ticket received months ago was
-    answered, resolved and closed at load time, which would make response times,
-    monthly appraisals and weekly charts meaningless. Spread those moments over the
-    working hours after each ticket's arrival, on its own business calendar (never
-    later than now). States, journals and service records stay as walked; a demo-only
-    bulk update, without history rows."""
-    now = timezone.now()
-    answered = (Q(first_response_at__isnull=False)
-                | ~Q(state__in=[wf.TicketStatus.NEW, wf.TicketStatus.ASSIGNED]))
-    tickets = list(Ticket.objects.filter(answered).select_related("sla_policy__calendar"))
-    calendars = {}
-    for t in tickets:
-        if t.sla_policy_id not in calendars:
-            calendars[t.sla_policy_id] = t._calendar()
-        cal = calendars[t.sla_policy_id]
-        minutes = rng.choices([rng.randint(5, 120), rng.randint(120, 480),
-                               rng.randint(480, 1800)], weights=[70, 22, 8])[0]
-        t.first_response_at = min(cal.add(t.received_at, minutes * 60), now)
-        t.first_response_seconds = int(cal.between(t.received_at, t.first_response_at))
-        t.response_met = t.response_due is None or t.first_response_at <= t.response_due
-        moment = t.first_response_at
-        if t.resolved_at:
-            low, high = RESOLUTION_HOURS.get(t.priority, (4, 100))
-            t.resolved_at = min(cal.add(moment, rng.uniform(low, high) * 3600), now)
-            t.resolution_met = t.resolution_due is None or t.resolved_at <= t.resolution_due
-            t.resolution_seconds = max(0, int(cal.between(t.received_at, t.resolved_at))
-                                       - t.paused_seconds)
-            moment = t.resolved_at
-        if t.confirmed_at:
-            t.confirmed_at = moment = min(moment + dt.timedelta(hours=rng.uniform(2, 48)), now)
-        if t.closed_at:
-            t.closed_at = min(moment + dt.timedelta(hours=rng.uniform(1, 24)), now)
-    Ticket.objects.bulk_update(tickets, ["first_response_at", "first_response_seconds",
-                                         "response_met", "resolved_at", "resolution_met",
-                                         "resolution_seconds", "confirmed_at", "closed_at"], batch_size=500)
-    say(stdout, f"  realistic response and resolution times on {len(tickets)} tickets")
-
 
 #: each support level's share of the resolution target it may hold a ticket for
 LEVEL_SHARES = {"first_line_minutes": 0.25, "second_line_minutes": 0.5,
@@ -240,113 +261,68 @@ def ensure_level_targets():
             policy.save()
 
 
-def _level_clocks_on_the_timeline(stdout):
-    """The walk ran every step at load time; the journal was then put on the timeline, so
-    the level clocks are rebuilt from it (each level's time where the timeline put it)."""
-    from backoffice.desk.models import TicketClockSpan
-    from backoffice.desk.services import build_level_clocks
-
-    TicketClockSpan.objects.all().delete()
-    say(stdout, f"  level clocks of {build_level_clocks()} tickets")
-
-
 @transaction.atomic
 def load(users, stdout=None, ticket_count=300):
     ensure_calendar()
     ensure_level_targets()
-    products = ensure_catalogue(users)
+    ensure_catalogue(users)
     if Ticket.objects.exists():
         say(stdout, "Tickets already present: demo tickets not generated again.")
         return
+    _canned_replies()
     rng = random.Random(2026)
     customers = list(Customer.objects.prefetch_related("contacts", "installations"))
     templates = _csv("ticket_subjects.csv")
-    now = timezone.now()
+    now = real_now()
     channels = [c for c, _ in wf.Channel.choices]
-    for i in range(ticket_count):
+    arrivals = []
+    for _i in range(ticket_count):
         age_days = rng.random() ** 1.7 * 330  # more recent tickets than old ones
         received = now - dt.timedelta(days=age_days, minutes=rng.randint(0, 600))
         customer = rng.choice(customers)
         template = rng.choice(templates)
-        installation = rng.choice(list(customer.installations.all()))
-        contact = next(iter(customer.contacts.all()), None)
-        ticket = Ticket.objects.create(
-            channel=wf.Channel.VIP if customer.is_vip and rng.random() < 0.5 else rng.choice(channels[:5]),
-            category=template["category"],
-            priority=rng.choices([p for p, _ in wf.Priority.choices], weights=[5, 20, 60, 15])[0],
-            customer=customer, contact=contact, product=installation.product,
-            product_version=installation.version, subject=template["subject"],
-            description=template["description"], received_at=received,
-            recorded_by=users["clerk"])
         if age_days > 30:
             target = rng.choices(["closed", "confirmed", "resolved"], weights=[85, 10, 5])[0]
         else:
             target = rng.choice(["new", "assigned", "in_progress", "waiting", "on_site",
                                  "resolved", "confirmed", "closed", "closed"])
-        if target == "on_site" and ticket.category in {wf.Category.COMPLAINT, wf.Category.REQUIREMENT}:
+        if target == "on_site" and template["category"] in {wf.Category.COMPLAINT,
+                                                            wf.Category.REQUIREMENT}:
             target = "in_progress"
-        _walk(ticket, users, rng, template, target)
+        arrivals.append((received, customer, template, target, rng.random()))
+    thread = _Thread(users)
+    calendars, office = {}, WorkingCalendar.load(BusinessCalendar.default())
+    # in the order they arrived: numbers, journals and history follow the calendar
+    for i, (received, customer, template, target, seed) in enumerate(sorted(
+            arrivals, key=lambda a: a[0])):
+        rng = random.Random(seed)
+        installation = rng.choice(list(customer.installations.all()))
+        with at(received):
+            ticket = Ticket.objects.create(
+                channel=wf.Channel.VIP if customer.is_vip and rng.random() < 0.5
+                else rng.choice(channels[:5]),
+                category=template["category"],
+                priority=rng.choices([p for p, _ in wf.Priority.choices],
+                                     weights=[5, 20, 60, 15])[0],
+                customer=customer, contact=next(iter(customer.contacts.all()), None),
+                product=installation.product, product_version=installation.version,
+                subject=template["subject"], description=template["description"],
+                received_at=received, recorded_by=users["clerk"])
+        if ticket.sla_policy_id not in calendars:
+            calendars[ticket.sla_policy_id] = ticket._calendar()
+        thread.hear(ticket, ticket.description or ticket.subject, received)
+        _walk(ticket, users, rng, template, target,
+              Timeline(received, calendars[ticket.sla_policy_id], now), thread, office)
         if (i + 1) % 100 == 0:
             say(stdout, f"  {i + 1} tickets")
-    _ = products
-    _realistic_timeline(rng, stdout)
-    _threads(users, rng, stdout)
-    _level_clocks_on_the_timeline(stdout)
-    _by_the_customer(users, rng, stdout)
-    _time_entries(rng, stdout)
+    thread.save(stdout)
+    _by_the_customer(users, random.Random(2027), stdout)
     _call_spot_checks(users, stdout)
-    _service_reviews(users, rng, stdout)
+    _service_reviews(users, random.Random(2028), stdout)
 
 
 TIME_WORK = ["远程排查日志", "数据库连接检查", "现场安装补丁", "与客户电话沟通", "编写服务记录",
              "复现问题", "数据修复脚本", "培训客户操作"]
-
-
-def _time_entries(rng, stdout):
-    """Hours (工时) of the engineer on each worked ticket, on days between its arrival and
-    its resolution (written as the engineers recorded them then, with history)."""
-    from simple_history.utils import bulk_create_with_history
-
-    from backoffice.desk.models import TimeEntry
-
-    today = timezone.localdate()
-    entries = []
-    for ticket in Ticket.objects.filter(assignee__isnull=False).exclude(
-            state=wf.TicketStatus.CANCELLED).select_related("assignee"):
-        first = timezone.localdate(ticket.received_at)
-        last = timezone.localdate(ticket.resolved_at) if ticket.resolved_at else today
-        last = max(first, min(last, today))
-        for _i in range(rng.randint(1, 3)):
-            day = first + dt.timedelta(days=rng.randint(0, (last - first).days))
-            entries.append(TimeEntry(ticket=ticket, person=ticket.assignee, worked_on=day,
-                                     hours=rng.choice(["0.50", "1.00", "1.50", "2.00", "3.00",
-                                                       "4.00", "6.00"]),
-                                     description=rng.choice(TIME_WORK),
-                                     recorded_by=ticket.assignee,
-                                     created_at=timezone.now()))
-    bulk_create_with_history(entries, TimeEntry, batch_size=500)
-    say(stdout, f"  {len(entries)} time entries")
-
-
-#: which moment of the timeline each workflow step happened at
-STEP_MOMENTS = {"start": "first_response_at", "wait_for_customer": "first_response_at",
-                "resolve": "resolved_at", "resolve_complaint": "resolved_at",
-                "resolve_on_first_contact": "resolved_at",
-                "confirm": "confirmed_at", "close": "closed_at"}
-
-
-def _journal_on_the_timeline():
-    """Journal lines at the moments the timeline gave the ticket (they were written at
-    load time), so the conversation and the journal interleave as they would have."""
-    from backoffice.desk.models import TicketEvent
-
-    events = list(TicketEvent.objects.select_related("ticket").order_by("ticket_id", "id"))
-    for e in events:
-        t = e.ticket
-        moment = getattr(t, STEP_MOMENTS.get(e.action, ""), None)
-        e.created_at = moment or (t.first_response_at or t.received_at) - dt.timedelta(minutes=1)
-        e.created_at = max(e.created_at, t.received_at + dt.timedelta(minutes=1))
-    TicketEvent.objects.bulk_update(events, ["created_at"], batch_size=1000)
 
 
 CANNED_REPLIES = [
@@ -363,44 +339,58 @@ NOTES = ["内部：疑似与上周升级有关，先查版本差异", "内部：
          "内部：二线建议先收集数据库慢查询日志"]
 
 
-def _threads(users, rng, stdout):
-    """Each demo ticket's conversation, on the moments the timeline gave it: the
-    customer's call or mail, the first answer, now and then a note between colleagues,
-    and the solution sent to the customer. Demo-only bulk rows (no notifications)."""
+def _canned_replies():
     for category, title, body in CANNED_REPLIES:
         CannedReply.objects.get_or_create(title=title, defaults={"category": category,
                                                                  "body": body})
-    rows = []
-    for t in Ticket.objects.select_related("contact", "assignee").order_by("pk"):
-        spoken = t.channel in {wf.Channel.PHONE, wf.Channel.VIP}
-        by_mail = t.channel in {wf.Channel.EMAIL, wf.Channel.WEB}
-        address = t.contact.email if t.contact else ""
-        who = t.contact.name if t.contact else ""
-        rows.append(TicketMessage(
-            ticket=t, direction=wf.MessageDirection.FROM_CUSTOMER,
-            channel=wf.Channel.EMAIL if t.channel == wf.Channel.WEB else t.channel,
-            author=users["clerk"] if spoken else None, sender=who,
-            body=t.description or t.subject, sent_at=t.received_at))
-        staff = t.assignee or users["clerk"]
-        reply = dict(direction=wf.MessageDirection.TO_CUSTOMER, author=staff)
-        if by_mail and address:
-            reply.update(channel=wf.Channel.EMAIL, mail_to=address, mail_status="sent")
+
+
+class _Thread:
+    """Each demo ticket's conversation, written at the moments of its steps: the
+    customer's call or mail, the first answer, now and then a note between colleagues,
+    the solution sent to the customer. Demo-only bulk rows (no mails, no notifications);
+    the message that is the first response stamps it through the desk's own rule
+    (``services.stamps_first_response`` / ``stamp_first_response``), at its time."""
+
+    def __init__(self, users):
+        self.users, self.rows = users, []
+
+    def _add(self, ticket, direction, channel, body, moment, **fields):
+        self.rows.append(TicketMessage(ticket=ticket, direction=direction, channel=channel,
+                                       body=body, sent_at=moment, **fields))
+        if ticket.first_response_at is None and services.stamps_first_response(direction,
+                                                                               channel):
+            with at(moment):
+                services.stamp_first_response(ticket, moment)
+
+    def hear(self, ticket, body, moment):
+        """The customer's call (taken down by the clerk) or mail."""
+        spoken = ticket.channel in {wf.Channel.PHONE, wf.Channel.VIP}
+        self._add(ticket, wf.MessageDirection.FROM_CUSTOMER,
+                  wf.Channel.EMAIL if ticket.channel == wf.Channel.WEB else ticket.channel,
+                  body, moment, author=self.users["clerk"] if spoken else None,
+                  sender=ticket.contact.name if ticket.contact else "")
+
+    def say(self, ticket, staff, body, moment):
+        """A message to the customer: by mail for who wrote by mail, else a call note."""
+        address = ticket.contact.email if ticket.contact else ""
+        if ticket.channel in {wf.Channel.EMAIL, wf.Channel.WEB} and address:
+            fields = dict(mail_to=address, mail_status="sent")
+            channel = wf.Channel.EMAIL
         else:
-            reply.update(channel=wf.Channel.PHONE)
-        if t.first_response_at:
-            rows.append(TicketMessage(ticket=t, body=rng.choice(FIRST_ANSWERS),
-                                      sent_at=t.first_response_at, **reply))
-            if rng.random() < 0.4:
-                rows.append(TicketMessage(
-                    ticket=t, direction=wf.MessageDirection.INTERNAL, author=staff,
-                    body=rng.choice(NOTES),
-                    sent_at=t.first_response_at + dt.timedelta(minutes=rng.randint(5, 90))))
-        if t.resolved_at and t.solution:
-            rows.append(TicketMessage(ticket=t, body=f"解决方案：{t.solution}",
-                                      sent_at=t.resolved_at, **reply))
-    TicketMessage.objects.bulk_create(rows, batch_size=1000)
-    _journal_on_the_timeline()
-    say(stdout, f"  {len(rows)} messages in the tickets' conversations")
+            fields, channel = {}, wf.Channel.PHONE
+        self._add(ticket, wf.MessageDirection.TO_CUSTOMER, channel, body, moment,
+                  author=staff, **fields)
+
+    def note(self, ticket, staff, rng, moment):
+        if rng.random() < 0.4:
+            self.rows.append(TicketMessage(
+                ticket=ticket, direction=wf.MessageDirection.INTERNAL, author=staff,
+                body=rng.choice(NOTES), sent_at=moment))
+
+    def save(self, stdout):
+        TicketMessage.objects.bulk_create(self.rows, batch_size=1000)
+        say(stdout, f"  {len(self.rows)} messages in the tickets' conversations")
 
 
 def demo_signature(name: str, seed: int) -> str:
@@ -442,12 +432,11 @@ CUSTOMER_ANSWERS = [
 def _by_the_customer(users, rng, stdout):
     """Customers confirming by their own link, with signatures: some resolved tickets
     get a link and an answer (solved and closed, one contradicting itself, one not
-    solved), one keeps a link waiting. Through the real services; times moved onto the
-    tickets' timeline afterwards."""
+    solved), one keeps a link waiting. Through the real services, with the clock at the
+    moment the link was sent (an hour after the resolution) and answered (hours later)."""
     from backoffice.desk import services
-    from backoffice.desk.models import ConfirmationRequest, TicketEvent
 
-    now = timezone.now()
+    now = real_now()
     resolved = list(Ticket.objects.filter(state=wf.TicketStatus.RESOLVED)
                     .exclude(category=wf.Category.COMPLAINT)
                     .select_related("contact", "customer").order_by("-resolved_at"))
@@ -457,32 +446,21 @@ def _by_the_customer(users, rng, stdout):
                  ][:len(CUSTOMER_ANSWERS)]
     clerk = users["clerk"]
     for ticket in waiting:
-        services.request_confirmation(ticket, actor=clerk, send_mail=False)
+        with at(ticket.resolved_at + dt.timedelta(minutes=30)):
+            services.request_confirmation(ticket, actor=clerk, send_mail=False)
     for n, (ticket, (outcome, rating, comment)) in enumerate(zip(answering, CUSTOMER_ANSWERS,
                                                                  strict=False)):
-        request = services.request_confirmation(ticket, actor=clerk, send_mail=False)
+        story = Timeline(ticket.resolved_at, now=now)
+        with story.after(60, wall=True):
+            request = services.request_confirmation(ticket, actor=clerk, send_mail=False)
         signer = ticket.contact.name if ticket.contact else "客户"
-        services.answer_confirmation(
-            request, outcome=outcome, rating=rating, comment=comment, signer_name=signer,
-            signature=demo_signature(signer, n) if outcome == "solved" else "",
-            ip_address=f"203.0.113.{10 + n}",
-            user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) "
-                       "AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.50")
-        # on the timeline: sent an hour after the resolution, answered some hours later
-        sent = min(ticket.resolved_at + dt.timedelta(hours=1), now)
-        answered = min(sent + dt.timedelta(hours=rng.uniform(1, 20)), now)
-        ConfirmationRequest.objects.filter(pk=request.pk).update(
-            created_at=sent, answered_at=answered, expires_at=sent + dt.timedelta(
-                hours=settings.CONFIRMATION_LINK_HOURS))
-        fresh = Ticket.objects.get(pk=ticket.pk)
-        moments = {"confirmed_at": answered if fresh.confirmed_at else None,
-                   "closed_at": answered if fresh.closed_at else None}
-        Ticket.objects.filter(pk=ticket.pk).update(**{k: v for k, v in moments.items() if v})
-        TicketEvent.objects.filter(ticket=ticket, created_at__gte=now).update(created_at=answered)
-        TicketMessage.objects.filter(ticket=ticket, sent_at__gte=now - dt.timedelta(minutes=5),
-                                     direction=wf.MessageDirection.INTERNAL).update(sent_at=sent)
-        TicketMessage.objects.filter(ticket=ticket, channel=wf.Channel.WEB).update(
-            sent_at=answered)
+        with story.after(rng.uniform(60, 1200), wall=True):
+            services.answer_confirmation(
+                request, outcome=outcome, rating=rating, comment=comment, signer_name=signer,
+                signature=demo_signature(signer, n) if outcome == "solved" else "",
+                ip_address=f"203.0.113.{10 + n}",
+                user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) "
+                           "AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.50")
     say(stdout, f"  {len(answering)} customers answered their confirmation link, "
                 f"{len(waiting)} link waiting")
 
@@ -517,11 +495,9 @@ def _call_spot_checks(users, stdout):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from backoffice.desk import services
-    from backoffice.desk.models import CallSpotCheck, TicketAttachment
 
     rng = random.Random(19)
     manager = users["manager"]
-    now = timezone.now()
     first = timezone.localdate().replace(day=1)
     checked = 0
     for back in (3, 2, 1):
@@ -542,20 +518,17 @@ def _call_spot_checks(users, stdout):
         chosen = rng.sample(clerk_calls, min(4, len(clerk_calls)))
         chosen += rng.sample(others, min(2, len(others)))
         for message in chosen:
-            recording = services.attach(
-                message.ticket, SimpleUploadedFile(
-                    f"hotline-{timezone.localtime(message.sent_at):%Y%m%d-%H%M}.wav",
-                    _recording()), message=message, user=message.author)
-            TicketAttachment.objects.filter(pk=recording.pk).update(
-                uploaded_at=message.sent_at + dt.timedelta(minutes=rng.randint(5, 30)))
+            with at(message.sent_at + dt.timedelta(minutes=rng.randint(5, 30))):
+                recording = services.attach(
+                    message.ticket, SimpleUploadedFile(
+                        f"hotline-{timezone.localtime(message.sent_at):%Y%m%d-%H%M}.wav",
+                        _recording()), message=message, user=message.author)
             base, comment = rng.choice(SPOT_CHECK_COMMENTS)
-            check = services.spot_check_record(
-                message=message, recording=recording, comment=comment,
-                score=max(0, min(100, base + rng.randint(-4, 4))), actor=manager)
-            at = min(now, message.sent_at + dt.timedelta(days=rng.randint(1, 5),
-                                                         hours=rng.randint(0, 6)))
-            CallSpotCheck.objects.filter(pk=check.pk).update(checked_at=at)
-            check.history.update(history_date=at)
+            with at(message.sent_at + dt.timedelta(days=rng.randint(1, 5),
+                                                   hours=rng.randint(0, 6))):
+                services.spot_check_record(
+                    message=message, recording=recording, comment=comment,
+                    score=max(0, min(100, base + rng.randint(-4, 4))), actor=manager)
             checked += 1
     say(stdout, f"  {checked} calls spot-checked, with their recordings")
 
@@ -572,17 +545,12 @@ def _service_reviews(users, rng, stdout):
     (dated to their resolution month), each engineer's monthly sample topped up, and most
     of them reviewed with mixed verdicts (some wait, and those the manager worked wait
     for another manager)."""
-    from backoffice.desk.models import ServiceRecordReview, ServiceRecordReviewEvent
+    from backoffice.desk.models import ServiceRecordReview
     from backoffice.desk.services import queue_for_review
 
-    now = timezone.now()
+    now = real_now()
     manager = users["manager"]
     reviews = list(ServiceRecordReview.objects.select_related("ticket"))
-    for review in reviews:  # demo-only: the walk ran at load time, the timeline moved it
-        if review.ticket.resolved_at:
-            review.queued_at = review.ticket.resolved_at
-            review.month = timezone.localtime(review.queued_at).date().replace(day=1)
-    ServiceRecordReview.objects.bulk_update(reviews, ["queued_at", "month"], batch_size=500)
     sampled = {}
     for review in reviews:
         if review.reason == wf.ReviewReason.SAMPLED:
@@ -596,8 +564,9 @@ def _service_reviews(users, rng, stdout):
         key = (ticket.assignee_id or ticket.resolved_by_id, month)
         if sampled.get(key, 0) < quota and rng.random() < 0.6:
             sampled[key] = sampled.get(key, 0) + 1
-            queue_for_review(ticket, reason=wf.ReviewReason.SAMPLED, month=month,
-                             when=ticket.resolved_at)
+            with at(ticket.resolved_at):
+                queue_for_review(ticket, reason=wf.ReviewReason.SAMPLED, month=month,
+                                 when=ticket.resolved_at)
     done = []
     for review in ServiceRecordReview.objects.select_related("ticket").order_by("queued_at"):
         recent = review.queued_at > now - dt.timedelta(days=10)
@@ -610,14 +579,9 @@ def _service_reviews(users, rng, stdout):
         worst = ("wrong" if "wrong" in verdicts else
                  "incomplete" if "incomplete" in verdicts else "complete")
         review.comment = rng.choice(REVIEW_COMMENTS[worst])
-        review.save()
-        apply_transition(review, "review", actor=manager)
+        with at(review.queued_at + dt.timedelta(days=rng.uniform(1, 6))):  # days later
+            review.save()
+            apply_transition(review, "review", actor=manager)
         done.append(review)
-    for review in done:  # demo-only: reviewed a few days after the resolution
-        review.reviewed_at = min(review.queued_at + dt.timedelta(days=rng.uniform(1, 6)), now)
-    ServiceRecordReview.objects.bulk_update(done, ["reviewed_at"], batch_size=500)
-    for review in done:
-        ServiceRecordReviewEvent.objects.filter(review=review).update(
-            created_at=review.reviewed_at)
     say(stdout, f"  {ServiceRecordReview.objects.count()} service records queued for review, "
                 f"{len(done)} reviewed")

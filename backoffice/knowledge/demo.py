@@ -14,7 +14,7 @@ from backoffice.desk.models import Ticket
 from backoffice.knowledge.models import Article
 from backoffice.knowledge.selectors import suggested_articles
 from backoffice.knowledge.services import article_create_from_ticket, ticket_resolve_with_article
-from backoffice.platform.demo import say
+from backoffice.platform.demo import Timeline, at, say
 from backoffice.platform.workflow import apply_transition
 
 KEYWORDS = {
@@ -45,22 +45,29 @@ def load(users, stdout=None):
         author = ticket.assignee or users["engineer"]
         if author == manager:
             author = users["engineer"]
-        article = article_create_from_ticket(ticket=ticket, actor=author,
-                                             keywords=KEYWORDS.get(ticket.category, ""))
-        made.append((article, author))
+        # written the day after the ticket closed, submitted hours later, reviewed next day
+        story = Timeline(ticket.closed_at + dt.timedelta(days=1))
+        with at(story.moment):
+            article = article_create_from_ticket(ticket=ticket, actor=author,
+                                                 keywords=KEYWORDS.get(ticket.category, ""))
+        made.append((article, author, story))
         if len(made) >= 14:
             break
-    for i, (article, author) in enumerate(made):
+    for i, (article, author, story) in enumerate(made):
         if i == len(made) - 1:
             continue  # one draft still being written
-        apply_transition(article, "submit", actor=author)
+        with story.after(180, wall=True):
+            apply_transition(article, "submit", actor=author)
         if i in (len(made) - 2, len(made) - 3):
             continue  # two waiting for the manager's review
-        apply_transition(article, "publish", actor=manager, note="内容准确，同意发布")
-    published = [a for a, _author in made if a.state == "published"]
+        with story.after(24 * 60, wall=True):
+            apply_transition(article, "publish", actor=manager, note="内容准确，同意发布")
+    published = [(a, story) for a, _author, story in made if a.state == "published"]
     if len(published) >= 2:
-        apply_transition(published[-1], "retire", actor=manager, note="该版本已停止维护")
-        stale = published[0]
+        retired, story = published[-1]
+        with story.after(7 * 24 * 60, wall=True):
+            apply_transition(retired, "retire", actor=manager, note="该版本已停止维护")
+        stale = published[0][0]
         stale.reviewed_at = timezone.now() - dt.timedelta(days=500)
         stale.save()
     uses = 0
@@ -68,7 +75,10 @@ def load(users, stdout=None):
         article = next(iter(suggested_articles(ticket, limit=1)), None)
         if article is None or ticket.assignee is None:
             continue
-        ticket_resolve_with_article(ticket=ticket, article=article, actor=ticket.assignee)
+        # resolved with the article some hours after the ticket's last step
+        last = max([e.created_at for e in ticket.events.all()] + [article.updated_at])
+        with at(last + dt.timedelta(hours=3)):
+            ticket_resolve_with_article(ticket=ticket, article=article, actor=ticket.assignee)
         uses += 1
         if uses >= 4:
             break

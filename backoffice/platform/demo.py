@@ -1,20 +1,66 @@
 """What every app's demo loader and data generator share: the demo users (one per role),
-fixture files and progress lines.
+fixture files, progress lines and the travelling clock the demo's stories are told on.
 
 ``manage.py load_demo`` creates the users here, then runs each domain's ``demo.load``
 in the order of ``settings.BACKOFFICE_DOMAINS``.
 """
 
 import csv
+import datetime as dt
 from pathlib import Path
 
+import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from backoffice.platform import roles
 
 DEMO_PASSWORD = "Demo@2026"
+
+
+def real_now() -> dt.datetime:
+    """The wall clock's now, even while the demo's clock is travelled."""
+    if time_machine.escape_hatch.is_travelling():
+        return dt.datetime.fromtimestamp(time_machine.escape_hatch.time.time(), tz=dt.UTC)
+    return timezone.now()
+
+
+def at(moment: dt.datetime):
+    """Run a demo step with the clock at ``moment`` (never later than the real now), so
+    the step's journal entry, history row and stamps all carry the time it happened:
+    ``with at(ticket.received_at): apply_transition(...)``."""
+    return time_machine.travel(min(moment, real_now()), tick=False)
+
+
+def on_day(day: dt.date, hour: int, minutes: int = 0) -> dt.datetime:
+    """``day`` at ``hour`` local time, ``minutes`` later (a step's moment in a story)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour))) + dt.timedelta(
+        minutes=minutes)
+
+
+class Timeline:
+    """The moments of one document's story, one after the other on a business calendar
+    (``desk.sla.WorkingCalendar``: working minutes) or on the wall clock, never later
+    than the real now."""
+
+    def __init__(self, start: dt.datetime, calendar=None, now: dt.datetime | None = None):
+        self.calendar, self.now = calendar, now or real_now()
+        self.moment = min(start, self.now)
+
+    def later(self, minutes: float = 0, *, wall: bool = False) -> dt.datetime:
+        """Move on by ``minutes`` (working minutes unless ``wall`` or no calendar)."""
+        if wall or self.calendar is None:
+            moment = self.moment + dt.timedelta(minutes=minutes)
+        else:
+            moment = self.calendar.add(self.moment, minutes * 60)
+        self.moment = min(max(moment, self.moment), self.now)
+        return self.moment
+
+    def after(self, minutes: float = 0, *, wall: bool = False):
+        """``with story.after(30): …`` runs the step 30 working minutes after the last."""
+        return at(self.later(minutes, wall=wall))
 
 #: username -> (role key, last name, first name)
 DEMO_USERS = {
