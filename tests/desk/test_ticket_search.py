@@ -4,11 +4,9 @@ of any length included; PostgreSQL serves the texts from the GIN index of their 
 tokens, and the rows are exactly those of a substring search."""
 
 import random
-from pathlib import Path
 
 import pytest
 import tablib
-from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 from django.urls import reverse
@@ -113,7 +111,7 @@ def generated(db):
 
 
 TERMS = ["报", "表", "蓝", "，", "%", "_", "a", "A", "1", "报表", "蓝牙", "上海", "表结",
-         "表，", "，登", "l ", "EX", "xc", "12", "20", "库E", "9.", "牙%", "ss", "ß",
+         "表，", "，登", "L", "EX", "xc", "12", "20", "库E", "9.", "牙%", "ss", "ß",
          "ａ", "数据库", "客户反馈", "字段错位", "报表结账", "录打印发", "Excel", "v9.0",
          "ERP，", "发票2026", "上海蓝牙", "没有这个", "SR", "-0"]
 
@@ -174,10 +172,16 @@ def test_tokens_of_bulk_writes_and_imports(client, manager, calendar):
     CustomerFactory(code="C0003")
     ProductFactory(code="ERP")
     ProductFactory(code="CRM")
-    samples = Path(settings.BASE_DIR) / "fixtures" / "samples" / "tickets_import.csv"
-    dataset = tablib.Dataset().load(samples.read_text(), format="csv")
+    dataset = tablib.Dataset(headers=["number", "received_at", "channel", "category",
+                                      "priority", "customer", "product", "subject",
+                                      "description"])
+    dataset.append(["", "2026-11-20 09:30:00", "phone", "bug", "high", "C0001", "ERP",
+                    "打印凭证时格式错乱", "凭证打印预览正常但打印出来列错位"])
+    dataset.append(["", "2026-11-20 10:15:00", "email", "data", "normal", "C0003", "CRM",
+                    "联系人手机号批量丢失", "导入联系人后手机号为空"])
     result = TicketResource().import_data(dataset, dry_run=False)
-    assert not result.has_errors() and not result.has_validation_errors()
+    assert not result.has_errors() and not result.has_validation_errors(), [
+        row.error_dict for row in result.invalid_rows]
     client.force_login(manager)
     imported = Ticket.objects.get(subject="联系人手机号批量丢失")
     assert imported.number in found(client, "手机")  # imported: bulk_create_with_history
@@ -204,7 +208,7 @@ def test_a_two_character_term_is_served_by_the_tokens_index(tickets):
         indexes = {row[0] for row in cursor.fetchall()}
         assert "ticket_search_tokens" in indexes
         assert "ticket_subject_trgm" not in indexes  # replaced by the tokens' index
-        sql, params = search_tickets(Ticket.objects.all(), "补丁").query.sql_with_params()
+        sql, params = search_tickets(Ticket.objects.order_by(), "补丁").query.sql_with_params()
         cursor.execute("SET LOCAL enable_seqscan = off")  # a 5-row table: force the choice
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
