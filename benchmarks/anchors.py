@@ -33,11 +33,13 @@ def percentile(samples, share):
 
 
 def plain_site(specs):
-    """A default AdminSite with one default ModelAdmin per model: the same columns (model
+    """An AdminSite with one default ModelAdmin per model: the same columns (model
     fields of our list_display), search fields and list filters of the page, nothing else."""
     from django.contrib import admin
 
-    site = admin.AdminSite(name="plain")
+    # the project's site class (its templates link the site's own views: notification
+    # settings, jobs), holding plain ModelAdmins only
+    site = type(admin.site)(name="plain")
     for model, columns, search_fields, filters in specs:
         attrs = {"list_display": columns, "search_fields": search_fields,
                  "list_filter": filters}
