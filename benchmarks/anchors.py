@@ -44,6 +44,9 @@ def plain_site(specs):
         attrs = {"list_display": columns, "search_fields": search_fields,
                  "list_filter": filters}
         site.register(model, type(f"Plain{model.__name__}Admin", (admin.ModelAdmin,), attrs))
+    for model, model_admin in admin.site._registry.items():  # the pages the menus link
+        if not site.is_registered(model):
+            site.register(model, type(model_admin))
     return site
 
 
