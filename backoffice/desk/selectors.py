@@ -508,6 +508,8 @@ def front_desk_by_person(start, end, person_ids=None) -> dict[int, dict[str, int
             "forward_seconds": int(wait.total_seconds()) if wait else 0,
             "questions": row["questions"], "answered_first": row["answered_first"]}
     return result
+
+
 # -- service-record review ---------------------------------------------------------------------
 def reviews_visible_to(user, queryset=None):
     """The service-record reviews ``user`` may see: every one for whoever reviews them;
@@ -539,3 +541,41 @@ def review_months():
 
     return list(ServiceRecordReview.objects.order_by("-month").values_list("month", flat=True)
                 .distinct()[:24])
+
+
+def search_tickets(queryset, search_term):
+    """The tickets of ``queryset`` that match every word of ``search_term`` (a phrase in
+    quotes is one word; five words at most): a substring of the number, subject,
+    description, diagnosis or solution, or the customer's name (substring) or code.
+
+    On PostgreSQL the texts are found through the GIN index of their search tokens (any
+    term of one character or more, Chinese included; backoffice.platform.search) and
+    rechecked by substring, so the rows are exactly those of the substring test.
+    Customers are looked up first (a small table) so that the ticket query is an OR of
+    index scans rather than a join scanned row by row. SQLite compares substrings.
+    """
+    from django.db import connections
+    from django.db.models import Q
+    from django.utils.text import smart_split, unescape_string_literal
+
+    from backoffice.desk.models import Customer, Ticket
+    from backoffice.desk.models.tickets import SEARCHED_TEXTS
+    from backoffice.platform.search import tokens_match
+
+    indexed = connections[queryset.db].vendor == "postgresql"
+    for term in list(smart_split(search_term))[:5]:
+        if term[0] in "\"'" and term[-1] == term[0] and len(term) > 1:
+            term = unescape_string_literal(term)
+        term = term.strip()
+        if not term:
+            continue
+        customer_ids = list(
+            Customer.objects.filter(Q(name__icontains=term) | Q(code__iexact=term))
+            .values_list("pk", flat=True)[:2000])
+        texts = Q()
+        for name in SEARCHED_TEXTS:
+            texts |= Q(**{f"{name}__icontains": term})
+        if indexed:
+            texts = Q(tokens_match(Ticket._meta.db_table, term)) & texts
+        queryset = queryset.filter(texts | Q(customer_id__in=customer_ids))
+    return queryset

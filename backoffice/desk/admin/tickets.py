@@ -19,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.text import format_lazy, smart_split, unescape_string_literal
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ExportActionMixin
@@ -64,6 +64,7 @@ from backoffice.desk.selectors import (
     confirmation_requests,
     engineers,
     level_ladder,
+    search_tickets,
     thread_counted,
     ticket_guessed_years,
     without_holidays,
@@ -468,34 +469,10 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketReviewMixin, TicketKnow
     complaint_fields = ["complaint_investigation", "complaint_cause", "complaint_responsible",
                         "complaint_plan", "complaint_compensation", "complaint_evaluation"]
 
-    #: the service-record texts searched by substring (Chinese included, no word
-    #: splitting needed), and any part of the number; trigram-indexed on PostgreSQL
-    #: (migrations 0002, 0015, and 0016 for the number)
-    SEARCHED_TEXTS = ("number", "subject", "description", "diagnosis", "solution")
-
     def get_search_results(self, request, queryset, search_term):
-        """Customer name/code, or a substring of the number ("00020", "2612-000"), subject,
-        description, diagnosis or solution (in every ticket picker too); every word must
-        match (in any of them), and a phrase in quotes is one term.
-
-        Customers are looked up first (a small table, trigram-indexed on PostgreSQL) so
-        that the ticket query is an OR of index scans rather than a join scanned row by
-        row.
-        """
-        for term in list(smart_split(search_term))[:5]:
-            if term[0] in "\"'" and term[-1] == term[0] and len(term) > 1:
-                term = unescape_string_literal(term)
-            term = term.strip()
-            if not term:
-                continue
-            customer_ids = list(
-                Customer.objects.filter(Q(name__icontains=term) | Q(code__iexact=term))
-                .values_list("pk", flat=True)[:2000])
-            texts = Q()
-            for name in self.SEARCHED_TEXTS:
-                texts |= Q(**{f"{name}__icontains": term})
-            queryset = queryset.filter(texts | Q(customer_id__in=customer_ids))
-        return queryset, False
+        """Customer name/code, or a substring of the number, subject, description,
+        diagnosis or solution (in every ticket picker too): desk.selectors.search_tickets."""
+        return search_tickets(queryset, search_term), False
 
     def object_queryset(self, request, queryset):
         """The conversation's counts come with the ticket (not two more queries)."""
