@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.desk.models import Ticket, TicketClockSpan
+from backoffice.desk.selectors import NOT_CANCELLED, RATED_AT_CONFIRMATION
 from backoffice.desk.workflows import ClockKind, RatingSource, ReviewStatus, TicketStatus
 from backoffice.platform import roles
 from training.workflows import (
@@ -52,8 +53,8 @@ RECORD_FIELDS = ("diagnosis", "process", "solution", "customer_feedback", "confi
 #: solution, by their own link (``link``) or on the phone, entered by staff (``phone``).
 #: A follow-up survey keeps its own rating on the follow-up; only tickets migrated from
 #: the time surveys overwrote the confirmation carry ``follow_up``, and they are left out.
-CONFIRMATION_RATING = Q(satisfaction__isnull=False) & ~Q(
-    satisfaction_source=RatingSource.FOLLOW_UP)
+#: (the ticket list's ``?scope=rated`` shows the same tickets)
+CONFIRMATION_RATING = RATED_AT_CONFIRMATION
 
 
 # -- periods --------------------------------------------------------------------------------
@@ -183,6 +184,102 @@ KPI_DEFINITIONS = {
 }
 
 
+@dataclass(frozen=True)
+class KpiList:
+    """A list behind a KPI: the appraised person's tickets that one of the appraisal's
+    counts counts (``count``, an ``Appraisal`` field), as the ticket changelist's filter
+    (``params(employee_id, first_day, last_day)``) - the same sets :func:`ticket_kpis`
+    counts, checked on generated data by ``tests/reports/test_figures_prove_themselves.py``.
+    ``role``: numerator, denominator, or the tickets an average is taken over."""
+
+    role: str
+    count: str
+    params: object
+
+    def url(self, employee_id: int, month: dt.date) -> str:
+        from urllib.parse import urlencode
+
+        from django.urls import reverse
+
+        first = month.replace(day=1)
+        last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        return (reverse("admin:backoffice_ticket_changelist") + "?"
+                + urlencode(self.params(employee_id, first, last)))
+
+
+def _theirs(employee_id, first, last, stamp, **more):
+    return {"assignee__id__exact": employee_id, f"{stamp}__date__gte": first.isoformat(),
+            f"{stamp}__date__lte": last.isoformat(), **more}
+
+
+def _received(e, first, last, **more):
+    """Received in the month, not cancelled (``NOT_CANCELLED``)."""
+    return _theirs(e, first, last, "received_at", scope="not_cancelled", **more)
+
+
+def _rated(e, first, last, **more):
+    """Resolved in the month, rated at confirmation (``CONFIRMATION_RATING``)."""
+    return _theirs(e, first, last, "resolved_at", scope="rated", **more)
+
+
+_RATED = KpiList("denominator", "tickets_rated", _rated)
+_RECEIVED = KpiList("denominator", "tickets_received", _received)
+
+#: KPI -> the lists behind it (the first: its numerator, or what it averages). The record
+#: completeness lists only its denominator (completeness is not a field filter); the time
+#: holding a ticket is read from the level clock, not a ticket list.
+KPI_LISTS = {
+    Kpi.SATISFACTION_MEAN: (KpiList("averaged", "tickets_rated", _rated),),
+    Kpi.SATISFIED_SHARE: (
+        KpiList("numerator", "tickets_satisfied",
+                lambda e, f, la: _rated(e, f, la, satisfaction__gte=4)), _RATED),
+    Kpi.SELF_RATED_SHARE: (
+        KpiList("numerator", "tickets_rated_by_link",
+                lambda e, f, la: _rated(e, f, la,
+                                        satisfaction_source__exact=RatingSource.CUSTOMER_LINK)),
+        _RATED),
+    Kpi.RESOLUTION_RATE: (
+        KpiList("numerator", "tickets_received_resolved",
+                lambda e, f, la: _received(e, f, la, resolved_at__date__lte=la.isoformat())),
+        _RECEIVED),
+    Kpi.AVG_RESPONSE_HOURS: (
+        KpiList("averaged", "tickets_responded",
+                lambda e, f, la: _received(e, f, la, first_response_seconds__isnull=0)),),
+    Kpi.RESPONSE_IN_TIME_SHARE: (
+        KpiList("numerator", "tickets_answered_in_time",
+                lambda e, f, la: _received(e, f, la, response_met__exact=1)),
+        KpiList("denominator", "tickets_response_measured",
+                lambda e, f, la: _received(e, f, la, response_met__isnull=0))),
+    Kpi.RECORD_COMPLETENESS: (
+        KpiList("denominator", "tickets_closed",
+                lambda e, f, la: _theirs(e, f, la, "closed_at",
+                                         state__exact=TicketStatus.CLOSED)),),
+    Kpi.FIRST_CONTACT_SHARE: (
+        KpiList("numerator", "first_contact_answered",
+                lambda e, f, la: _questions(e, f, la, first_contact_resolution__exact=1)),
+        KpiList("denominator", "first_contact_questions", lambda e, f, la: _questions(e, f, la))),
+}
+
+
+def _questions(e, first, last, **more):
+    """The consultations and usage questions the clerk recorded, received in the month and
+    not cancelled (``desk.selectors.front_desk_by_person``)."""
+    from backoffice.desk.workflows import FIRST_CONTACT_CATEGORIES
+
+    return {"recorded_by__id__exact": e, "received_at__date__gte": first.isoformat(),
+            "received_at__date__lte": last.isoformat(), "scope": "not_cancelled",
+            "category__in": ",".join(FIRST_CONTACT_CATEGORIES), **more}
+
+
+#: the questions the person answered on the first call, without an engineer
+FIRST_CONTACT_LIST = KpiList(
+    "count", "tickets_first_contact",
+    lambda e, f, la: {"assignee__isnull": 1, "resolved_by__id__exact": e,
+                      "first_contact_resolution__exact": 1,
+                      "resolved_at__date__gte": f.isoformat(),
+                      "resolved_at__date__lte": la.isoformat()})
+
+
 def derive_figures(c: KpiCounts) -> dict[str, Decimal | None]:
     """The seven KPI figures from the counts; ``None`` where there is nothing to measure."""
     mean = None
@@ -287,7 +384,7 @@ def ticket_kpis(month: dt.date, employee_ids=None) -> dict[int, KpiCounts]:
     in_month = Q(received_at__gte=start, received_at__lt=end)
     resolved = held & Q(resolved_at__gte=start, resolved_at__lt=end)
     closed = held & Q(state=TicketStatus.CLOSED, closed_at__gte=start, closed_at__lt=end)
-    received = held & in_month & ~Q(state=TicketStatus.CANCELLED)
+    received = held & in_month & NOT_CANCELLED
     rated = resolved & CONFIRMATION_RATING
     first_contact = Q(assignee__isnull=True, resolved_by__isnull=False,
                       first_contact_resolution=True, resolved_at__gte=start,

@@ -1,10 +1,48 @@
 """Reads of the service desk that forms, filters and other domains ask for."""
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from backoffice.desk import workflows as wf
 
 #: journal lines that are not workflow steps, by action
 JOURNAL_ACTIONS = {"replan": _("Deadlines re-planned")}
+
+#: the tickets a figure counts that a plain field lookup cannot name: one ``Q`` each,
+#: used both by the figure's aggregate (``backoffice.reports.selectors``) and by the
+#: ticket list's ``?scope=`` filter that the figure links to, so that the number and the
+#: list behind it are the same set
+NOT_CANCELLED = ~Q(state=wf.TicketStatus.CANCELLED)
+#: a rating given when the customer confirmed (their link, or by phone through staff);
+#: a follow-up survey keeps its own rating
+RATED_AT_CONFIRMATION = Q(satisfaction__isnull=False) & ~Q(
+    satisfaction_source=wf.RatingSource.FOLLOW_UP)
+
+
+def response_counted(now=None) -> Q:
+    """Tickets the "answered within target" share counts: answered (in time or late), or
+    not answered and past their response deadline."""
+    now = now or timezone.now()
+    return Q(response_met__isnull=False) | Q(first_response_at__isnull=True,
+                                             response_due__lt=now)
+
+
+def response_missed(now=None) -> Q:
+    """Of those, the ones that missed the target: answered late, or not answered and
+    past their deadline."""
+    now = now or timezone.now()
+    return Q(response_met=False) | Q(first_response_at__isnull=True, response_due__lt=now)
+
+
+#: ``?scope=<key>`` on the ticket list: (label, now -> Q)
+TICKET_SCOPES = {
+    "not_cancelled": (_("Not cancelled"), lambda now: NOT_CANCELLED),
+    "rated": (_("Rated at confirmation"), lambda now: RATED_AT_CONFIRMATION),
+    "response_counted": (_("Counted in the response share"), response_counted),
+    "response_missed": (_("Response target missed"), response_missed),
+}
 
 
 def engineers():

@@ -24,7 +24,12 @@ from backoffice.knowledge.services import (
     ticket_resolve_with_article,
 )
 from backoffice.knowledge.workflows import ArticleStatus
-from backoffice.platform.admin.base import BackofficeAdmin, ReadOnlyInline
+from backoffice.platform.admin.base import (
+    BackofficeAdmin,
+    ExportOnlyMixin,
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+)
 
 ARTICLE_COLOURS = {ArticleStatus.DRAFT: "default", ArticleStatus.IN_REVIEW: "warning",
                    ArticleStatus.PUBLISHED: "success", ArticleStatus.RETIRED: "danger"}
@@ -141,6 +146,21 @@ class ArticleAdmin(BackofficeAdmin):
 
 
 # -- the knowledge panel and buttons on the ticket page ---------------------------------
+@admin.register(ArticleUse)
+class ArticleUseAdmin(ReadOnlyAdminMixin, ExportOnlyMixin, BackofficeAdmin):
+    """The tickets resolved with an article: the list behind the report's "resolved with
+    a knowledge article" (one row per use, as the figure counts them). Written only by
+    the "resolve with this article" step."""
+
+    list_display = ["created_at", "article", "ticket", "used_by"]
+    list_display_links = None
+    list_select_related = ["article", "ticket", "used_by"]
+    list_filter = [("article", RelatedDropdownFilter)]
+    date_hierarchy = "created_at"
+    search_fields = ["=article__number", "=ticket__number"]
+    ordering = ["-created_at", "-id"]
+
+
 class TicketKnowledgeMixin:
     """Mixed into the ticket admin: suggested articles, "resolve with an article" and
     "write an article from this ticket" buttons, and the ticket's follow-up."""

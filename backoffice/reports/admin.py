@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from unfold.admin import ModelAdmin
 
@@ -37,6 +38,8 @@ def build_report(period: reports.Period) -> dict:
         "care": reports.care_summary(period),
         "levels": level_times(period),
         "defs": definitions.REGISTRY,
+        # each card opens the list its figure counts (the figure's first drill-down)
+        "links": definitions.links(period),
     }
 
 
@@ -168,12 +171,16 @@ class ReportAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
     def definitions_view(self, request):
         """What each figure counts: open to every staff member (the dashboard's figures
-        are shown beyond the report's readers, and a definition reveals no data)."""
+        are shown beyond the report's readers, and a definition reveals no data; the
+        lists it links open only for those who may see them)."""
+        week = reports.Period.of("week", timezone.localdate())
         context = {
             **self.admin_site.each_context(request),
             "title": _("What the figures count"),
             "opts": self.model._meta,
             "figures": definitions.FIGURES,
+            # each figure's lists this week: the definition next to what it counts
+            "rows": [(f, f.lists(week)) for f in definitions.FIGURES],
         }
         return TemplateResponse(request, "backoffice/figure_definitions.html", context)
 

@@ -46,7 +46,9 @@ def _figures(user):
     sees_reports = user.has_perm("backoffice.view_report")
     week = reports.Period.of("week", today)
     dashboard = {"week": week, "today": today, "my_work": reports.my_work(user, today),
-                 "urgent": board.urgent_panels(user), "defs": definitions.REGISTRY}
+                 "urgent": board.urgent_panels(user), "defs": definitions.REGISTRY,
+                 # each card opens the list its figure counts (no query)
+                 "links": definitions.links(week)}
 
     if sees_desk and (sees_reports or user.has_perm("backoffice.assign_ticket")):
         dashboard["open"] = reports.open_by_state_priority()

@@ -283,20 +283,36 @@ class AppraisalAdmin(StaffChoiceMixin, BackofficeAdmin):
                 return format_html('<span class="text-green-700">{}</span>', _("met"))
             return format_html('<span class="text-red-600 font-semibold">{}</span>', _("missed"))
 
+        def lists(lists):
+            """The tickets behind a figure, one link per count (numerator / denominator,
+            or the tickets averaged), each opening exactly the tickets it counted."""
+            shown = [(lst, getattr(obj, lst.count)) for lst in lists]
+            shown = [(lst, n) for lst, n in shown if n is not None]
+            if not shown:
+                return ""
+            return format_html(
+                ' <span class="text-xs text-base-500 whitespace-nowrap" title="{}">[{}]</span>',
+                _("Open the tickets counted"),
+                format_html_join(" / ", '<a class="text-primary-600" href="{}" '
+                                 'data-list="{}">{}</a>',
+                                 ((lst.url(obj.employee_id, obj.period.month), lst.count, n)
+                                  for lst, n in shown)))
+
         def value(kpi, number):
             text = _number(number, 2)
+            links = lists(selectors.KPI_LISTS.get(kpi, ()))
             if kpi == wf.Kpi.SELF_RATED_SHARE and obj.tickets_rated:
-                return format_html('{} <span class="text-base-500">({})</span>', text,
+                return format_html('{} <span class="text-base-500">({})</span>{}', text,
                                    _("%(link)s of %(rated)s ratings") % {
                                        "link": obj.tickets_rated_by_link or 0,
-                                       "rated": obj.tickets_rated})
+                                       "rated": obj.tickets_rated}, links)
             if kpi == wf.Kpi.RECORD_COMPLETENESS and obj.tickets_closed:
                 return format_html('{} <span class="text-base-500" id="records-reviewed">({})'
-                                   '</span>', text,
+                                   '</span>{}', text,
                                    _("reviewed %(reviewed)s of %(closed)s records") % {
                                        "reviewed": obj.records_reviewed or 0,
-                                       "closed": obj.tickets_closed})
-            return text
+                                       "closed": obj.tickets_closed}, links)
+            return format_html("{}{}", text, links)
 
         def label(kpi, text):
             star = (mark_safe('<sup class="text-base-500">*</sup>')  # noqa: S308
@@ -337,7 +353,8 @@ class AppraisalAdmin(StaffChoiceMixin, BackofficeAdmin):
             '<span class="text-xs text-base-500">{}</span></p>{}',
             _("KPI"), _("value"), _("target"), _("verdict"), rows, rating_sources,
             _("Answered on the first call"),
-            "-" if first_contact is None else first_contact,
+            "-" if first_contact is None else format_html(
+                "{}{}", first_contact, lists([selectors.FIRST_CONTACT_LIST])),
             _("Consultations and usage questions this person answered at once, without an "
               "engineer: counted for them, in none of the figures above."),
             spot_checks)

@@ -59,6 +59,7 @@ from backoffice.desk.models import (
 )
 from backoffice.desk.resources import CalendarDayResource, CustomerResource, TicketResource
 from backoffice.desk.selectors import (
+    TICKET_SCOPES,
     calendar_known_years,
     canned_replies,
     confirmation_requests,
@@ -412,6 +413,22 @@ class OpenFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ScopeFilter(admin.SimpleListFilter):
+    """The sets of tickets the dashboard's and the reports' figures count that no field
+    filter names (``selectors.TICKET_SCOPES``, the same ``Q`` the figure counts with):
+    a figure's link opens exactly the tickets it counted."""
+
+    title = _("counted in")
+    parameter_name = "scope"
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _q) in TICKET_SCOPES.items()]
+
+    def queryset(self, request, queryset):
+        scope = TICKET_SCOPES.get(self.value() or "")
+        return queryset.filter(scope[1](timezone.now())) if scope else queryset
+
+
 class EngineerFilter(RelatedDropdownFilter):
     def field_choices(self, field, request, model_admin):
         return [(u.pk, str(u)) for u in engineers()]
@@ -440,7 +457,7 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketReviewMixin, TicketKnow
                    ("state", ChoicesDropdownFilter), ("category", ChoicesDropdownFilter),
                    ("priority", ChoicesDropdownFilter), ("channel", ChoicesDropdownFilter),
                    ("assignee", EngineerFilter), "support_level",
-                   ("received_at", RangeDateFilter), CalendarDataFilter]
+                   ("received_at", RangeDateFilter), CalendarDataFilter, ScopeFilter]
     list_filter_submit = True
     search_fields = ["=number", "subject", "customer__name", "=customer__code", "description",
                      "diagnosis", "solution"]

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from backoffice.desk import workflows as wf
 from backoffice.desk.models import Ticket
+from backoffice.desk.selectors import NOT_CANCELLED
 from backoffice.knowledge.models import Article, ArticleUse
 from backoffice.knowledge.workflows import ArticleStatus
 from backoffice.platform.dashboard import deferred_count, resolved, settled
@@ -76,6 +77,14 @@ def deadline_counts(now=None) -> dict:
         "due_soon": {"value": deferred_count(Ticket.objects.due_soon(now, within=DUE_SOON)),
                      "link": changelist("ticket", sla="due_soon")},
     })
+
+
+def now_counts(now=None) -> dict:
+    """The figures of now, by the keys of ``definitions``' figures without a period:
+    open tickets, overdue, due soon; three counts."""
+    now = now or timezone.now()
+    return {"open": Ticket.objects.filter(state__in=wf.OPEN_STATES).count(),
+            **{key: row["value"] for key, row in deadline_counts(now).items()}}
 
 
 def response_share(period: Period, now=None) -> dict:
@@ -209,7 +218,7 @@ def _wall_hours(value, places=1):
 
 #: the cohort of the resolution rate and the response times: received in the period and
 #: not cancelled (a cancelled ticket is not resolved, nor meant to be)
-COHORT = ~Q(state=wf.TicketStatus.CANCELLED)
+COHORT = NOT_CANCELLED
 
 
 def cohort_figures(period: Period) -> dict:
@@ -222,10 +231,12 @@ def cohort_figures(period: Period) -> dict:
                                 received_at__lt=period.end).aggregate(
         cohort=Count("id"),
         resolved=Count("id", filter=Q(resolved_at__lt=period.end)),
+        responded=Count("first_response_seconds"),
         response_working=Avg("first_response_seconds"),
         response_wall=_wall("first_response_at", "received_at"))
     return {"cohort": agg["cohort"], "resolved": agg["resolved"],
             "resolution_rate": _share(agg["resolved"], agg["cohort"]),
+            "responded": agg["responded"],
             "response_working_hours": _hours(agg["response_working"]),
             "response_wall_hours": _wall_hours(agg["response_wall"])}
 
@@ -236,8 +247,10 @@ def resolution_times(period: Period) -> dict:
     the waiting) and in wall-clock hours (``resolved_at - received_at``); one query."""
     agg = Ticket.objects.filter(resolved_at__gte=period.start,
                                 resolved_at__lt=period.end).aggregate(
-        working=Avg("resolution_seconds"), wall=_wall("resolved_at", "received_at"))
-    return {"resolution_working_hours": _hours(agg["working"]),
+        measured=Count("resolution_seconds"), working=Avg("resolution_seconds"),
+        wall=_wall("resolved_at", "received_at"))
+    return {"resolution_n": agg["measured"],
+            "resolution_working_hours": _hours(agg["working"]),
             "resolution_wall_hours": _wall_hours(agg["wall"])}
 
 
@@ -270,13 +283,20 @@ def period_summary(period: Period, now=None) -> dict:
         "cohort_resolved": cohort["resolved"],
         "resolution_rate": cohort["resolution_rate"],
         "response_share": response["share"],
+        "response_met": response["met"],
+        "response_total": response["total"],
+        "response_missed": response["late"] + response["missed"],
         "response_target": response["target"],
         "resolution_share": _share(resolved["in_time"], resolved["resolved"]),
+        "resolved_in_time": resolved["in_time"],
+        "first_response_n": cohort["responded"],
         "first_response_hours": cohort["response_working_hours"],
         "first_response_wall_hours": cohort["response_wall_hours"],
         **resolution_times(period),
         "satisfaction": (round(resolved["avg_satisfaction"], 2)
                          if resolved["avg_satisfaction"] is not None else None),
+        "rated": resolved["rated"],
+        "satisfied": resolved["satisfied"],
         "satisfied_share": _share(resolved["satisfied"], resolved["rated"]),
         "complaints": received["complaints"],
         "emergencies": received["emergencies"],
@@ -343,11 +363,14 @@ def by_person(period: Period) -> list[dict]:
                     "satisfaction": (round(r["avg_satisfaction"], 2)
                                      if r["avg_satisfaction"] is not None else None),
                     "first_contact": r["first_contact"],
-                    "link": (changelist("ticket", assignee__id__exact=r["person"], **received)
+                    # the lists of exactly the tickets counted (``held``, ``first_contact``)
+                    "link": (changelist("ticket", assignee__id__exact=r["person"],
+                                        scope="not_cancelled", **received)
                              if r["n"] else None),
                     "first_contact_link": (
                         changelist("ticket", first_contact_resolution__exact=1,
-                                   resolved_by__id__exact=r["person"], **resolved)
+                                   assignee__isnull=1, resolved_by__id__exact=r["person"],
+                                   **resolved)
                         if r["first_contact"] else None)})
     return out
 
