@@ -96,7 +96,7 @@ def generate(scale, seed=1, stdout=None):
 
 def _appraisals(months, say) -> int:
     services.ensure_default_targets()
-    targets = selectors.kpi_targets()
+    targets = selectors.kpi_targets_by_role()
     now = timezone.now()
     with transaction.atomic():
         periods = dict(AppraisalPeriod.objects.filter(month__in=months)
@@ -112,12 +112,13 @@ def _appraisals(months, say) -> int:
         period_id = periods[month]
         kpis = selectors.ticket_kpis(month)  # one grouped query for everybody
         rows = []
-        for employee_id in sorted(selectors.support_staff_ids(month, kpis)):
+        appraised = selectors.appraised_roles(kpis)  # who, and as what (engineer, clerk)
+        for employee_id in sorted(appraised):
             if (period_id, employee_id) in existing:
                 continue
             appraisal = Appraisal(period_id=period_id, employee_id=employee_id)
             services._fill(appraisal, kpis.get(employee_id) or selectors.KpiCounts(),
-                           targets, now)
+                           appraised[employee_id], targets, now)
             rows.append(appraisal)
         Appraisal.objects.bulk_create(rows, batch_size=BATCH)
         created += len(rows)

@@ -486,11 +486,6 @@ def appraised_roles(kpis: dict[int, KpiCounts], employee_ids=None) -> dict[int, 
     return result
 
 
-def support_staff_ids(month: dt.date, kpis: dict[int, KpiCounts]) -> set[int]:
-    """Who is appraised (see :func:`appraised_roles`)."""
-    return set(appraised_roles(kpis))
-
-
 def kpi_targets(role: str = AppraisalRole.ENGINEER) -> dict[str, str]:
     """KPI -> target as text (JSON-friendly) for one role: the configured ones over the
     defaults, only the role's KPIs."""
