@@ -98,6 +98,7 @@ def _appraisals(months, say) -> int:
     services.ensure_default_targets()
     targets = selectors.kpi_targets_by_role()
     now = timezone.now()
+    members = selectors.role_members()
     with transaction.atomic():
         periods = dict(AppraisalPeriod.objects.filter(month__in=months)
                        .values_list("month", "id"))
@@ -112,7 +113,7 @@ def _appraisals(months, say) -> int:
         period_id = periods[month]
         kpis = selectors.ticket_kpis(month)  # one grouped query for everybody
         rows = []
-        appraised = selectors.appraised_roles(kpis)  # who, and as what (engineer, clerk)
+        appraised = selectors.appraised_roles(kpis, members=members)  # engineer or clerk
         for employee_id in sorted(appraised):
             if (period_id, employee_id) in existing:
                 continue

@@ -469,13 +469,22 @@ def held_by_person(start, end, employee_ids=None) -> dict[int, tuple[int, int]]:
     return {row["assignee_id"]: (row["held"], row["seconds"]) for row in rows}
 
 
-def appraised_roles(kpis: dict[int, KpiCounts], employee_ids=None) -> dict[int, str]:
-    """Who is appraised, and as what: active users in the engineer role and anyone who
-    had tickets assigned, as engineers; active users in the clerk role (and not engineers),
-    as clerks, with the clerk's KPIs. Two queries (the two groups). With ``employee_ids``,
-    only those people, each with their role (an engineer's by default)."""
+def role_members() -> tuple[set[int], set[int]]:
+    """(engineers, clerks who are not engineers): the two groups appraisals are made for;
+    two queries, read once by whoever appraises many months."""
     engineers = set(roles.users_in_role("engineer").values_list("pk", flat=True))
     clerks = set(roles.users_in_role("clerk").values_list("pk", flat=True)) - engineers
+    return engineers, clerks
+
+
+def appraised_roles(kpis: dict[int, KpiCounts], employee_ids=None,
+                    members=None) -> dict[int, str]:
+    """Who is appraised, and as what: active users in the engineer role and anyone who
+    had tickets assigned, as engineers; active users in the clerk role (and not engineers),
+    as clerks, with the clerk's KPIs. Two queries (the two groups) unless ``members``
+    (:func:`role_members`) are given. With ``employee_ids``, only those people, each with
+    their role (an engineer's by default)."""
+    engineers, clerks = members or role_members()
     if employee_ids is not None:
         return {pk: AppraisalRole.CLERK if pk in clerks else AppraisalRole.ENGINEER
                 for pk in employee_ids}

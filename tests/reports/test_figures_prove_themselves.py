@@ -229,6 +229,9 @@ def test_appraisal_kpi_is_the_count_of_its_lists(kpi, lists, as_manager):
                       .select_related("period"))
     assert appraisals
     seen = 0
+    appraisals = [a for a in appraisals if kpi in a.role_kpis()]  # the role's KPIs only
+    if not appraisals:
+        pytest.skip(f"{kpi}: the generator appraises nobody of a role judged by it")
     for appraisal in appraisals:
         value = getattr(appraisal, kpi)
         low, high = ((1, 5) if kpi == Kpi.SATISFACTION_MEAN
