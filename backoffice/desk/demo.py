@@ -109,6 +109,10 @@ def ensure_catalogue(users):
     return products
 
 
+class StoryReachedNow(Exception):
+    """A ticket's next step would fall after the real now: its walk ends there."""
+
+
 def _walk(ticket, users, rng, template, target, story, thread, office):
     """Push a ticket through the workflow as the right people, up to ``target``, each
     step with the clock at its moment on the ticket's calendar (``story``), so the journal,
@@ -130,24 +134,33 @@ def _walk(ticket, users, rng, template, target, story, thread, office):
         left[0] -= share
         return work * share
 
+    def not_yet():
+        if story.reached_now:  # what follows has not happened yet: the ticket stays
+            raise StoryReachedNow
+
     def write(**fields):
         """The service record as it is written at this step (a history row then)."""
+        not_yet()
         for name, value in fields.items():
             setattr(ticket, name, value)
         with at(story.moment):
             ticket.save()
 
     def go(name, actor, minutes=0, **kw):
-        with story.after(minutes):
+        story.later(minutes)
+        not_yet()
+        with at(story.moment):
             apply_transition(ticket, name, actor=actor, **kw)
 
     def first_answer(staff, body):
         """The first message to the customer: it stamps the response (desk services)."""
         story.later(max(1, response - taken))
+        not_yet()
         thread.say(ticket, staff, body, story.moment)
 
     def record_time(entries):
         """The engineer's hours, recorded at this step for the days worked so far."""
+        not_yet()
         first = timezone.localdate(ticket.received_at)
         last = max(first, timezone.localdate(story.moment))
         with at(story.moment):
@@ -207,6 +220,7 @@ def _walk(ticket, users, rng, template, target, story, thread, office):
         if rng.random() < 0.2:
             go("wait_for_customer", engineer, part(0.1), note="等待客户提供数据库备份")
             story.later(rng.randint(30, 900))
+            not_yet()
             thread.hear(ticket, "备份已上传到贵司 FTP，请查收", story.moment)
             go("resume", engineer)
         if rng.random() < 0.15 and ticket.support_level < 3:
@@ -311,8 +325,11 @@ def load(users, stdout=None, ticket_count=300):
         if ticket.sla_policy_id not in calendars:
             calendars[ticket.sla_policy_id] = ticket._calendar()
         thread.hear(ticket, ticket.description or ticket.subject, received)
-        _walk(ticket, users, rng, template, target,
-              Timeline(received, calendars[ticket.sla_policy_id], now), thread, office)
+        try:
+            _walk(ticket, users, rng, template, target,
+                  Timeline(received, calendars[ticket.sla_policy_id], now), thread, office)
+        except StoryReachedNow:
+            pass
         if (i + 1) % 100 == 0:
             say(stdout, f"  {i + 1} tickets")
     thread.save(stdout)

@@ -58,6 +58,12 @@ class Timeline:
         self.moment = min(max(moment, self.moment), self.now)
         return self.moment
 
+    @property
+    def reached_now(self) -> bool:
+        """Whether the story has caught up with the real now: a step due later has not
+        happened yet (the walk stops there rather than stamping it "now")."""
+        return self.moment >= self.now
+
     def after(self, minutes: float = 0, *, wall: bool = False):
         """``with story.after(30): …`` runs the step 30 working minutes after the last."""
         return at(self.later(minutes, wall=wall))

@@ -69,8 +69,12 @@ class SessionExpiryMiddleware:
 class PermissionBackend(ModelBackend):
     """Django's ModelBackend, with a user's own and group permissions read in one query
     instead of two (every admin page asks for them). It fills the same per-user cache
-    (``_perm_cache``) as ModelBackend, which stays listed after it for the sessions it
-    signed in."""
+    (``_perm_cache``) as ModelBackend, which stays listed after it and signs people in."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        """Signing in stays ModelBackend's (listed after it): a wrong password is then
+        hashed once, not once per backend."""
+        return None
 
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:

@@ -101,7 +101,7 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # ModelBackend with one permission query per request instead of two
     "backoffice.platform.security.PermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",  # sessions signed in before it
+    "django.contrib.auth.backends.ModelBackend",  # signs in; shares the permission cache
 ]
 
 ROOT_URLCONF = "backoffice.urls"
