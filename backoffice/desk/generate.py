@@ -10,7 +10,7 @@ import random
 import time
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from backoffice.desk import workflows as wf
@@ -24,9 +24,11 @@ from backoffice.desk.models import (
     TicketEvent,
     TimeEntry,
 )
-from backoffice.platform.bulk import bulk_insert, uses_copy
+from backoffice.desk.models.tickets import SEARCHED_TEXTS
+from backoffice.platform.bulk import bulk_insert, insert_rows, secondary_indexes_dropped, uses_copy
 from backoffice.platform.demo import generated_user
 from backoffice.platform.models import DocumentSequence
+from backoffice.platform.search import search_tokens
 
 S = wf.TicketStatus
 REGIONS = ["北京", "上海", "广东", "浙江", "江苏", "四川", "湖北", "山东", "福建", "陕西"]
@@ -92,95 +94,117 @@ def generate(tickets=100_000, customers=None, years=4, batch=None, seed=1, stdou
     categories = [c for c, _ in wf.Category.choices]
     priorities = [p for p, _ in wf.Priority.choices]
     channels = [c for c, _ in wf.Channel.choices]
-    actor = engineers[0]
+    engineer_ids = [e.pk for e in engineers]
+    actor = engineer_ids[0]
+    version_of = {p.pk: versions[p.pk].pk for p in products}
+    product_ids = list(version_of)
     done = written = 0
     started = time.perf_counter()
-    while done < tickets:
-        size = min(batch, tickets - done)
-        rows, events = [], []
-        received = sorted(now - span * rng.random() ** 0.8 for _ in range(size))
-        by_month: dict[str, int] = {}
-        for when in received:
-            key = f"SR{timezone.localtime(when):%Y%m}"
-            by_month[key] = by_month.get(key, 0) + 1
-        first = {key: DocumentSequence.take(key, n) for key, n in by_month.items()}
-        for when in received:
-            key = f"SR{timezone.localtime(when):%Y%m}"
-            number = f"{key}-{first[key]:05d}"
-            first[key] += 1
-            customer = rng.choice(new_customers)
-            product = rng.choice(products)
-            age = (now - when).days
-            state = (rng.choices([S.CLOSED, S.CONFIRMED, S.RESOLVED], [90, 6, 4])[0] if age > 20
-                     else rng.choice([S.NEW, S.ASSIGNED, S.IN_PROGRESS, S.WAITING, S.RESOLVED,
-                                      S.CLOSED]))
-            finished = state in {S.RESOLVED, S.CONFIRMED, S.CLOSED}
-            engineer = None if state == S.NEW else rng.choice(engineers)
-            response = when + dt.timedelta(minutes=rng.randint(5, 600))
-            resolved = response + dt.timedelta(hours=rng.randint(1, 120)) if finished else None
-            priority = rng.choice(priorities)
-            response_target, resolution_target = TARGETS[priority]
-            ticket = Ticket(
-                number=number, state=state, channel=rng.choice(channels),
-                category=rng.choice(categories), priority=priority,
-                customer_id=customer, contact_id=contacts.get(customer), product=product,
-                product_version=versions[product.pk],
-                subject=f"{rng.choice(WORDS)}{rng.choice(PROBLEMS)}",
-                description=f"客户反馈：{rng.choice(WORDS)}模块{rng.choice(SYMPTOMS)}，"
-                            f"影响{rng.randint(1, 50)}个用户",
-                received_at=when, assignee=engineer,
-                response_due=when + response_target,
-                resolution_due=when + resolution_target,
-                first_response_at=response if engineer else None,
-                first_response_seconds=int((response - when).total_seconds()) if engineer else None,
-                response_met=(response - when) <= response_target if engineer else None,
-                resolved_at=resolved,
+    with secondary_indexes_dropped(Ticket, TicketEvent, TicketClockSpan, TimeEntry, say=say):
+        while done < tickets:
+            size = min(batch, tickets - done)
+            rows = _tickets(rng, size, now, span, new_customers, contacts, product_ids,
+                            version_of, engineer_ids, categories, priorities, channels)
+            with transaction.atomic():
+                insert_rows(Ticket, rows, batch_size=batch)
+                events, spans, entries = [], [], []
+                for t in rows:
+                    _satellites(t, rng, actor, events, spans, entries)
+                for model, objs in ((TicketEvent, events), (TicketClockSpan, spans),
+                                    (TimeEntry, entries)):
+                    insert_rows(model, objs, batch_size=batch)
+            done += size
+            written += len(rows) + len(events) + len(spans) + len(entries)
+            elapsed = time.perf_counter() - started
+            say(f"{done} tickets, {done / elapsed:,.0f} tickets/s, "
+                f"{written / elapsed:,.0f} rows/s (tickets, journal, clock spans, "
+                f"time entries), {elapsed:,.0f} s")
+    return {"customers": customers, "tickets": tickets}
+
+
+def _tickets(rng, size, now, span, customers, contacts, products, version_of, engineers,
+             categories, priorities, channels):
+    """One batch of ticket rows (dicts of database values), received over ``span``."""
+    received = sorted(now - span * rng.random() ** 0.8 for _ in range(size))
+    keys = [f"SR{timezone.localtime(when):%Y%m}" for when in received]
+    by_month: dict[str, int] = {}
+    for key in keys:
+        by_month[key] = by_month.get(key, 0) + 1
+    following = {key: DocumentSequence.take(key, n) for key, n in by_month.items()}
+    rows = []
+    choice, randint = rng.choice, rng.randint
+    minutes, hours, day = dt.timedelta(minutes=1), dt.timedelta(hours=1), dt.timedelta(days=1)
+    for when, key in zip(received, keys, strict=True):
+        number = f"{key}-{following[key]:05d}"
+        following[key] += 1
+        customer = choice(customers)
+        product = choice(products)
+        age = (now - when).days
+        state = (rng.choices(LATE_STATES, LATE_WEIGHTS)[0] if age > 20
+                 else choice(RECENT_STATES))
+        finished = state in FINISHED
+        rated = state in RATED
+        engineer = None if state == S.NEW else choice(engineers)
+        response = when + randint(5, 600) * minutes
+        resolved = response + randint(1, 120) * hours if finished else None
+        priority = choice(priorities)
+        response_target, resolution_target = TARGETS[priority]
+        row = {
+            "number": number, "state": state, "channel": choice(channels),
+            "category": choice(categories), "priority": priority,
+            "customer_id": customer, "contact_id": contacts.get(customer),
+            "product_id": product, "product_version_id": version_of[product],
+            "subject": f"{choice(WORDS)}{choice(PROBLEMS)}",
+            "description": f"客户反馈：{choice(WORDS)}模块{choice(SYMPTOMS)}，"
+                           f"影响{randint(1, 50)}个用户",
+            "received_at": when, "assignee_id": engineer,
+            "response_due": when + response_target,
+            "resolution_due": when + resolution_target,
+            "created_at": when, "updated_at": when,
+        }
+        if engineer:
+            row["first_response_at"] = response
+            row["first_response_seconds"] = int((response - when).total_seconds())
+            row["response_met"] = (response - when) <= response_target
+        if resolved:
+            row.update(
+                resolved_at=resolved, resolved_by_id=engineer,
                 # synthetic: working time as the working week's share of the wall-clock
                 # time (37.5 of 168 hours), not computed on a calendar
-                resolution_seconds=(int((resolved - when).total_seconds() * WORKING_SHARE)
-                                    if resolved else None),
-                resolution_met=(resolved - when) <= resolution_target if resolved else None,
-                closed_at=resolved + dt.timedelta(days=1) if state == S.CLOSED else None,
-                diagnosis=rng.choice(DIAGNOSES) if finished else "",
-                process="分析日志" if finished else "",
-                solution=rng.choice(SOLUTIONS) if finished else "",
-                satisfaction=rng.choices([5, 4, 3, 2, 1], [45, 30, 15, 7, 3])[0]
-                if state in {S.CONFIRMED, S.CLOSED} else None,
-                satisfaction_source=rng.choice(["link", "phone"])
-                if state in {S.CONFIRMED, S.CLOSED} else "",
-                resolved_by=engineer if resolved else None,
-                confirmed_by="客户" if state in {S.CONFIRMED, S.CLOSED} else "",
-                confirmed_at=resolved if state in {S.CONFIRMED, S.CLOSED} else None,
-                created_at=when)
-            ticket.refresh_search_tokens()
-            rows.append(ticket)
-        with transaction.atomic():
-            bulk_insert(Ticket, rows, batch_size=batch)
-            if uses_copy() or connection.features.can_return_rows_from_bulk_insert:
-                saved = rows
-            else:
-                saved = list(Ticket.objects.filter(number__in=[t.number for t in rows]))
-            for t in saved:
-                if t.state == S.NEW:
-                    continue
-                events.append(TicketEvent(ticket_id=t.pk, actor=actor, action="assign",
-                                          source=S.NEW, target=S.ASSIGNED,
-                                          created_at=t.received_at))
-                if t.resolved_at:
-                    events.append(TicketEvent(ticket_id=t.pk, actor=actor, action="resolve",
-                                              source=S.IN_PROGRESS, target=S.RESOLVED,
-                                              created_at=t.resolved_at))
-            spans = [span for t in saved for span in _spans(t, rng, now)]
-            entries = [entry for t in saved for entry in _time_entries(t, rng)]
-            for model, objs in ((TicketEvent, events), (TicketClockSpan, spans),
-                                (TimeEntry, entries)):
-                bulk_insert(model, objs, batch_size=batch)
-        done += size
-        written += len(rows) + len(events) + len(spans) + len(entries)
-        elapsed = time.perf_counter() - started
-        say(f"{done} tickets, {done / elapsed:,.0f} tickets/s, {written / elapsed:,.0f} rows/s "
-            f"(tickets, journal, clock spans, time entries), {elapsed:,.0f} s")
-    return {"customers": customers, "tickets": tickets}
+                resolution_seconds=int((resolved - when).total_seconds() * WORKING_SHARE),
+                resolution_met=(resolved - when) <= resolution_target,
+                diagnosis=choice(DIAGNOSES), process="分析日志", solution=choice(SOLUTIONS))
+            if state == S.CLOSED:
+                row["closed_at"] = resolved + day
+        if rated:
+            row.update(satisfaction=rng.choices(RATINGS, RATING_WEIGHTS)[0],
+                       satisfaction_source=choice(["link", "phone"]), confirmed_by="客户",
+                       confirmed_at=resolved)
+        row["search_tokens"] = search_tokens(*(row.get(name, "") for name in SEARCHED_TEXTS))
+        rows.append(row)
+    return rows
+
+
+LATE_STATES, LATE_WEIGHTS = [S.CLOSED, S.CONFIRMED, S.RESOLVED], [90, 6, 4]
+RECENT_STATES = [S.NEW, S.ASSIGNED, S.IN_PROGRESS, S.WAITING, S.RESOLVED, S.CLOSED]
+FINISHED = {S.RESOLVED, S.CONFIRMED, S.CLOSED}
+RATED = {S.CONFIRMED, S.CLOSED}
+RATINGS, RATING_WEIGHTS = [5, 4, 3, 2, 1], [45, 30, 15, 7, 3]
+
+
+def _satellites(ticket, rng, actor, events, spans, entries):
+    """The journal, level clock and time entries of a generated ticket row."""
+    state = ticket["state"]
+    if state != S.NEW:
+        events.append({"ticket_id": ticket["id"], "actor_id": actor, "action": "assign",
+                       "source": S.NEW, "target": S.ASSIGNED,
+                       "created_at": ticket["received_at"]})
+        if ticket.get("resolved_at"):
+            events.append({"ticket_id": ticket["id"], "actor_id": actor, "action": "resolve",
+                           "source": S.IN_PROGRESS, "target": S.RESOLVED,
+                           "created_at": ticket["resolved_at"]})
+    spans.extend(_spans(ticket, rng))
+    entries.extend(_time_entries(ticket, rng))
 
 
 HOURS = [Decimal(h) for h in ("0.50", "1.00", "1.50", "2.00", "3.00", "4.00")]
@@ -188,35 +212,34 @@ HOURS = [Decimal(h) for h in ("0.50", "1.00", "1.50", "2.00", "3.00", "4.00")]
 
 def _time_entries(ticket, rng):
     """One or two time entries of the assignee (工时) on a worked ticket."""
-    if ticket.assignee_id is None or ticket.state == S.CANCELLED:
+    person = ticket["assignee_id"]
+    if person is None or ticket["state"] == S.CANCELLED:
         return []
-    day = timezone.localdate(ticket.received_at)
-    return [TimeEntry(ticket_id=ticket.pk, person_id=ticket.assignee_id,
-                      recorded_by_id=ticket.assignee_id, worked_on=day,
-                      hours=rng.choice(HOURS), description="远程排查",
-                      created_at=ticket.received_at)
+    day = timezone.localdate(ticket["received_at"])
+    return [{"ticket_id": ticket["id"], "person_id": person, "recorded_by_id": person,
+             "worked_on": day, "hours": rng.choice(HOURS), "description": "远程排查",
+             "created_at": ticket["received_at"], "updated_at": ticket["received_at"]}
             for _i in range(rng.randint(1, 2))]
 
 
-def _spans(ticket, rng, now):
+def _spans(ticket, rng):
     """The level clock of a generated ticket: the 1st line holds it, one in five finished
     tickets is escalated to the 2nd line halfway; a waiting ticket's last span waits.
     Working seconds are a third of the wall-clock time (synthetic volume: no calendar
     arithmetic per row)."""
     def span(level, kind, start, end):
         wall = None if end is None else int((end - start).total_seconds())
-        return TicketClockSpan(ticket_id=ticket.pk, level=level, kind=kind,
-                               assignee_id=ticket.assignee_id, started_at=start, ended_at=end,
-                               wall_seconds=wall, working_seconds=None if wall is None
-                               else wall // 3)
+        return {"ticket_id": ticket["id"], "level": level, "kind": kind,
+                "assignee_id": ticket["assignee_id"], "started_at": start, "ended_at": end,
+                "wall_seconds": wall, "working_seconds": None if wall is None else wall // 3}
 
-    end = ticket.resolved_at
+    start, end = ticket["received_at"], ticket.get("resolved_at")
     if end is None:
-        kind = (wf.ClockKind.WAITING_CUSTOMER if ticket.state == S.WAITING
+        kind = (wf.ClockKind.WAITING_CUSTOMER if ticket["state"] == S.WAITING
                 else wf.ClockKind.WORKING)
-        return [span(1, kind, ticket.received_at, None)]
+        return [span(1, kind, start, None)]
     if rng.random() < 0.2:
-        middle = ticket.received_at + (end - ticket.received_at) / 2
-        return [span(1, wf.ClockKind.WORKING, ticket.received_at, middle),
+        middle = start + (end - start) / 2
+        return [span(1, wf.ClockKind.WORKING, start, middle),
                 span(2, wf.ClockKind.WORKING, middle, end)]
-    return [span(1, wf.ClockKind.WORKING, ticket.received_at, end)]
+    return [span(1, wf.ClockKind.WORKING, start, end)]

@@ -13,6 +13,7 @@ not packaged by Debian; this needs no server extension.
 SQLite has no such index: there the callers search with plain ``icontains``.
 """
 
+import functools
 import itertools
 
 from django.db.models import BooleanField
@@ -38,12 +39,18 @@ def search_tokens(*texts):
     every pair of neighbouring characters of each text (pairs never span two texts)."""
     tokens = set()
     for text in texts:
-        if not text:
-            continue
-        spelled = [_spell(_fold(c)) for c in str(text)]
-        tokens.update(spelled)
-        tokens.update(f"{a}z{b}" for a, b in itertools.pairwise(spelled))
+        if text:
+            tokens.update(_text_tokens(str(text)))
     return " ".join(sorted(tokens))
+
+
+@functools.lru_cache(maxsize=16_384)
+def _text_tokens(text):
+    """One text's tokens; cached, as the same subject or solution comes back often (a
+    generated million tickets has a few thousand distinct texts)."""
+    spelled = [_spell(_fold(c)) for c in text]
+    return frozenset(itertools.chain(
+        spelled, (f"{a}z{b}" for a, b in itertools.pairwise(spelled))))
 
 
 def term_query(term):
