@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from backoffice.desk import workflows as desk_wf
 from backoffice.desk.models import Ticket
+from backoffice.platform.bulk import insert_rows, secondary_indexes_dropped
 from backoffice.platform.demo import generated_user
 from inventory.models import Part, PartCategory, StockBalance, StockEntry, Supplier, Warehouse
 from inventory.workflows import EntryKind, SupplierStatus, WarehouseKind
@@ -167,7 +168,7 @@ def generate(scale, seed=1, stdout=None, batch=5_000):
     on_order: set = set()
     touched: set = set()
     counters = {k: 0 for k in K.values}
-    pending: list[StockEntry] = []
+    pending: list[dict] = []
     written = 0
     numbers = itertools.count(StockEntry.objects.filter(reference__startswith="G-").count() + 1)
 
@@ -179,11 +180,11 @@ def generate(scale, seed=1, stdout=None, batch=5_000):
         touched.add(key)
         assert balance[key] >= 0, (key, balance[key])
         counters[kind] += 1
-        pending.append(StockEntry(part_id=info["id"], warehouse_id=wh, kind=kind, quantity=qty,
-                                  unit_cost=links.pop("unit_cost", info["unit_cost"]),
-                                  posted_at=when, actor_id=keeper, **links))
+        pending.append({"part_id": info["id"], "warehouse_id": wh, "kind": kind,
+                        "quantity": qty, "unit_cost": links.pop("unit_cost", info["unit_cost"]),
+                        "posted_at": when, "actor_id": keeper, **links})
         if len(pending) >= batch:
-            StockEntry.objects.bulk_create(pending, batch_size=batch)
+            insert_rows(StockEntry, pending, batch_size=batch)
             written += len(pending)
             pending.clear()
             say(f"{written} stock ledger lines")
@@ -204,7 +205,7 @@ def generate(scale, seed=1, stdout=None, batch=5_000):
             arrival = when + dt.timedelta(days=rng.randint(2, 14), hours=rng.randint(0, 8))
             push(min(arrival, now), "receipt", (part, wh))
 
-    with transaction.atomic():
+    with secondary_indexes_dropped(StockEntry, say=say), transaction.atomic():
         # opening stock where a part × warehouse has no line yet
         for i, info in enumerate(parts):
             for wh in mains:
@@ -273,7 +274,7 @@ def generate(scale, seed=1, stdout=None, batch=5_000):
                              note=rng.choice(ADJUST_REASONS[::2] if variance > 0
                                              else ADJUST_REASONS[1::2]))
                         maybe_reorder(part, wh, when)
-        StockEntry.objects.bulk_create(pending, batch_size=batch)
+        insert_rows(StockEntry, pending, batch_size=batch)
         written += len(pending)
         pending.clear()
 
