@@ -276,8 +276,9 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
             self.first_response_seconds = max(0, int(waited) - self.paused_seconds)
 
     def refresh_search_tokens(self):
-        """Recompute the stored search tokens from the texts (the one place that does;
-        save, bulk_create, bulk_update and generate_data's COPY all call it)."""
+        """Recompute the stored search tokens from the texts (save, bulk_create and
+        bulk_update call it; generate_data, writing rows without model instances, calls
+        ``search_tokens`` on the same ``SEARCHED_TEXTS``)."""
         if not self.number:
             self.number = next_numbers(self.number_prefix)[0]
         self.search_tokens = search_tokens(*(getattr(self, name) for name in SEARCHED_TEXTS))
