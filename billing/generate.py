@@ -7,8 +7,9 @@ some travel lines point at tickets of the claimant. Then one approved budget per
 that has none, sized from what was spent, so the budget report has something to show.
 
 Bulk inserts only (no per-row save, no journal or history rows: this is synthetic volume,
-not audited work); FSM states are set in the constructor, before the first save. Works on
-SQLite and PostgreSQL.
+not audited work): claims and their lines as rows of database values, FSM states
+included (``backoffice.platform.bulk.insert_rows``: COPY on PostgreSQL, ``bulk_create``
+on SQLite).
 """
 
 import bisect
@@ -25,6 +26,7 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from backoffice.desk.models import Ticket
+from backoffice.platform.bulk import insert_rows
 from backoffice.platform.demo import generated_user
 from backoffice.platform.models import DocumentSequence
 from backoffice.platform.roles import group_name
@@ -137,11 +139,11 @@ def _claims(rng, count, start, now, batch, say):
                     lo = bisect.bisect_left(mine, moment - dt.timedelta(days=30))
                     if hi > lo:
                         _, ticket, customer = tickets[claimant][rng.randrange(lo, hi)]
-                lines.append(ExpenseLine(
-                    date=date, category=category, description=description,
-                    amount=Decimal(rng.randint(low * 100, high * 100)) / 100,
-                    receipt=receipt, ticket_id=ticket, customer_id=customer,
-                    created_at=when))
+                lines.append({
+                    "date": date, "category": category, "description": description,
+                    "amount": Decimal(rng.randint(low * 100, high * 100)) / 100,
+                    "receipt": receipt, "ticket_id": ticket, "customer_id": customer,
+                    "created_at": when, "updated_at": when})
             age = now - when
             state = rng.choices(*(RECENT if age < pipeline else SETTLED))[0]
             submitted = decided = paid_on = None
@@ -155,32 +157,28 @@ def _claims(rng, count, start, now, batch, say):
                 paid_on = min(timezone.localdate(decided) + dt.timedelta(days=rng.randint(1, 10)),
                               today)
             approver = rng.choice([m for m in managers if m != claimant] or managers)
-            claim = ExpenseClaim(
-                number=number, state=state, claimant_id=claimant,
-                title=f"{rng.choice(TITLES)} {day:%Y-%m}",
-                total=sum((line.amount for line in lines), Decimal("0.00")),
-                submitted_at=submitted,
-                approved_by_id=approver if decided else None, approved_at=decided,
-                rejection_reason=rng.choice(REJECTIONS) if state == S.REJECTED else "",
-                paid_by_id=rng.choice(payers) if paid_on else None, paid_on=paid_on,
-                payment_reference=f"网银{paid_on:%Y%m%d}-{number[-5:]}" if paid_on else "",
-                created_at=when)
+            claim = {
+                "number": number, "state": state, "claimant_id": claimant,
+                "title": f"{rng.choice(TITLES)} {day:%Y-%m}",
+                "total": sum((line["amount"] for line in lines), Decimal("0.00")),
+                "submitted_at": submitted,
+                "approved_by_id": approver if decided else None, "approved_at": decided,
+                "rejection_reason": rng.choice(REJECTIONS) if state == S.REJECTED else "",
+                "paid_by_id": rng.choice(payers) if paid_on else None, "paid_on": paid_on,
+                "payment_reference": (f"网银{paid_on:%Y%m%d}-{number[-5:]}" if paid_on
+                                      else ""),
+                "created_at": when, "updated_at": when}
             claims.append(claim)
             lines_of.append(lines)
             counts[str(state)] += 1
         with transaction.atomic():
-            ExpenseClaim.objects.bulk_create(claims, batch_size=batch)
-            if not connection.features.can_return_rows_from_bulk_insert:
-                ids = dict(ExpenseClaim.objects.filter(number__in=[c.number for c in claims])
-                           .values_list("number", "id"))
-                for claim in claims:
-                    claim.pk = ids[claim.number]
+            insert_rows(ExpenseClaim, claims, batch_size=batch)
             rows = []
             for claim, lines in zip(claims, lines_of, strict=True):
                 for line in lines:
-                    line.claim_id = claim.pk
+                    line["claim_id"] = claim["id"]
                     rows.append(line)
-            ExpenseLine.objects.bulk_create(rows, batch_size=batch)
+            insert_rows(ExpenseLine, rows, batch_size=batch)
         done += len(chunk)
         say(f"{done} expense claims")
     return dict(counts)
