@@ -117,7 +117,7 @@ def _claims(rng, count, start, now, batch, say):
         by_month: dict[str, int] = defaultdict(int)
         for when in chunk:
             by_month[f"EC{timezone.localtime(when):%Y%m}"] += 1
-        first = {key: DocumentSequence.take(key, n) for key, n in by_month.items()}
+        first = DocumentSequence.take_many(by_month)
         claims, lines_of = [], []
         for when in chunk:
             key = f"EC{timezone.localtime(when):%Y%m}"
@@ -178,7 +178,7 @@ def _claims(rng, count, start, now, batch, say):
                 for line in lines:
                     line["claim_id"] = claim["id"]
                     rows.append(line)
-            insert_rows(ExpenseLine, rows, batch_size=batch)
+            insert_rows(ExpenseLine, rows, batch_size=batch, ids=False)
         done += len(chunk)
         say(f"{done} expense claims")
     return dict(counts)

@@ -75,12 +75,14 @@ def generate(tickets=100_000, customers=None, years=4, batch=None, seed=1, stdou
             products.append(product)
         versions = {p.pk: p.versions.first() for p in products}
         start = Customer.objects.count()
-        bulk_insert(Customer, [
-            Customer(code=f"G{start + i:07d}", name=f"{rng.choice(REGIONS)}{rng.choice(WORDS)}"
-                     f"{rng.choice(INDUSTRIES)}有限公司{start + i}",
-                     region=rng.choice(REGIONS), industry=rng.choice(INDUSTRIES),
-                     is_vip=rng.random() < 0.1)
-            for i in range(customers)], batch_size=batch)
+        made = [Customer(code=f"G{start + i:07d}", name=f"{rng.choice(REGIONS)}"
+                         f"{rng.choice(WORDS)}{rng.choice(INDUSTRIES)}有限公司{start + i}",
+                         region=rng.choice(REGIONS), industry=rng.choice(INDUSTRIES),
+                         is_vip=rng.random() < 0.1)
+                for i in range(customers)]
+        for customer in made:  # bulk_insert writes instances as they are (no save())
+            customer.refresh_search_tokens()
+        bulk_insert(Customer, made, batch_size=batch)
         new_customers = list(Customer.objects.order_by("-id")[:customers]
                              .values_list("id", flat=True))
         bulk_insert(Contact, [Contact(customer_id=c, name=f"联系人{c}")
@@ -111,8 +113,8 @@ def generate(tickets=100_000, customers=None, years=4, batch=None, seed=1, stdou
                 for t in rows:
                     _satellites(t, rng, actor, events, spans, entries)
                 for model, objs in ((TicketEvent, events), (TicketClockSpan, spans),
-                                    (TimeEntry, entries)):
-                    insert_rows(model, objs, batch_size=batch)
+                                    (TimeEntry, entries)):  # nothing refers to these
+                    insert_rows(model, objs, batch_size=batch, ids=False)
             done += size
             written += len(rows) + len(events) + len(spans) + len(entries)
             elapsed = time.perf_counter() - started
@@ -126,11 +128,12 @@ def _tickets(rng, size, now, span, customers, contacts, products, version_of, en
              categories, priorities, channels):
     """One batch of ticket rows (dicts of database values), received over ``span``."""
     received = sorted(now - span * rng.random() ** 0.8 for _ in range(size))
-    keys = [f"SR{timezone.localtime(when):%Y%m}" for when in received]
+    zone = timezone.get_current_timezone()
+    keys = [f"SR{when.astimezone(zone):%Y%m}" for when in received]
     by_month: dict[str, int] = {}
     for key in keys:
         by_month[key] = by_month.get(key, 0) + 1
-    following = {key: DocumentSequence.take(key, n) for key, n in by_month.items()}
+    following = DocumentSequence.take_many(by_month)
     rows = []
     choice, randint = rng.choice, rng.randint
     minutes, hours, day = dt.timedelta(minutes=1), dt.timedelta(hours=1), dt.timedelta(days=1)
@@ -180,7 +183,8 @@ def _tickets(rng, size, now, span, customers, contacts, products, version_of, en
             row.update(satisfaction=rng.choices(RATINGS, RATING_WEIGHTS)[0],
                        satisfaction_source=choice(["link", "phone"]), confirmed_by="客户",
                        confirmed_at=resolved)
-        row["search_tokens"] = search_tokens(*(row.get(name, "") for name in SEARCHED_TEXTS))
+        row["search_tokens"] = search_tokens(
+            *(row.get(name, "") for name in SEARCHED_TEXTS if name != "number"), once=[number])
         rows.append(row)
     return rows
 
@@ -207,6 +211,8 @@ def _satellites(ticket, rng, actor, events, spans, entries):
     entries.extend(_time_entries(ticket, rng))
 
 
+#: the site's time zone (what ``timezone.localdate`` looks up on every call)
+ZONE = timezone.get_default_timezone()
 HOURS = [Decimal(h) for h in ("0.50", "1.00", "1.50", "2.00", "3.00", "4.00")]
 
 
@@ -215,7 +221,7 @@ def _time_entries(ticket, rng):
     person = ticket["assignee_id"]
     if person is None or ticket["state"] == S.CANCELLED:
         return []
-    day = timezone.localdate(ticket["received_at"])
+    day = ticket["received_at"].astimezone(ZONE).date()
     return [{"ticket_id": ticket["id"], "person_id": person, "recorded_by_id": person,
              "worked_on": day, "hours": rng.choice(HOURS), "description": "远程排查",
              "created_at": ticket["received_at"], "updated_at": ticket["received_at"]}

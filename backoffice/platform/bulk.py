@@ -16,6 +16,8 @@ sorted build of an index is many times faster than millions of random insertions
 """
 
 import contextlib
+import operator
+import threading
 import time
 
 from django.db import connections
@@ -41,13 +43,19 @@ def reserve_ids(model, count, using="default"):
 
 
 def _copy(connection, model, fields, values):
+    from psycopg.copy import QueuedLibpqWriter
+
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        write = copy.write_row
-        for row in values:
-            write(row)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        # a thread sends while this one formats the next rows (PostgreSQL and Python each
+        # keep a core busy instead of taking turns)
+        with raw.copy(sql, writer=QueuedLibpqWriter(raw)) as copy:
+            write = copy.write_row
+            for row in values:
+                write(row)
 
 
 def bulk_insert(model, objs, batch_size=5_000, using="default"):
@@ -73,11 +81,13 @@ def bulk_insert(model, objs, batch_size=5_000, using="default"):
     return objs
 
 
-def insert_rows(model, rows, batch_size=5_000, using="default"):
+def insert_rows(model, rows, batch_size=5_000, using="default", ids=True):
     """Insert ``rows`` (dicts of attribute name -> database value, ``customer_id`` for a
-    foreign key) and set each row's ``"id"``. A column a row leaves out takes the field's
-    default, computed once per call (``auto_now`` columns: the time of the call). Returns
-    the rows. COPY on PostgreSQL; model instances and ``bulk_create`` elsewhere."""
+    foreign key) and set each row's ``"id"`` (``ids=False``: the database numbers the rows
+    and nobody reads the numbers back, as for rows nothing refers to). A column a row
+    leaves out takes the field's default, computed once per call (``auto_now`` columns:
+    the time of the call). Returns the rows. COPY on PostgreSQL; model instances and
+    ``bulk_create`` elsewhere."""
     rows = list(rows)
     if not rows:
         return rows
@@ -90,9 +100,12 @@ def insert_rows(model, rows, batch_size=5_000, using="default"):
         for row, obj in zip(rows, objs, strict=True):
             row[pk] = obj.pk
         return rows
-    missing = [row for row in rows if row.get(pk) is None]
-    for row, value in zip(missing, reserve_ids(model, len(missing), using), strict=True):
-        row[pk] = value
+    if ids:
+        missing = [row for row in rows if row.get(pk) is None]
+        for row, value in zip(missing, reserve_ids(model, len(missing), using), strict=True):
+            row[pk] = value
+    else:
+        fields = [f for f in fields if f.attname != pk]
     now = timezone.now()
     defaults = []
     for f in fields:
@@ -103,11 +116,16 @@ def insert_rows(model, rows, batch_size=5_000, using="default"):
         defaults.append((f.attname, default))
     json = [(i, f) for i, f in enumerate(fields) if isinstance(f, JSONField)]
 
+    base = dict(defaults)
+    take = operator.itemgetter(*base)
+
     def values():
         for row in rows:
-            value = [row.get(name, default) for name, default in defaults]
-            for i, f in json:
-                value[i] = f.get_db_prep_save(value[i], connection)
+            value = take({**base, **row})
+            if json:
+                value = list(value)
+                for i, f in json:
+                    value[i] = f.get_db_prep_save(value[i], connection)
             yield value
 
     _copy(connection, model, fields, values())
@@ -133,10 +151,13 @@ def secondary_indexes_dropped(*models, using="default", say=None):
             "FROM pg_index i WHERE i.indrelid = ANY(%s::regclass[]) AND NOT EXISTS "
             "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)", [tables])
         indexes = cursor.fetchall()
+        # a key to a table whose GIN index is still building stays: adding it back would
+        # wait for that build (and it is one probe per row)
         cursor.execute(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
-            "FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])",
-            [tables])
+            "FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) "
+            "AND NOT confrelid = ANY(%s::regclass[])",
+            [tables, [t for thread, built, *_rest in _building if thread.is_alive() for t in built]])
         keys = cursor.fetchall()
         quote = connection.ops.quote_name
         # inside a transaction (tests), the deferred checks of rows already written must
@@ -150,18 +171,74 @@ def secondary_indexes_dropped(*models, using="default", say=None):
         f"{len(keys)} foreign keys (built again at the end)")
     try:
         yield
-    finally:
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SET maintenance_work_mem = '1GB'")
-            for _name, definition in indexes:
+    except BaseException:
+        if connection.in_atomic_block:  # the drops go back with the failed transaction
+            raise
+        _rebuild(connection, tables, indexes, keys, say)  # committed: build them anyway
+        raise
+    _rebuild(connection, tables, indexes, keys, say)
+
+
+#: GIN indexes of a finished load still being built:
+#: (thread, tables, index names, failure holder, start)
+_building = []
+
+
+def _rebuild(connection, tables, indexes, keys, say):
+    """The B-trees and foreign keys now, then statistics; a GIN index (one core for
+    minutes at millions of rows: PostgreSQL builds it without parallel workers) in the
+    background when outside a transaction, so the next step's work runs beside it
+    (``indexes_built`` waits for it)."""
+    started = time.perf_counter()
+    quote = connection.ops.quote_name
+    later = [] if connection.in_atomic_block else [
+        (name, definition) for name, definition in indexes if " USING gin " in definition]
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET maintenance_work_mem = '1GB'")
+        for name, definition in indexes:
+            if (name, definition) not in later:
                 cursor.execute(definition)
-            for table, name, definition in keys:
-                cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} "
-                               f"{definition}")
-            cursor.execute("RESET maintenance_work_mem")
-            for table in tables:  # what comes next plans on these tables (generate_data
-                cursor.execute(f"ANALYZE {table}")  # computes the appraisals from them)
-        say(f"Built {len(indexes)} indexes and {len(keys)} foreign keys again in "
-            f"{time.perf_counter() - started:,.0f} s")
+        for table, name, definition in keys:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} "
+                           f"{definition}")
+        cursor.execute("RESET maintenance_work_mem")
+        for table in tables:  # what comes next plans on these tables (generate_data
+            cursor.execute(f"ANALYZE {table}")  # computes the appraisals from them)
+    say(f"Built {len(indexes) - len(later)} indexes and {len(keys)} foreign keys again in "
+        f"{time.perf_counter() - started:,.0f} s"
+        + (f"; building {', '.join(n for n, _d in later)} in the background" if later else ""))
+    if later:
+        _build_later(connection.alias, tables, [d for _n, d in later], [n for n, _d in later])
+
+
+def _build_later(using, tables, definitions, names):
+    failure = []
+
+    def build():
+        connection = connections[using]  # this thread's own connection
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET maintenance_work_mem = '1GB'")
+                for definition in definitions:
+                    cursor.execute(definition)
+        except BaseException as error:
+            failure.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=build, name=f"build {', '.join(names)}")
+    thread.start()
+    _building.append((thread, tables, names, failure, time.perf_counter()))
+
+
+def indexes_built(say=None):
+    """Wait for the indexes ``secondary_indexes_dropped`` left building in the background
+    (raises what failed there)."""
+    say = say or (lambda *_: None)
+    while _building:
+        thread, _tables, names, failure, started = _building.pop(0)
+        thread.join()
+        if failure:
+            raise failure[0]
+        say(f"Built {', '.join(names)} ({time.perf_counter() - started:,.0f} s after the load)")

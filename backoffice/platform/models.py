@@ -3,7 +3,7 @@ optimistic locking, journals) and the platform's own background-job record."""
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -117,11 +117,22 @@ class DocumentSequence(models.Model):
     @classmethod
     def take(cls, key: str, count: int = 1) -> int:
         """Reserve ``count`` numbers under ``key``; returns the first one."""
+        return cls.take_many({key: count})[key]
+
+    @classmethod
+    def take_many(cls, counts: dict[str, int]) -> dict[str, int]:
+        """Reserve ``counts[key]`` numbers under each key in three queries, whatever the
+        number of keys (a bulk load numbers a batch spread over many months); returns
+        each key's first number. The update locks the rows: concurrent takers queue."""
+        if not counts:
+            return {}
         with transaction.atomic():
-            cls.objects.get_or_create(key=key)
-            cls.objects.filter(key=key).update(last=F("last") + count)
-            last = cls.objects.filter(key=key).values_list("last", flat=True).get()
-        return last - count + 1
+            cls.objects.bulk_create([cls(key=key) for key in counts], ignore_conflicts=True)
+            cls.objects.filter(key__in=counts).update(last=F("last") + Case(
+                *(When(key=key, then=Value(n)) for key, n in counts.items()),
+                output_field=models.PositiveBigIntegerField()))
+            last = dict(cls.objects.filter(key__in=counts).values_list("key", "last"))
+        return {key: last[key] - n + 1 for key, n in counts.items()}
 
 
 def next_numbers(prefix: str, count: int = 1, when=None) -> list[str]:
@@ -145,6 +156,55 @@ class NumberedModel(models.Model):
         if not self.number:
             self.number = next_numbers(self.number_prefix)[0]
         super().save(*args, **kwargs)
+
+
+class SearchTokensQuerySet(models.QuerySet):
+    """Bulk writes (imports, generated data) store the search tokens as save() does."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.refresh_search_tokens()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        fields = list(fields)
+        if set(fields) & set(self.model.searched_texts):
+            objs = list(objs)
+            for obj in objs:
+                obj.refresh_search_tokens()
+            fields.append("search_tokens")
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+class SearchableModel(models.Model):
+    """A record its list finds by substring of ``searched_texts`` from an index, one- and
+    two-character Chinese terms included: the texts' tokens are stored on every save and
+    bulk write (backoffice.platform.search; PostgreSQL indexes them as a ``tsvector``,
+    see the ``search_vector`` migrations). Its manager's queryset must derive from
+    ``SearchTokensQuerySet``."""
+
+    searched_texts: tuple[str, ...] = ()
+    #: every character and character pair of the searched texts
+    search_tokens = models.TextField(editable=False, blank=True, default="")
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None:
+            self.refresh_search_tokens()
+        elif set(update_fields) & set(self.searched_texts):
+            self.refresh_search_tokens()
+            kwargs["update_fields"] = [*update_fields, "search_tokens"]
+        super().save(*args, **kwargs)
+
+    def refresh_search_tokens(self):
+        from backoffice.platform.search import search_tokens
+
+        self.search_tokens = search_tokens(*(getattr(self, name)
+                                             for name in self.searched_texts))
 
 
 # -- background import and export jobs (run by the task queue's worker) ---------------

@@ -16,7 +16,9 @@ class EstimatedCountPaginator(Paginator):
     - unfiltered on PostgreSQL: the planner's row estimate when the table is large (an
       exact ``COUNT(*)`` over 1 M tickets costs ~100 ms);
     - filtered or searched: counted up to ``COUNT_CAP`` rows (``COUNT`` over a ``LIMIT``
-      subquery), so a broad search stops counting early.
+      subquery), so a broad search stops counting early;
+    - a search for a common term: the estimate its search left on the query
+      (``query.row_estimate``, carried through every clone of the queryset).
     """
 
     #: shows "about N" for an estimate and "more than N" for a capped count (unfold
@@ -41,6 +43,10 @@ class EstimatedCountPaginator(Paginator):
                 self.count_is_estimate = True
                 return int(row[0])
             return super().count
+        estimate = getattr(query, "row_estimate", None)  # a search's (desk.selectors)
+        if estimate is not None and estimate >= COUNT_CAP:
+            self.count_is_estimate = True
+            return estimate
         if query.where:
             count = qs.order_by()[:COUNT_CAP].count()
             self.count_is_capped = count >= COUNT_CAP

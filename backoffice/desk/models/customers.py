@@ -5,10 +5,18 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.platform.models import TimeStampedModel, VersionedModel
+from backoffice.platform.models import (
+    SearchableModel,
+    SearchTokensQuerySet,
+    TimeStampedModel,
+    VersionedModel,
+)
 
 
-class Customer(VersionedModel):
+class Customer(SearchableModel, VersionedModel):
+    #: a ticket search looks customers up by these first (desk.selectors.search_tickets)
+    searched_texts = ("code", "name")
+
     code = models.CharField(_("customer code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=200, db_index=True)
     is_vip = models.BooleanField(_("VIP"), default=False, db_index=True)
@@ -22,7 +30,8 @@ class Customer(VersionedModel):
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_tokens"])
+    objects = SearchTokensQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("customer")
@@ -58,7 +67,8 @@ class Product(VersionedModel):
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_tokens"])
+    objects = SearchTokensQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("product")

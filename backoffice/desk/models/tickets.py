@@ -28,34 +28,19 @@ from backoffice.desk.workflows import (
 from backoffice.platform.models import (
     JournalEntry,
     NumberedModel,
+    SearchableModel,
+    SearchTokensQuerySet,
     StateGuardedQuerySet,
     VersionedModel,
     next_numbers,
 )
-from backoffice.platform.search import search_tokens
 
 #: the ticket's texts that the search box finds by substring (their tokens are stored in
 #: ``search_tokens``; backoffice.platform.search)
 SEARCHED_TEXTS = ("number", "subject", "description", "diagnosis", "solution")
 
 
-class TicketQuerySet(StateGuardedQuerySet):
-    def bulk_create(self, objs, *args, **kwargs):
-        """Bulk writes (imports, generated data) store the search tokens as save() does."""
-        objs = list(objs)
-        for obj in objs:
-            obj.refresh_search_tokens()
-        return super().bulk_create(objs, *args, **kwargs)
-
-    def bulk_update(self, objs, fields, *args, **kwargs):
-        fields = list(fields)
-        if set(fields) & set(SEARCHED_TEXTS):
-            objs = list(objs)
-            for obj in objs:
-                obj.refresh_search_tokens()
-            fields.append("search_tokens")
-        return super().bulk_update(objs, fields, *args, **kwargs)
-
+class TicketQuerySet(SearchTokensQuerySet, StateGuardedQuerySet):
     def open(self):
         return self.filter(state__in=wf.OPEN_STATES)
 
@@ -75,10 +60,11 @@ class TicketQuerySet(StateGuardedQuerySet):
         return self.filter(running & (response | resolution))
 
 
-class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
+class Ticket(ConcurrentTransitionMixin, SearchableModel, NumberedModel, VersionedModel):
     """A service ticket (售后服务单) and its service record (服务记录)."""
 
     number_prefix = "SR"
+    searched_texts = SEARCHED_TEXTS
 
     state = FSMField(_("state"), max_length=32, choices=TicketStatus.choices,
                      default=TicketStatus.NEW, protected=True, db_index=True)
@@ -194,9 +180,6 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
     #: the last deadline alert sent (the scheduled check alerts once per stage)
     sla_alert = models.CharField(_("deadline alert sent"), max_length=16, blank=True,
                                  choices=SLAAlert.choices, default=SLAAlert.NONE)
-    #: every character and character pair of the searched texts, so that PostgreSQL finds
-    #: one- and two-character Chinese terms from an index (backoffice.platform.search)
-    search_tokens = models.TextField(editable=False, blank=True, default="")
 
     history = HistoricalRecords(excluded_fields=["version", "updated_at", "sla_alert",
                                                  "search_tokens"])
@@ -276,23 +259,17 @@ class Ticket(ConcurrentTransitionMixin, NumberedModel, VersionedModel):
             self.first_response_seconds = max(0, int(waited) - self.paused_seconds)
 
     def refresh_search_tokens(self):
-        """Recompute the stored search tokens from the texts (save, bulk_create and
-        bulk_update call it; generate_data, writing rows without model instances, calls
-        ``search_tokens`` on the same ``SEARCHED_TEXTS``)."""
+        """The number is one of the searched texts: it is taken first (generate_data,
+        writing rows without model instances, calls ``search_tokens`` on the same
+        ``SEARCHED_TEXTS``)."""
         if not self.number:
             self.number = next_numbers(self.number_prefix)[0]
-        self.search_tokens = search_tokens(*(getattr(self, name) for name in SEARCHED_TEXTS))
+        super().refresh_search_tokens()
 
     def save(self, *args, **kwargs):
         adding = self._state.adding
         if adding and self.response_due is None:
             self.schedule_deadlines()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is None:
-            self.refresh_search_tokens()
-        elif set(update_fields) & set(SEARCHED_TEXTS):
-            self.refresh_search_tokens()
-            kwargs["update_fields"] = [*update_fields, "search_tokens"]
         super().save(*args, **kwargs)
         if adding and wf.clock_kind(self.state):
             # the level clock starts with the ticket (the transitions move it on)

@@ -15,6 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, tickets, customers, years, seed, **options):
         from backoffice.platform import domains
+        from backoffice.platform.bulk import indexes_built
 
         started = time.perf_counter()
         for domain, module in domains.modules("generate"):
@@ -23,6 +24,7 @@ class Command(BaseCommand):
                                 stdout=self.stdout)
             else:
                 module.generate(scale=tickets, seed=seed, stdout=self.stdout)
+        indexes_built(say=self.stdout.write)  # GIN indexes were built beside the last steps
         self.analyze()
         self.stdout.write(self.style.SUCCESS(
             f"Generated in {time.perf_counter() - started:.1f} s"))
