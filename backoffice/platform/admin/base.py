@@ -216,6 +216,9 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+    #: unfold's row sections, none: its result rows ask for them twice a row, and a
+    #: missing attribute costs a ``dir()`` of the admin in the template engine (~0.1 ms)
+    list_sections = ()
     warn_unsaved_form = True
     compressed_fields = True
 
