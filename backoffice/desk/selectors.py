@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.desk import workflows as wf
+from backoffice.platform.reference import ReferenceData
 
 #: journal lines that are not workflow steps, by action
 JOURNAL_ACTIONS = {"replan": _("Deadlines re-planned")}
@@ -186,14 +187,20 @@ def ticket_hours(ticket) -> list[dict]:
             .order_by("worked_on", "pk")]
 
 
+#: the canned replies, offered by every ticket page's conversation dialog
+CANNED_REPLIES = ReferenceData("desk.canned-replies", "backoffice.CannedReply")
+
+
 def canned_replies(category):
-    """Active canned replies for a ticket of this category (and those for every category)."""
+    """Active canned replies for a ticket of this category (and those for every
+    category): this process's copy, or one query. Shared: read them, never change them."""
     from django.db.models import Q
 
     from backoffice.desk.models import CannedReply
 
-    return list(CannedReply.objects.filter(Q(category=category) | Q(category=""),
-                                           is_active=True).order_by("title"))
+    return CANNED_REPLIES.get(category, lambda: list(
+        CannedReply.objects.filter(Q(category=category) | Q(category=""), is_active=True)
+        .order_by("title")))
 
 
 def confirmation_requests(ticket, limit=20):
@@ -259,12 +266,39 @@ def service_record(ticket):
     }
 
 
+#: the business calendars (working hours, holidays, make-up days) as pages draw them;
+#: deadlines that are stored are worked out on the rows as they are (``Ticket._calendar``)
+CALENDARS = ReferenceData("desk.calendars", "backoffice.BusinessCalendar",
+                          "backoffice.WorkingPeriod", "backoffice.CalendarDay")
+
+
+def working_calendar(ticket):
+    """``ticket._calendar()`` for a page to draw (its level clock, its deadlines planned
+    without holidays): from this process's copy of the business calendar, no query once
+    read."""
+    from backoffice.desk.models import BusinessCalendar, CalendarDay, WorkingPeriod
+    from backoffice.desk.sla import WorkingCalendar
+
+    policy = ticket.sla_policy if ticket.sla_policy_id else None
+    round_the_clock = bool(policy and policy.round_the_clock)
+    calendar_id = (policy.calendar_id if policy is not None and policy.calendar_id
+                   else CALENDARS.get("default", lambda: getattr(BusinessCalendar.default(),
+                                                                 "pk", None)))
+    if calendar_id is None:
+        return WorkingCalendar.standard(round_the_clock=round_the_clock)
+    kept = CALENDARS.get(calendar_id, lambda: WorkingCalendar.from_rows(
+        WorkingPeriod.objects.filter(calendar_id=calendar_id).order_by("weekday", "start")
+        .values_list("weekday", "start", "end"),
+        CalendarDay.objects.filter(calendar_id=calendar_id).values_list("date", "kind")))
+    return kept.copy(round_the_clock=round_the_clock)
+
+
 def level_ladder(ticket, now=None, calendar=None) -> dict:
     """The ticket's time per support level against each level's target, and the time it
     waited for the customer and for R&D: ``{"levels": [{level, label, working, wall,
     target, met}], "waits": [{kind, label, working, wall}]}``, seconds, a running span
-    counted up to now. One query for the spans (and the calendar's while one runs, unless
-    the page passes the ``WorkingCalendar`` it has already read)."""
+    counted up to now. One query for the spans (a running one is measured on the page's
+    copy of the calendar, ``working_calendar``)."""
     from django.utils import timezone
 
     from backoffice.desk.workflows import ClockKind, SupportLevel
@@ -272,7 +306,7 @@ def level_ladder(ticket, now=None, calendar=None) -> dict:
     now = now or timezone.now()
     spans = list(ticket.clock_spans.all())
     if calendar is None and any(s.ended_at is None for s in spans):
-        calendar = ticket._calendar()
+        calendar = working_calendar(ticket)
     levels, waits = {}, {}
     for span in spans:
         if span.ended_at is None:

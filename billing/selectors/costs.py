@@ -23,6 +23,7 @@ from django.utils import timezone
 from backoffice.desk.models import Customer, Product, Ticket, TimeEntry
 from backoffice.desk.workflows import Category
 from backoffice.platform import roles as platform_roles
+from backoffice.platform.reference import ReferenceData
 from billing.models import CostRate, CustomerCharge, ExpenseLine
 from billing.money import ZERO, currency, to_money
 from billing.workflows import COST_CLAIM_STATES, REVENUE_CHARGE_STATES
@@ -32,8 +33,18 @@ RATE = DecimalField(max_digits=10, decimal_places=2)
 
 
 # -- cost rates ----------------------------------------------------------------------------
+#: the cost rates, read by every ticket page that shows money: kept in the process until
+#: a rate is saved or deleted (or imported)
+RATES = ReferenceData("billing.cost-rates", "billing.CostRate")
+
+
 def rate_schedule() -> dict[str, list[tuple[dt.date, Decimal]]]:
-    """{role: [(valid from, hourly rate), ...] oldest first} (one query)."""
+    """{role: [(valid from, hourly rate), ...] oldest first}: this process's copy, or one
+    query. Shared: read it, never change it."""
+    return RATES.get("schedule", _read_rate_schedule)
+
+
+def _read_rate_schedule() -> dict[str, list[tuple[dt.date, Decimal]]]:
     schedule: dict[str, list] = defaultdict(list)
     for role, since, rate in (CostRate.objects.order_by("role", "valid_from")
                               .values_list("role", "valid_from", "hourly_rate")):
@@ -42,11 +53,13 @@ def rate_schedule() -> dict[str, list[tuple[dt.date, Decimal]]]:
 
 
 def roles_of_people(person_ids=None) -> dict[int, frozenset[str]]:
-    """{user id: the person's roles} from their groups (one query)."""
+    """{user id: the person's roles} from their groups: of ``person_ids`` as the platform
+    keeps them (no query once seen), of everyone in one query."""
+    if person_ids is not None:
+        return {pk: roles for pk, roles in platform_roles.roles_by_user(person_ids).items()
+                if roles}
     by_name = {platform_roles.group_name(role): role for role in platform_roles.ROLES}
     links = get_user_model().groups.through.objects.filter(group__name__in=by_name)
-    if person_ids is not None:
-        links = links.filter(user_id__in=list(person_ids))
     out: dict[int, set[str]] = defaultdict(set)
     for user_id, name in links.values_list("user_id", "group__name"):
         out[user_id].add(by_name[name])

@@ -69,6 +69,7 @@ from backoffice.desk.selectors import (
     thread_counted,
     ticket_guessed_years,
     without_holidays,
+    working_calendar,
 )
 from backoffice.desk.selectors import conversation as desk_conversation
 from backoffice.incidents.admin import TicketIncidentMixin
@@ -544,8 +545,8 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketReviewMixin, TicketKnow
         the page has already loaded)."""
         years = []
         if obj is not None and request.method == "GET":
-            if obj.state in wf.OPEN_STATES:  # its level clock runs: one read for both
-                obj._working_calendar = obj._calendar()
+            if obj.state in wf.OPEN_STATES:  # its level clock runs: one calendar for both
+                obj._working_calendar = working_calendar(obj)
             years = ticket_guessed_years(obj, getattr(obj, "_working_calendar", None))
         if years:
             messages.warning(request, _(
