@@ -176,17 +176,6 @@ def conversation(ticket, limit=None, journal=None, journal_complete=False):
     return thread, message_count, message_count + event_count - len(thread), files[None]
 
 
-def ticket_hours(ticket) -> list[dict]:
-    """The rows of ``billing.selectors.ticket_time`` without their cost, for those who
-    may see the time but not the money (one query)."""
-    from backoffice.desk.models import TimeEntry
-
-    return [{"entry": e, "entry_id": e.pk, "person": e.person, "worked_on": e.worked_on,
-             "hours": e.hours, "description": e.description, "rate": None, "cost": None}
-            for e in TimeEntry.objects.filter(ticket=ticket).select_related("person")
-            .order_by("worked_on", "pk")]
-
-
 #: the canned replies, offered by every ticket page's conversation dialog
 CANNED_REPLIES = ReferenceData("desk.canned-replies", "backoffice.CannedReply")
 

@@ -2,7 +2,7 @@
 claim lines (claimed, not refused), and time (hours × the hourly cost rate of the person's
 role valid on the day), against the accepted quotes (margin).
 
-One ticket: a handful of queries (one per source). The report: each source aggregated in
+One ticket: one query (the four sources read together, ``platform.together``). The report: each source aggregated in
 the database by the grouping key, then joined in Python (never a loop over tickets).
 """
 
@@ -19,12 +19,15 @@ from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.encoding import force_str
 
 from backoffice.desk.models import Customer, Product, Ticket, TimeEntry
 from backoffice.desk.workflows import Category
 from backoffice.platform import roles as platform_roles
+from backoffice.platform.people import display_name_of
 from backoffice.platform.reference import ReferenceData
-from billing.models import CostRate, CustomerCharge, ExpenseLine
+from backoffice.platform.together import read_together
+from billing.models import CostRate, CustomerCharge, ExpenseClaim, ExpenseLine
 from billing.money import ZERO, currency, to_money
 from billing.workflows import COST_CLAIM_STATES, REVENUE_CHARGE_STATES
 
@@ -106,6 +109,8 @@ class TicketCost:
     expenses: list[dict] = field(default_factory=list)
     time: list[dict] = field(default_factory=list)
     charges: list[dict] = field(default_factory=list)
+    #: the parts net of returns, by part (the service record's "parts used")
+    parts_used: list[dict] = field(default_factory=list)
 
     @property
     def parts_total(self) -> Decimal:
@@ -140,46 +145,86 @@ class TicketCost:
         return self.quoted - self.total
 
 
-def ticket_time(ticket) -> list[dict]:
-    """The ticket's time entries, each valued at its person's rate on the day."""
-    entries = list(TimeEntry.objects.filter(ticket=ticket).select_related("person")
-                   .order_by("worked_on", "pk"))
-    if not entries:
-        return []
-    schedule = rate_schedule()
-    people = roles_of_people({e.person_id for e in entries})
+def _time_entries(ticket):
+    return (TimeEntry.objects.filter(ticket=ticket)
+            .values("pk", "worked_on", "hours", "description", "person_id",
+                    "person__first_name", "person__last_name", "person__username")
+            .order_by("worked_on", "pk"))
+
+
+def _time_rows(entries, *, rated) -> list[dict]:
+    """Each time entry, valued at its person's rate on the day (``rated``: else no rate)."""
+    schedule = rate_schedule() if rated and entries else {}
+    people = roles_of_people({e["person_id"] for e in entries}) if rated and entries else {}
     rows = []
     for e in entries:
-        rate = rate_on(schedule, people.get(e.person_id, ()), e.worked_on)
-        rows.append({"entry": e, "entry_id": e.pk, "person": e.person, "worked_on": e.worked_on,
-                     "hours": e.hours, "description": e.description, "rate": rate,
-                     "cost": to_money(e.hours * rate) if rate is not None else ZERO})
+        rate = rate_on(schedule, people.get(e["person_id"], ()), e["worked_on"]) if rated \
+            else None
+        rows.append({
+            "entry_id": e["pk"], "worked_on": e["worked_on"], "hours": e["hours"],
+            "description": e["description"], "rate": rate,
+            "person": display_name_of(e["person__first_name"], e["person__last_name"],
+                                      e["person__username"]),
+            "cost": to_money(e["hours"] * rate) if rate is not None else (ZERO if rated
+                                                                          else None)})
     return rows
 
 
-def ticket_cost(ticket) -> TicketCost:
-    """Parts, expense lines, time and quotes of one ticket (six queries at most)."""
+def ticket_time(ticket) -> list[dict]:
+    """The ticket's time entries, each valued at its person's rate on the day."""
+    return _time_rows(list(_time_entries(ticket)), rated=True)
+
+
+def _label(model, name, value) -> str:
+    """What ``get_<name>_display()`` says of ``value`` (rows read with ``values()``)."""
+    return force_str(dict(model._meta.get_field(name).flatchoices).get(value, value),
+                     strings_only=True)
+
+
+def ticket_cost(ticket, *, money=True) -> TicketCost:
+    """Parts, expense lines, time and quotes of one ticket, in one query (the four read
+    together). ``money=False``: the parts and the hours alone (no rates, claims or
+    quotes read), for those who may see the time but not the money."""
     cost = TicketCost()
     if ticket is None or ticket.pk is None:
         return cost
+    lists = {"time": _time_entries(ticket)}
     if apps.is_installed("inventory"):
-        from inventory.selectors import parts_issued_to_ticket
+        from inventory.selectors import ticket_issue_lines
 
-        cost.parts = parts_issued_to_ticket(ticket)
-    for line in (ExpenseLine.objects.filter(ticket=ticket).select_related("claim__claimant")
-                 .order_by("date", "pk")):
+        lists["parts"] = ticket_issue_lines(ticket)
+    if money:
+        lists["expenses"] = (
+            ExpenseLine.objects.filter(ticket=ticket)
+            .values("pk", "date", "amount", "category", "description", "claim_id",
+                    "claim__number", "claim__state").order_by("date", "pk"))
+        lists["charges"] = (
+            CustomerCharge.objects.filter(ticket=ticket)
+            .values("pk", "number", "title", "amount", "currency", "state", "created_at")
+            .order_by("created_at", "pk"))
+    rows = read_together(**lists)
+    if "parts" in rows:
+        from inventory.selectors import parts_issued, parts_used
+
+        cost.parts_used = parts_used(rows["parts"])
+        cost.parts = parts_issued(rows["parts"]) if money else []
+    cost.time = _time_rows(rows["time"], rated=money)
+    for line in rows.get("expenses", ()):
         cost.expenses.append({
-            "line": line, "claim": line.claim, "date": line.date, "amount": line.amount,
-            "category": line.get_category_display(), "description": line.description,
-            "state": line.claim.state, "state_label": line.claim.get_state_display(),
-            "counts": line.claim.state in COST_CLAIM_STATES})
-    cost.time = ticket_time(ticket)
-    home = currency()
-    for charge in CustomerCharge.objects.filter(ticket=ticket).order_by("created_at", "pk"):
+            "line_id": line["pk"], "claim_id": line["claim_id"],
+            "claim_number": line["claim__number"], "date": line["date"],
+            "amount": line["amount"], "category": _label(ExpenseLine, "category",
+                                                         line["category"]),
+            "description": line["description"], "state": line["claim__state"],
+            "state_label": _label(ExpenseClaim, "state", line["claim__state"]),
+            "counts": line["claim__state"] in COST_CLAIM_STATES})
+    home = currency() if money else None
+    for charge in rows.get("charges", ()):
         cost.charges.append({
-            "charge": charge, "amount": charge.amount, "currency": charge.currency,
-            "state_label": charge.get_state_display(),
-            "counts": charge.state in REVENUE_CHARGE_STATES and charge.currency == home})
+            "charge_id": charge["pk"], "number": charge["number"], "title": charge["title"],
+            "amount": charge["amount"], "currency": charge["currency"],
+            "state_label": _label(CustomerCharge, "state", charge["state"]),
+            "counts": charge["state"] in REVENUE_CHARGE_STATES and charge["currency"] == home})
     return cost
 
 

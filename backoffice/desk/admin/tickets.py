@@ -617,11 +617,7 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketReviewMixin, TicketKnow
     @display(description=_("parts used"))
     def parts_used(self, obj):
         """Spare parts issued to this ticket net of returns (from the inventory app)."""
-        try:
-            from inventory.selectors import parts_used_on_ticket
-        except ImportError:
-            return "-"
-        rows = parts_used_on_ticket(obj)
+        rows = self.parts_used_rows(obj)
         return format_html_join(", ", "{} {} × {} {}", (
             (r["code"], r["name"], r["quantity"], r["unit"]) for r in rows)) or "-"
 
