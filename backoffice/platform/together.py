@@ -11,6 +11,7 @@ rows each): a list that needs a LIMIT, an aggregate or ``distinct()`` is read on
 
 from django.db.models import F, Value
 from django.db.models.functions import Cast
+from django.utils.encoding import force_str
 
 
 def read_together(**lists) -> dict[str, list[dict]]:
@@ -27,6 +28,13 @@ def read_together(**lists) -> dict[str, list[dict]]:
         spec = by_index[row["_list"]]
         found[spec.name].append({name: row[alias] for alias, name in spec.columns})
     return found
+
+
+def choice_label(model, field_name: str, value) -> str:
+    """What ``get_<field_name>_display()`` says of ``value``, for a row read with
+    ``values()`` (no instance to ask)."""
+    choices = dict(model._meta.get_field(field_name).flatchoices)
+    return force_str(choices.get(value, value), strings_only=True)
 
 
 class _Spec:

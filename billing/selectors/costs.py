@@ -19,14 +19,13 @@ from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
-from django.utils.encoding import force_str
 
 from backoffice.desk.models import Customer, Product, Ticket, TimeEntry
 from backoffice.desk.workflows import Category
 from backoffice.platform import roles as platform_roles
 from backoffice.platform.people import display_name_of
 from backoffice.platform.reference import ReferenceData
-from backoffice.platform.together import read_together
+from backoffice.platform.together import choice_label, read_together
 from billing.models import CostRate, CustomerCharge, ExpenseClaim, ExpenseLine
 from billing.money import ZERO, currency, to_money
 from billing.workflows import COST_CLAIM_STATES, REVENUE_CHARGE_STATES
@@ -175,12 +174,6 @@ def ticket_time(ticket) -> list[dict]:
     return _time_rows(list(_time_entries(ticket)), rated=True)
 
 
-def _label(model, name, value) -> str:
-    """What ``get_<name>_display()`` says of ``value`` (rows read with ``values()``)."""
-    return force_str(dict(model._meta.get_field(name).flatchoices).get(value, value),
-                     strings_only=True)
-
-
 def ticket_cost(ticket, *, money=True) -> TicketCost:
     """Parts, expense lines, time and quotes of one ticket, in one query (the four read
     together). ``money=False``: the parts and the hours alone (no rates, claims or
@@ -213,17 +206,17 @@ def ticket_cost(ticket, *, money=True) -> TicketCost:
         cost.expenses.append({
             "line_id": line["pk"], "claim_id": line["claim_id"],
             "claim_number": line["claim__number"], "date": line["date"],
-            "amount": line["amount"], "category": _label(ExpenseLine, "category",
+            "amount": line["amount"], "category": choice_label(ExpenseLine, "category",
                                                          line["category"]),
             "description": line["description"], "state": line["claim__state"],
-            "state_label": _label(ExpenseClaim, "state", line["claim__state"]),
+            "state_label": choice_label(ExpenseClaim, "state", line["claim__state"]),
             "counts": line["claim__state"] in COST_CLAIM_STATES})
     home = currency() if money else None
     for charge in rows.get("charges", ()):
         cost.charges.append({
             "charge_id": charge["pk"], "number": charge["number"], "title": charge["title"],
             "amount": charge["amount"], "currency": charge["currency"],
-            "state_label": _label(CustomerCharge, "state", charge["state"]),
+            "state_label": choice_label(CustomerCharge, "state", charge["state"]),
             "counts": charge["state"] in REVENUE_CHARGE_STATES and charge["currency"] == home})
     return cost
 
