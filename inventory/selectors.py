@@ -159,19 +159,33 @@ def parts_value_by(key, tickets) -> dict:
     return {k: (v or ZERO).quantize(ZERO) for k, v in rows}
 
 
-def ticket_requisitions(ticket) -> list:
-    """The ticket's requisitions, newest first, with their engineer and lines (two
-    queries, whatever their number): the ticket page's parts panel."""
-    from django.db.models import Prefetch
-
+def ticket_requisitions(ticket) -> list[dict]:
+    """The ticket's requisitions, newest first, each with ``number``, ``state`` and its
+    label, ``requester`` (named), ``created_at`` and ``lines`` (``code``, ``name``,
+    ``quantity``): the ticket page's parts panel, in one query whatever their number."""
+    from backoffice.platform.people import display_name_of
+    from backoffice.platform.together import choice_label, read_together
     from inventory.models import Requisition
 
     if ticket is None or ticket.pk is None:
         return []
-    lines = Prefetch("lines", queryset=RequisitionLine.objects.select_related("part")
-                     .order_by("id"))
-    return list(Requisition.objects.filter(ticket=ticket).select_related("requester")
-                .prefetch_related(lines).order_by("-created_at", "-id"))
+    rows = read_together(
+        requisitions=Requisition.objects.filter(ticket=ticket)
+        .values("id", "number", "state", "created_at", "requester__first_name",
+                "requester__last_name", "requester__username").order_by("-created_at", "-id"),
+        lines=RequisitionLine.objects.filter(requisition__ticket=ticket)
+        .values("id", "requisition_id", "part__code", "part__name", "quantity").order_by("id"))
+    lines: dict[int, list] = {}
+    for line in rows["lines"]:
+        lines.setdefault(line["requisition_id"], []).append(
+            {"code": line["part__code"], "name": line["part__name"],
+             "quantity": line["quantity"]})
+    return [{"pk": r["id"], "number": r["number"], "state": r["state"],
+             "state_label": choice_label(Requisition, "state", r["state"]),
+             "requester": display_name_of(r["requester__first_name"], r["requester__last_name"],
+                                          r["requester__username"]),
+             "created_at": r["created_at"], "lines": lines.get(r["id"], [])}
+            for r in rows["requisitions"]]
 
 
 def default_warehouse():
