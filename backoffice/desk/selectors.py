@@ -127,21 +127,31 @@ def thread_counted(tickets):
                             thread_events=count(TicketEvent))
 
 
-def conversation(ticket, limit=None, journal=None, journal_complete=False):
+def conversation(ticket, limit=None, journal=None, journal_complete=False, spot_checks=False):
     """``ticket_thread``'s (entries, number of messages, number left out), and the files
     attached to no message. ``journal``: the ticket's events newest first, already read
     for the page (``journal_complete``: all of them), so they are not read twice. The
     counts are queried only when a list reached ``limit``: three queries in all, or two
-    with the journal."""
+    with the journal. ``spot_checks``: each message carries its call spot check
+    (``spot_check_found``: ``pk``, ``score``, ``agent_id``, or None), read with it (a call
+    has one check at most)."""
     from collections import defaultdict
 
-    from django.db.models import Q
+    from django.db.models import F, Q
 
     from backoffice.desk.models import TicketAttachment
     from backoffice.platform.workflow import transition_label
 
     messages = ticket.messages.select_related("author").order_by("-sent_at", "-id")
+    if spot_checks:
+        messages = messages.annotate(check_pk=F("spot_checks__pk"),
+                                     check_score=F("spot_checks__score"),
+                                     check_agent_id=F("spot_checks__agent_id"))
     messages = list(messages if limit is None else messages[:limit])
+    for m in messages if spot_checks else ():
+        m.spot_check_found = (None if m.check_pk is None else
+                              {"pk": m.check_pk, "score": m.check_score,
+                               "agent_id": m.check_agent_id})
     if journal is None:
         events = ticket.events.select_related("actor").order_by("-created_at", "-id")
         events = list(events if limit is None else events[:limit])

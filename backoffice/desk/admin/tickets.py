@@ -810,7 +810,8 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketReviewMixin, TicketKnow
         journal, complete = self.journal_entries(ticket)
         thread, message_count, earlier, other_files = desk_conversation(
             ticket, limit=None if whole else self.thread_shown, journal=journal,
-            journal_complete=complete)
+            journal_complete=complete,
+            spot_checks=request.user.has_perm("backoffice.view_callspotcheck"))
         mail_to = services.customer_address(ticket)
         self.spot_check_marks(request, thread)
         can_note, can_reply = (services.may_note(ticket, request.user),
@@ -833,10 +834,9 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketReviewMixin, TicketKnow
         }
 
     def spot_check_marks(self, request, thread) -> None:
-        """Marks each call note with its spot check (for whoever may see it) and whether
-        this user may check it now; one query, only for those who see spot checks."""
-        from backoffice.desk.models import CallSpotCheck
-
+        """Marks each call note with its spot check (for whoever may see it: every check
+        for those who check calls, else their own calls' ones) and whether this user may
+        check it now; the checks come with the messages (``conversation``)."""
         user = request.user
         if not user.has_perm("backoffice.view_callspotcheck"):
             return
@@ -845,16 +845,15 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketReviewMixin, TicketKnow
         if not calls:
             return
         checker = user.has_perm("backoffice.add_callspotcheck")
-        checks = CallSpotCheck.objects.filter(message__in=calls)
-        if not checker:
-            checks = checks.filter(agent=user)
-        found = {c.message_id: c for c in checks}
         add_url = reverse("admin:backoffice_callspotcheck_add")
         for message in calls:
-            message.spot_check = found.get(message.pk)
-            if message.spot_check is not None:
+            check = message.spot_check_found
+            if check is not None and not checker and check["agent_id"] != user.pk:
+                check = None
+            message.spot_check = check
+            if check is not None:
                 message.spot_check_url = reverse("admin:backoffice_callspotcheck_change",
-                                                 args=[message.spot_check.pk])
+                                                 args=[check["pk"]])
             elif wf.can_spot_check(message, user):
                 message.spot_check_add_url = f"{add_url}?message={message.pk}"
 
