@@ -71,11 +71,17 @@ def test_another_process_s_change_and_a_cleared_cache(reads):
 
 
 def test_a_bulk_write_says_so(reads):
+    from backoffice.platform.bulk import bulk_insert, insert_rows
+
     Group.objects.create(name="t-a")
     GROUPS.get("names", reads)
     Group.objects.bulk_create([Group(name="t-b")])
     reference.model_changed(Group)
     assert GROUPS.get("names", reads) == ["t-a", "t-b"]
+    bulk_insert(Group, [Group(name="t-c")])  # generate_data's writers
+    assert GROUPS.get("names", reads) == ["t-a", "t-b", "t-c"]
+    insert_rows(Group, [{"name": "t-d"}])
+    assert GROUPS.get("names", reads) == ["t-a", "t-b", "t-c", "t-d"]
 
 
 def test_several_keys_missing_ones_in_one_read(reads):
