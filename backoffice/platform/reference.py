@@ -115,15 +115,19 @@ class ReferenceData:
         if block is None:  # autocommit (or a test case's own transaction): visible now
             _new_version(self.cache_key)
             return
-        marks = _marks().setdefault(self.name, [])
-        if any(b is block and _waiting(connection, func) for func, b in marks):
-            return  # an earlier write of this transaction gives the new version already
+        marks = _marks()
+        # those committed or rolled back are done with; one still waiting in this block
+        # gives the new version already
+        marks[self.name] = waiting = [(func, b) for func, b in marks.get(self.name, ())
+                                      if _waiting(connection, func)]
+        if any(b is block for _func, b in waiting):
+            return
 
         def after_commit(key=self.cache_key):
             _new_version(key)
 
         transaction.on_commit(after_commit, robust=True)
-        marks.append((after_commit, block))
+        waiting.append((after_commit, block))
 
     def _connect(self, label: str) -> None:
         app_label, model_name = label.split(".")
