@@ -91,6 +91,7 @@ def sync_after_migrate(sender, app_config=None, using="default", **kwargs):
     for config in apps.get_app_configs():
         create_permissions(config, verbosity=0, using=using)
     sync_roles()
+    PEOPLE.changed()  # migrate bulk-creates permissions and content types: no signal
 
 
 def users_in_role(role: str):
