@@ -91,7 +91,8 @@ def ticket_issue_lines(ticket):
     """The ticket's issue and return lines of the ledger, unread (``values()``, by part
     code): what :func:`parts_used` and :func:`parts_issued` make their rows of, on their
     own or read together with other lists of the ticket (``platform.together``)."""
-    return (StockEntry.objects.filter(ticket=ticket, kind__in=[EntryKind.ISSUE, EntryKind.RETURN])
+    return (StockEntry.objects
+            .filter(ticket=ticket, kind__in=[EntryKind.ISSUE, EntryKind.RETURN])
             .values("pk", "posted_at", "kind", "part_id", "part__code", "part__name",
                     "part__specification", "part__unit", "quantity", "unit_cost",
                     "requisition_line__requisition_id", "requisition_line__requisition__number")

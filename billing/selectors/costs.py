@@ -2,8 +2,9 @@
 claim lines (claimed, not refused), and time (hours × the hourly cost rate of the person's
 role valid on the day), against the accepted quotes (margin).
 
-One ticket: one query (the four sources read together, ``platform.together``). The report: each source aggregated in
-the database by the grouping key, then joined in Python (never a loop over tickets).
+One ticket: one query (the four sources read together, ``platform.together``). The report:
+each source aggregated in the database by the grouping key, then joined in Python (never a
+loop over tickets).
 """
 
 from __future__ import annotations
@@ -145,6 +146,7 @@ class TicketCost:
 
 
 def _time_entries(ticket):
+    """The ticket's time entries, unread, with their person's name."""
     return (TimeEntry.objects.filter(ticket=ticket)
             .values("pk", "worked_on", "hours", "description", "person_id",
                     "person__first_name", "person__last_name", "person__username")
@@ -167,11 +169,6 @@ def _time_rows(entries, *, rated) -> list[dict]:
             "cost": to_money(e["hours"] * rate) if rate is not None else (ZERO if rated
                                                                           else None)})
     return rows
-
-
-def ticket_time(ticket) -> list[dict]:
-    """The ticket's time entries, each valued at its person's rate on the day."""
-    return _time_rows(list(_time_entries(ticket)), rated=True)
 
 
 def ticket_cost(ticket, *, money=True) -> TicketCost:
@@ -206,12 +203,12 @@ def ticket_cost(ticket, *, money=True) -> TicketCost:
         cost.expenses.append({
             "line_id": line["pk"], "claim_id": line["claim_id"],
             "claim_number": line["claim__number"], "date": line["date"],
-            "amount": line["amount"], "category": choice_label(ExpenseLine, "category",
-                                                         line["category"]),
+            "amount": line["amount"],
+            "category": choice_label(ExpenseLine, "category", line["category"]),
             "description": line["description"], "state": line["claim__state"],
             "state_label": choice_label(ExpenseClaim, "state", line["claim__state"]),
             "counts": line["claim__state"] in COST_CLAIM_STATES})
-    home = currency() if money else None
+    home = currency()
     for charge in rows.get("charges", ()):
         cost.charges.append({
             "charge_id": charge["pk"], "number": charge["number"], "title": charge["title"],
