@@ -11,7 +11,8 @@ class BackofficeConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from backoffice.desk import mailbox, services  # noqa: F401  (side effects, events)
+        # side effects and events; the reference data's signals (desk.selectors)
+        from backoffice.desk import mailbox, selectors, services  # noqa: F401
         from backoffice.incidents import services as incidents  # noqa: F401  (the same)
         from backoffice.platform import domains, roles
 

@@ -15,7 +15,6 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Q,
     Subquery,
     Sum,
     Value,
@@ -88,47 +87,66 @@ def replenishment_needs():
             .filter(need__gt=0).select_related("preferred_supplier").order_by("code"))
 
 
-def parts_used_on_ticket(ticket) -> list[dict]:
-    """Parts issued to the ticket net of returns, for its service record (one query).
-
-    Each row: ``code``, ``name``, ``specification``, ``unit``, ``quantity`` (used),
-    ``value`` (at the issue cost).
-    """
-    if ticket is None or ticket.pk is None:
-        return []
-    value = ExpressionWrapper(-F("quantity") * F("unit_cost"), output_field=MONEY)
-    rows = (StockEntry.objects
+def ticket_issue_lines(ticket):
+    """The ticket's issue and return lines of the ledger, unread (``values()``, by part
+    code): what :func:`parts_used` and :func:`parts_issued` make their rows of, on their
+    own or read together with other lists of the ticket (``platform.together``)."""
+    return (StockEntry.objects
             .filter(ticket=ticket, kind__in=[EntryKind.ISSUE, EntryKind.RETURN])
-            .values("part_id", "part__code", "part__name", "part__specification", "part__unit")
-            .annotate(used=-Sum("quantity"), value=Sum(value))
-            .filter(~Q(used=0))
-            .order_by("part__code"))
-    return [{"part_id": r["part_id"], "code": r["part__code"], "name": r["part__name"],
-             "specification": r["part__specification"], "unit": r["part__unit"],
-             "quantity": r["used"], "value": (r["value"] or ZERO).quantize(ZERO)}
-            for r in rows]
+            .values("pk", "posted_at", "kind", "part_id", "part__code", "part__name",
+                    "part__specification", "part__unit", "quantity", "unit_cost",
+                    "requisition_line__requisition_id", "requisition_line__requisition__number")
+            .order_by("part__code", "posted_at", "pk"))
 
 
-def parts_issued_to_ticket(ticket) -> list[dict]:
-    """Every issue and return line of the ticket, valued at the ledger's unit cost (a
-    return, or the reversal of an issue, counts negative), with its requisition (one query).
+def parts_used(lines) -> list[dict]:
+    """Parts net of returns, by part code, from :func:`ticket_issue_lines`' rows.
+
+    Each row: ``part_id``, ``code``, ``name``, ``specification``, ``unit``, ``quantity``
+    (used), ``value`` (at the issue cost); a part returned in full is left out.
+    """
+    by_part: dict[int, dict] = {}
+    for line in lines:  # in part-code order: the rows come out in it
+        row = by_part.setdefault(line["part_id"], {
+            "part_id": line["part_id"], "code": line["part__code"], "name": line["part__name"],
+            "specification": line["part__specification"], "unit": line["part__unit"],
+            "quantity": 0, "value": ZERO})
+        row["quantity"] -= line["quantity"]
+        row["value"] -= line["quantity"] * line["unit_cost"]
+    return [{**row, "value": row["value"].quantize(ZERO)} for row in by_part.values()
+            if row["quantity"] != 0]
+
+
+def parts_issued(lines) -> list[dict]:
+    """Every issue and return line, oldest first, valued at the ledger's unit cost (a
+    return, or the reversal of an issue, counts negative), with its requisition, from
+    :func:`ticket_issue_lines`' rows.
 
     Each row: ``entry_id``, ``posted_at``, ``kind``, ``code``, ``name``, ``quantity`` (used:
     issued positive, returned negative), ``unit_cost``, ``value``, ``requisition_id``,
     ``requisition_number``.
     """
+    return [{"entry_id": line["pk"], "posted_at": line["posted_at"], "kind": line["kind"],
+             "code": line["part__code"], "name": line["part__name"],
+             "quantity": -line["quantity"], "unit_cost": line["unit_cost"],
+             "value": (-line["quantity"] * line["unit_cost"]).quantize(ZERO),
+             "requisition_id": line["requisition_line__requisition_id"],
+             "requisition_number": line["requisition_line__requisition__number"] or ""}
+            for line in sorted(lines, key=lambda line: (line["posted_at"], line["pk"]))]
+
+
+def parts_used_on_ticket(ticket) -> list[dict]:
+    """:func:`parts_used` of the ticket, for its service record (one query)."""
     if ticket is None or ticket.pk is None:
         return []
-    rows = (StockEntry.objects
-            .filter(ticket=ticket, kind__in=[EntryKind.ISSUE, EntryKind.RETURN])
-            .values_list("pk", "posted_at", "kind", "part__code", "part__name", "quantity",
-                         "unit_cost", "requisition_line__requisition_id",
-                         "requisition_line__requisition__number")
-            .order_by("posted_at", "pk"))
-    return [{"entry_id": pk, "posted_at": at, "kind": kind, "code": code, "name": name,
-             "quantity": -qty, "unit_cost": cost, "value": (-qty * cost).quantize(ZERO),
-             "requisition_id": req_id, "requisition_number": req_number or ""}
-            for pk, at, kind, code, name, qty, cost, req_id, req_number in rows]
+    return parts_used(ticket_issue_lines(ticket))
+
+
+def parts_issued_to_ticket(ticket) -> list[dict]:
+    """:func:`parts_issued` of the ticket (one query)."""
+    if ticket is None or ticket.pk is None:
+        return []
+    return parts_issued(ticket_issue_lines(ticket))
 
 
 def parts_value_by(key, tickets) -> dict:
@@ -142,19 +160,33 @@ def parts_value_by(key, tickets) -> dict:
     return {k: (v or ZERO).quantize(ZERO) for k, v in rows}
 
 
-def ticket_requisitions(ticket) -> list:
-    """The ticket's requisitions, newest first, with their engineer and lines (two
-    queries, whatever their number): the ticket page's parts panel."""
-    from django.db.models import Prefetch
-
+def ticket_requisitions(ticket) -> list[dict]:
+    """The ticket's requisitions, newest first, each with ``number``, ``state`` and its
+    label, ``requester`` (named), ``created_at`` and ``lines`` (``code``, ``name``,
+    ``quantity``): the ticket page's parts panel, in one query whatever their number."""
+    from backoffice.platform.people import display_name_of
+    from backoffice.platform.together import choice_label, read_together
     from inventory.models import Requisition
 
     if ticket is None or ticket.pk is None:
         return []
-    lines = Prefetch("lines", queryset=RequisitionLine.objects.select_related("part")
-                     .order_by("id"))
-    return list(Requisition.objects.filter(ticket=ticket).select_related("requester")
-                .prefetch_related(lines).order_by("-created_at", "-id"))
+    rows = read_together(
+        requisitions=Requisition.objects.filter(ticket=ticket)
+        .values("id", "number", "state", "created_at", "requester__first_name",
+                "requester__last_name", "requester__username").order_by("-created_at", "-id"),
+        lines=RequisitionLine.objects.filter(requisition__ticket=ticket)
+        .values("id", "requisition_id", "part__code", "part__name", "quantity").order_by("id"))
+    lines: dict[int, list] = {}
+    for line in rows["lines"]:
+        lines.setdefault(line["requisition_id"], []).append(
+            {"code": line["part__code"], "name": line["part__name"],
+             "quantity": line["quantity"]})
+    return [{"pk": r["id"], "number": r["number"], "state": r["state"],
+             "state_label": choice_label(Requisition, "state", r["state"]),
+             "requester": display_name_of(r["requester__first_name"], r["requester__last_name"],
+                                          r["requester__username"]),
+             "created_at": r["created_at"], "lines": lines.get(r["id"], [])}
+            for r in rows["requisitions"]]
 
 
 def default_warehouse():

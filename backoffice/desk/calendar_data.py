@@ -136,6 +136,8 @@ def load_calendar_data(calendar, *, actor=None) -> dict:
         if update:
             bulk_update_with_history(update, CalendarDay, ["kind", "name"], default_user=actor,
                                      default_change_reason=reason)
+        if create or update:
+            selectors.CALENDARS.changed()  # bulk writes send no signal
         for row in stale:
             row._change_reason = reason
             row._history_user = actor

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.desk import workflows as wf
+from backoffice.platform.reference import ReferenceData
 
 #: journal lines that are not workflow steps, by action
 JOURNAL_ACTIONS = {"replan": _("Deadlines re-planned")}
@@ -126,21 +127,31 @@ def thread_counted(tickets):
                             thread_events=count(TicketEvent))
 
 
-def conversation(ticket, limit=None, journal=None, journal_complete=False):
+def conversation(ticket, limit=None, journal=None, journal_complete=False, spot_checks=False):
     """``ticket_thread``'s (entries, number of messages, number left out), and the files
     attached to no message. ``journal``: the ticket's events newest first, already read
     for the page (``journal_complete``: all of them), so they are not read twice. The
     counts are queried only when a list reached ``limit``: three queries in all, or two
-    with the journal."""
+    with the journal. ``spot_checks``: each message carries its call spot check
+    (``spot_check_found``: ``pk``, ``score``, ``agent_id``, or None), read with it (a call
+    has one check at most)."""
     from collections import defaultdict
 
-    from django.db.models import Q
+    from django.db.models import F, Q
 
     from backoffice.desk.models import TicketAttachment
     from backoffice.platform.workflow import transition_label
 
     messages = ticket.messages.select_related("author").order_by("-sent_at", "-id")
+    if spot_checks:
+        messages = messages.annotate(check_pk=F("spot_checks__pk"),
+                                     check_score=F("spot_checks__score"),
+                                     check_agent_id=F("spot_checks__agent_id"))
     messages = list(messages if limit is None else messages[:limit])
+    for m in messages if spot_checks else ():
+        m.spot_check_found = (None if m.check_pk is None else
+                              {"pk": m.check_pk, "score": m.check_score,
+                               "agent_id": m.check_agent_id})
     if journal is None:
         events = ticket.events.select_related("actor").order_by("-created_at", "-id")
         events = list(events if limit is None else events[:limit])
@@ -175,25 +186,20 @@ def conversation(ticket, limit=None, journal=None, journal_complete=False):
     return thread, message_count, message_count + event_count - len(thread), files[None]
 
 
-def ticket_hours(ticket) -> list[dict]:
-    """The rows of ``billing.selectors.ticket_time`` without their cost, for those who
-    may see the time but not the money (one query)."""
-    from backoffice.desk.models import TimeEntry
-
-    return [{"entry": e, "entry_id": e.pk, "person": e.person, "worked_on": e.worked_on,
-             "hours": e.hours, "description": e.description, "rate": None, "cost": None}
-            for e in TimeEntry.objects.filter(ticket=ticket).select_related("person")
-            .order_by("worked_on", "pk")]
+#: the canned replies, offered by every ticket page's conversation dialog
+CANNED_REPLIES = ReferenceData("desk.canned-replies", "backoffice.CannedReply")
 
 
 def canned_replies(category):
-    """Active canned replies for a ticket of this category (and those for every category)."""
+    """Active canned replies for a ticket of this category (and those for every
+    category): this process's copy, or one query. Shared: read them, never change them."""
     from django.db.models import Q
 
     from backoffice.desk.models import CannedReply
 
-    return list(CannedReply.objects.filter(Q(category=category) | Q(category=""),
-                                           is_active=True).order_by("title"))
+    return CANNED_REPLIES.get(category, lambda: list(
+        CannedReply.objects.filter(Q(category=category) | Q(category=""), is_active=True)
+        .order_by("title")))
 
 
 def confirmation_requests(ticket, limit=20):
@@ -259,12 +265,39 @@ def service_record(ticket):
     }
 
 
+#: the business calendars (working hours, holidays, make-up days) as pages draw them;
+#: deadlines that are stored are worked out on the rows as they are (``Ticket._calendar``)
+CALENDARS = ReferenceData("desk.calendars", "backoffice.BusinessCalendar",
+                          "backoffice.WorkingPeriod", "backoffice.CalendarDay")
+
+
+def working_calendar(ticket):
+    """``ticket._calendar()`` for a page to draw (its level clock, its deadlines planned
+    without holidays): from this process's copy of the business calendar, no query once
+    read."""
+    from backoffice.desk.models import BusinessCalendar, CalendarDay, WorkingPeriod
+    from backoffice.desk.sla import WorkingCalendar
+
+    policy = ticket.sla_policy if ticket.sla_policy_id else None
+    round_the_clock = bool(policy and policy.round_the_clock)
+    calendar_id = (policy.calendar_id if policy is not None and policy.calendar_id
+                   else CALENDARS.get("default", lambda: getattr(BusinessCalendar.default(),
+                                                                 "pk", None)))
+    if calendar_id is None:
+        return WorkingCalendar.standard(round_the_clock=round_the_clock)
+    kept = CALENDARS.get(calendar_id, lambda: WorkingCalendar.from_rows(
+        WorkingPeriod.objects.filter(calendar_id=calendar_id).order_by("weekday", "start")
+        .values_list("weekday", "start", "end"),
+        CalendarDay.objects.filter(calendar_id=calendar_id).values_list("date", "kind")))
+    return kept.copy(round_the_clock=round_the_clock)
+
+
 def level_ladder(ticket, now=None, calendar=None) -> dict:
     """The ticket's time per support level against each level's target, and the time it
     waited for the customer and for R&D: ``{"levels": [{level, label, working, wall,
     target, met}], "waits": [{kind, label, working, wall}]}``, seconds, a running span
-    counted up to now. One query for the spans (and the calendar's while one runs, unless
-    the page passes the ``WorkingCalendar`` it has already read)."""
+    counted up to now. One query for the spans (a running one is measured on the page's
+    copy of the calendar, ``working_calendar``)."""
     from django.utils import timezone
 
     from backoffice.desk.workflows import ClockKind, SupportLevel
@@ -272,7 +305,7 @@ def level_ladder(ticket, now=None, calendar=None) -> dict:
     now = now or timezone.now()
     spans = list(ticket.clock_spans.all())
     if calendar is None and any(s.ended_at is None for s in spans):
-        calendar = ticket._calendar()
+        calendar = working_calendar(ticket)
     levels, waits = {}, {}
     for span in spans:
         if span.ended_at is None:

@@ -15,7 +15,7 @@ other year still runs (on the weekly hours alone) but records the year in
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.utils import timezone
 
@@ -38,14 +38,28 @@ class WorkingCalendar:
         """The arithmetic of a ``BusinessCalendar`` (the standard week when there is none)."""
         if calendar is None:
             return cls.standard(round_the_clock=round_the_clock)
-        periods: dict[int, list] = {}
-        for p in calendar.periods.order_by("weekday", "start"):
-            periods.setdefault(p.weekday, []).append((p.start, p.end))
+        return cls.from_rows(
+            calendar.periods.order_by("weekday", "start").values_list("weekday", "start", "end"),
+            calendar.days.values_list("date", "kind"), round_the_clock=round_the_clock)
+
+    @classmethod
+    def from_rows(cls, periods, days, *, round_the_clock=False) -> WorkingCalendar:
+        """From (weekday, start, end) rows in order and (date, kind) rows."""
+        by_weekday: dict[int, list] = {}
+        for weekday, start, end in periods:
+            by_weekday.setdefault(weekday, []).append((start, end))
         holidays, workdays = set(), set()
-        for day in calendar.days.all():
-            (holidays if day.kind == "holiday" else workdays).add(day.date)
-        return cls(periods, holidays, workdays, round_the_clock,
+        for date, kind in days:
+            (holidays if kind == "holiday" else workdays).add(date)
+        return cls(by_weekday, holidays, workdays, round_the_clock,
                    known_years={d.year for d in holidays})
+
+    def copy(self, *, round_the_clock=None) -> WorkingCalendar:
+        """The same calendar with its own ``guessed_years`` (the hours and days shared: a
+        kept calendar is never changed)."""
+        return replace(self, guessed_years=set(),
+                       round_the_clock=self.round_the_clock if round_the_clock is None
+                       else round_the_clock)
 
     @classmethod
     def standard(cls, **kwargs) -> WorkingCalendar:

@@ -11,12 +11,15 @@ from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RelatedDropdownFilter
 from unfold.decorators import action, display
 
-from backoffice.care.models import FollowUp
 from backoffice.desk.models import Ticket
 from backoffice.knowledge.forms import CreateArticleForm, ResolveWithArticleForm
 from backoffice.knowledge.models import Article, ArticleAttachment, ArticleUse, stale_after
 from backoffice.knowledge.resources import ArticleResource
-from backoffice.knowledge.selectors import article_filter, suggested_articles
+from backoffice.knowledge.selectors import (
+    article_filter,
+    suggested_articles,
+    ticket_knowledge,
+)
 from backoffice.knowledge.services import (
     article_create_from_ticket,
     can_create_article,
@@ -232,16 +235,14 @@ class TicketKnowledgeMixin:
 
 
 def ticket_panel(ticket, user) -> dict:
-    """What the ticket page shows below the form: knowledge and follow-up."""
-    panel = {"ticket": ticket}
-    if user.has_perm("backoffice.view_article"):
-        panel["used"] = list(ticket.article_uses.select_related("article"))
-        panel["written"] = list(ticket.source_articles.only("id", "number", "title", "state"))
+    """What the ticket page shows below the form: knowledge and follow-up (their lists
+    in one query)."""
+    articles = user.has_perm("backoffice.view_article")
+    panel = {"ticket": ticket, **ticket_knowledge(
+        ticket, articles=articles, followups=user.has_perm("backoffice.view_followup"))}
+    if articles:
         if ticket.is_open:
             panel["suggested"] = suggested_articles(ticket)
         panel["search_url"] = (reverse("admin:backoffice_article_changelist")
                                + "?state__exact=published")
-    if user.has_perm("backoffice.view_followup"):
-        panel["followups"] = list(FollowUp.objects.filter(ticket=ticket)
-                                  .select_related("assignee"))
     return panel

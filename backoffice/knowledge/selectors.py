@@ -8,7 +8,7 @@ solution or keywords. On PostgreSQL, trigram GIN indexes (migration 0002) serve 
 
 import re
 
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 
 from backoffice.knowledge.models import Article
 
@@ -67,16 +67,60 @@ def suggested_articles(ticket, limit: int = 5) -> list[Article]:
         When(product_id=ticket.product_id, category=ticket.category, then=Value(30)),
         When(category=ticket.category, then=Value(20)),
         default=Value(10), output_field=IntegerField())
-    candidates = list(Article.objects.published().filter(match).with_use_count()
-                      .annotate(base_score=base).select_related("product")
-                      .prefetch_related("versions")
+    candidates = Article.objects.published().filter(match).with_use_count().annotate(
+        base_score=base)
+    if ticket.product_version_id:  # whether the article names versions, and the ticket's
+        versions = Article.versions.through.objects.filter(article_id=OuterRef("pk"))
+        candidates = candidates.annotate(
+            names_versions=Exists(versions),
+            fits_version=Exists(versions.filter(productversion_id=ticket.product_version_id)))
+    candidates = list(candidates.select_related("product")
                       .order_by("-base_score", "-use_count", "-reviewed_at")[:limit * 4])
     text = f"{ticket.subject}\n{ticket.description}".upper()
     for article in candidates:
         score = article.base_score + 12 * sum(k.upper() in text for k in _keywords(article))
-        versions = {v.pk for v in article.versions.all()}
-        if ticket.product_version_id and versions:
-            score += 2 if ticket.product_version_id in versions else -5
+        if ticket.product_version_id and article.names_versions:
+            score += 2 if article.fits_version else -5
         article.score = score
     candidates.sort(key=lambda a: (-a.score, -a.use_count))
     return candidates[:limit]
+
+
+def ticket_knowledge(ticket, *, articles=True, followups=True) -> dict:
+    """The lists of the ticket's knowledge panel, in one query (``platform.together``):
+    ``used``, the articles it was resolved with (newest use first); ``written``, those
+    written from it; ``followups``, its follow-up calls. Each a list of dicts."""
+    from backoffice.care.models import FollowUp
+    from backoffice.knowledge.models import ArticleUse
+    from backoffice.platform.people import display_name_of
+    from backoffice.platform.together import choice_label, read_together
+
+    lists = {}
+    if articles:
+        lists["used"] = (ArticleUse.objects.filter(ticket=ticket)
+                         .values("id", "created_at", "article_id", "article__number",
+                                 "article__title").order_by("-created_at", "-id"))
+        lists["written"] = (Article.objects.filter(source_tickets=ticket)
+                            .values("id", "number", "title", "state", "updated_at")
+                            .order_by("-updated_at", "-id"))
+    if followups:
+        lists["followups"] = (FollowUp.objects.filter(ticket=ticket)
+                              .values("id", "number", "state", "due_on", "rating", "remarks",
+                                      "assignee__first_name", "assignee__last_name",
+                                      "assignee__username").order_by("due_on", "id"))
+    rows = read_together(**lists)
+    panel = {}
+    if articles:
+        panel["used"] = [{"article_id": r["article_id"], "article": str(Article(
+            number=r["article__number"], title=r["article__title"]))} for r in rows["used"]]
+        panel["written"] = [{"pk": r["id"], "number": r["number"], "title": r["title"],
+                             "state_label": choice_label(Article, "state", r["state"])}
+                            for r in rows["written"]]
+    if followups:
+        panel["followups"] = [{
+            "pk": r["id"], "number": r["number"], "due_on": r["due_on"], "rating": r["rating"],
+            "remarks": r["remarks"], "state_label": choice_label(FollowUp, "state", r["state"]),
+            "assignee": display_name_of(r["assignee__first_name"], r["assignee__last_name"],
+                                        r["assignee__username"])}
+            for r in rows["followups"]]
+    return panel

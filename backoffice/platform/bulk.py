@@ -24,6 +24,8 @@ from django.db import connections
 from django.db.models import JSONField
 from django.utils import timezone
 
+from backoffice.platform import reference
+
 
 def uses_copy(using="default"):
     return connections[using].vendor == "postgresql"
@@ -67,6 +69,7 @@ def bulk_insert(model, objs, batch_size=5_000, using="default"):
     connection = connections[using]
     if not uses_copy(using):
         model._default_manager.using(using).bulk_create(objs, batch_size=batch_size)
+        reference.model_changed(model)  # no signal: the reference data read from it say so
         return objs
     missing = [obj for obj in objs if obj.pk is None]
     for obj, pk in zip(missing, reserve_ids(model, len(missing), using), strict=True):
@@ -78,6 +81,7 @@ def bulk_insert(model, objs, batch_size=5_000, using="default"):
     for obj in objs:
         obj._state.adding = False
         obj._state.db = using
+    reference.model_changed(model)
     return objs
 
 
@@ -99,6 +103,7 @@ def insert_rows(model, rows, batch_size=5_000, using="default", ids=True):
         model._default_manager.using(using).bulk_create(objs, batch_size=batch_size)
         for row, obj in zip(rows, objs, strict=True):
             row[pk] = obj.pk
+        reference.model_changed(model)
         return rows
     if ids:
         missing = [row for row in rows if row.get(pk) is None]
@@ -129,6 +134,7 @@ def insert_rows(model, rows, batch_size=5_000, using="default", ids=True):
             yield value
 
     _copy(connection, model, fields, values())
+    reference.model_changed(model)
     return rows
 
 

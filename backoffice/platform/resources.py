@@ -30,6 +30,7 @@ from import_export.instance_loaders import ModelInstanceLoader
 from import_export.results import Result
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from backoffice.platform import reference
 from backoffice.platform.formats import sheet_rows, sheet_title
 from backoffice.platform.models import NumberedModel
 
@@ -718,6 +719,7 @@ class BackofficeResource(resources.ModelResource):
                 bulk_create_with_history(self.create_instances, model,
                                          batch_size=batch_size, default_change_reason="import",
                                          default_user=getattr(self, "_import_user", None))
+                reference.model_changed(model)  # a bulk write sends no signal
             except Exception as exc:  # reported against the batch by import-export
                 self.handle_import_error(result, exc, raise_errors)
             finally:
@@ -736,6 +738,7 @@ class BackofficeResource(resources.ModelResource):
                                          batch_size=batch_size,
                                          default_change_reason="import",
                                          default_user=getattr(self, "_import_user", None))
+                reference.model_changed(self._meta.model)
             except Exception as exc:
                 self.handle_import_error(result, exc, raise_errors)
             finally:

@@ -9,9 +9,11 @@ exactly (idempotent: run after every migrate and by ``manage.py setup_roles``), 
 
 from functools import cache
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.platform import domains
+from backoffice.platform.reference import ReferenceData
 
 #: role key -> (group name, description). Group names are stable identifiers.
 ROLES = {
@@ -89,6 +91,7 @@ def sync_after_migrate(sender, app_config=None, using="default", **kwargs):
     for config in apps.get_app_configs():
         create_permissions(config, verbosity=0, using=using)
     sync_roles()
+    PEOPLE.changed()  # migrate bulk-creates permissions and content types: no signal
 
 
 def users_in_role(role: str):
@@ -256,13 +259,40 @@ def owner_ids(obj, fields) -> set:
     return ids - {None}
 
 
-def roles_of(user) -> set[str]:
+#: each person's roles and permissions, asked on every page (``roles_by_user``, and the
+#: permission backend of ``platform.security``): kept in the process until a user, a
+#: group, a permission or a membership changes (signing in, which writes ``last_login``
+#: alone, changes none)
+PEOPLE = ReferenceData(
+    "platform.people", settings.AUTH_USER_MODEL, "auth.Group", "auth.Permission",
+    "contenttypes.ContentType", f"{settings.AUTH_USER_MODEL}_groups",
+    f"{settings.AUTH_USER_MODEL}_user_permissions", "auth.Group_permissions",
+    ignore_fields={settings.AUTH_USER_MODEL: {"last_login"}}, max_keys=20_000)
+
+
+def roles_by_user(user_ids) -> dict[int, frozenset[str]]:
+    """{user id: their role keys (by group)}; the people this process has not seen since
+    the last change of groups are read in one query."""
+    from django.contrib.auth import get_user_model
+
+    def read(keys):
+        by_name = {group_name(role): role for role in ROLES}
+        found: dict[int, set[str]] = {pk: set() for _kind, pk in keys}
+        links = get_user_model().groups.through.objects.filter(
+            user_id__in=list(found), group__name__in=by_name)
+        for user_id, name in links.values_list("user_id", "group__name"):
+            found[user_id].add(by_name[name])
+        return {("roles", pk): frozenset(names) for pk, names in found.items()}
+
+    kept = PEOPLE.get_many([("roles", pk) for pk in user_ids], read)
+    return {pk: names for (_kind, pk), names in kept.items()}
+
+
+def roles_of(user) -> frozenset[str]:
     """The role keys of ``user`` (by group), read once per user object."""
     cached = getattr(user, "_backoffice_roles", None)
     if cached is None:
-        by_name = {group_name(role): role for role in ROLES}
-        names = user.groups.values_list("name", flat=True) if user.pk else []
-        cached = {by_name[n] for n in names if n in by_name}
+        cached = roles_by_user([user.pk])[user.pk] if user.pk else frozenset()
         user._backoffice_roles = cached
     return cached
 

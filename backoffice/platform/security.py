@@ -68,8 +68,10 @@ class SessionExpiryMiddleware:
 
 class PermissionBackend(ModelBackend):
     """Django's ModelBackend, with a user's own and group permissions read in one query
-    instead of two (every admin page asks for them). It fills the same per-user cache
-    (``_perm_cache``) as ModelBackend, which stays listed after it and signs people in."""
+    instead of two, and kept in the process until a membership, a group's permissions or
+    the user changes (``roles.PEOPLE``: every admin page asks for them). It fills the same
+    per-user cache (``_perm_cache``) as ModelBackend, which stays listed after it and signs
+    people in."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         """Signing in stays ModelBackend's (listed after it): a wrong password is then
@@ -80,18 +82,25 @@ class PermissionBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            from django.contrib.auth.models import Permission
-            from django.db.models import Q
+            from backoffice.platform.roles import PEOPLE
 
-            perms = Permission.objects.all()
-            if not user_obj.is_superuser:
-                user_model = type(user_obj)
-                own = user_model.user_permissions.through.objects.filter(user=user_obj)
-                grouped = user_model.groups.through.objects.filter(user=user_obj)
-                perms = perms.filter(
-                    Q(pk__in=own.values("permission_id"))
-                    | Q(group__in=grouped.values("group_id"))).distinct()
-            user_obj._perm_cache = {
-                f"{app_label}.{codename}" for app_label, codename
-                in perms.values_list("content_type__app_label", "codename")}
+            user_obj._perm_cache = PEOPLE.get(
+                ("permissions", user_obj.pk, user_obj.is_superuser),
+                lambda: self._read_permissions(user_obj))
         return user_obj._perm_cache
+
+    @staticmethod
+    def _read_permissions(user_obj) -> frozenset[str]:
+        from django.contrib.auth.models import Permission
+        from django.db.models import Q
+
+        perms = Permission.objects.all()
+        if not user_obj.is_superuser:
+            user_model = type(user_obj)
+            own = user_model.user_permissions.through.objects.filter(user=user_obj)
+            grouped = user_model.groups.through.objects.filter(user=user_obj)
+            perms = perms.filter(
+                Q(pk__in=own.values("permission_id"))
+                | Q(group__in=grouped.values("group_id"))).distinct()
+        return frozenset(f"{app_label}.{codename}" for app_label, codename
+                         in perms.values_list("content_type__app_label", "codename"))

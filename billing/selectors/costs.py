@@ -2,8 +2,9 @@
 claim lines (claimed, not refused), and time (hours × the hourly cost rate of the person's
 role valid on the day), against the accepted quotes (margin).
 
-One ticket: a handful of queries (one per source). The report: each source aggregated in
-the database by the grouping key, then joined in Python (never a loop over tickets).
+One ticket: one query (the four sources read together, ``platform.together``). The report:
+each source aggregated in the database by the grouping key, then joined in Python (never a
+loop over tickets).
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ from django.utils import timezone
 from backoffice.desk.models import Customer, Product, Ticket, TimeEntry
 from backoffice.desk.workflows import Category
 from backoffice.platform import roles as platform_roles
-from billing.models import CostRate, CustomerCharge, ExpenseLine
+from backoffice.platform.people import display_name_of
+from backoffice.platform.reference import ReferenceData
+from backoffice.platform.together import choice_label, read_together
+from billing.models import CostRate, CustomerCharge, ExpenseClaim, ExpenseLine
 from billing.money import ZERO, currency, to_money
 from billing.workflows import COST_CLAIM_STATES, REVENUE_CHARGE_STATES
 
@@ -32,8 +36,18 @@ RATE = DecimalField(max_digits=10, decimal_places=2)
 
 
 # -- cost rates ----------------------------------------------------------------------------
+#: the cost rates, read by every ticket page that shows money: kept in the process until
+#: a rate is saved or deleted (or imported)
+RATES = ReferenceData("billing.cost-rates", "billing.CostRate")
+
+
 def rate_schedule() -> dict[str, list[tuple[dt.date, Decimal]]]:
-    """{role: [(valid from, hourly rate), ...] oldest first} (one query)."""
+    """{role: [(valid from, hourly rate), ...] oldest first}: this process's copy, or one
+    query. Shared: read it, never change it."""
+    return RATES.get("schedule", _read_rate_schedule)
+
+
+def _read_rate_schedule() -> dict[str, list[tuple[dt.date, Decimal]]]:
     schedule: dict[str, list] = defaultdict(list)
     for role, since, rate in (CostRate.objects.order_by("role", "valid_from")
                               .values_list("role", "valid_from", "hourly_rate")):
@@ -42,11 +56,13 @@ def rate_schedule() -> dict[str, list[tuple[dt.date, Decimal]]]:
 
 
 def roles_of_people(person_ids=None) -> dict[int, frozenset[str]]:
-    """{user id: the person's roles} from their groups (one query)."""
+    """{user id: the person's roles} from their groups: of ``person_ids`` as the platform
+    keeps them (no query once seen), of everyone in one query."""
+    if person_ids is not None:
+        return {pk: roles for pk, roles in platform_roles.roles_by_user(person_ids).items()
+                if roles}
     by_name = {platform_roles.group_name(role): role for role in platform_roles.ROLES}
     links = get_user_model().groups.through.objects.filter(group__name__in=by_name)
-    if person_ids is not None:
-        links = links.filter(user_id__in=list(person_ids))
     out: dict[int, set[str]] = defaultdict(set)
     for user_id, name in links.values_list("user_id", "group__name"):
         out[user_id].add(by_name[name])
@@ -93,6 +109,8 @@ class TicketCost:
     expenses: list[dict] = field(default_factory=list)
     time: list[dict] = field(default_factory=list)
     charges: list[dict] = field(default_factory=list)
+    #: the parts net of returns, by part (the service record's "parts used")
+    parts_used: list[dict] = field(default_factory=list)
 
     @property
     def parts_total(self) -> Decimal:
@@ -127,46 +145,76 @@ class TicketCost:
         return self.quoted - self.total
 
 
-def ticket_time(ticket) -> list[dict]:
-    """The ticket's time entries, each valued at its person's rate on the day."""
-    entries = list(TimeEntry.objects.filter(ticket=ticket).select_related("person")
-                   .order_by("worked_on", "pk"))
-    if not entries:
-        return []
-    schedule = rate_schedule()
-    people = roles_of_people({e.person_id for e in entries})
+def _time_entries(ticket):
+    """The ticket's time entries, unread, with their person's name."""
+    return (TimeEntry.objects.filter(ticket=ticket)
+            .values("pk", "worked_on", "hours", "description", "person_id",
+                    "person__first_name", "person__last_name", "person__username")
+            .order_by("worked_on", "pk"))
+
+
+def _time_rows(entries, *, rated) -> list[dict]:
+    """Each time entry, valued at its person's rate on the day (``rated``: else no rate)."""
+    schedule = rate_schedule() if rated and entries else {}
+    people = roles_of_people({e["person_id"] for e in entries}) if rated and entries else {}
     rows = []
     for e in entries:
-        rate = rate_on(schedule, people.get(e.person_id, ()), e.worked_on)
-        rows.append({"entry": e, "entry_id": e.pk, "person": e.person, "worked_on": e.worked_on,
-                     "hours": e.hours, "description": e.description, "rate": rate,
-                     "cost": to_money(e.hours * rate) if rate is not None else ZERO})
+        rate = rate_on(schedule, people.get(e["person_id"], ()), e["worked_on"]) if rated \
+            else None
+        rows.append({
+            "entry_id": e["pk"], "worked_on": e["worked_on"], "hours": e["hours"],
+            "description": e["description"], "rate": rate,
+            "person": display_name_of(e["person__first_name"], e["person__last_name"],
+                                      e["person__username"]),
+            "cost": to_money(e["hours"] * rate) if rate is not None else (ZERO if rated
+                                                                          else None)})
     return rows
 
 
-def ticket_cost(ticket) -> TicketCost:
-    """Parts, expense lines, time and quotes of one ticket (six queries at most)."""
+def ticket_cost(ticket, *, money=True) -> TicketCost:
+    """Parts, expense lines, time and quotes of one ticket, in one query (the four read
+    together). ``money=False``: the parts and the hours alone (no rates, claims or
+    quotes read), for those who may see the time but not the money."""
     cost = TicketCost()
     if ticket is None or ticket.pk is None:
         return cost
+    lists = {"time": _time_entries(ticket)}
     if apps.is_installed("inventory"):
-        from inventory.selectors import parts_issued_to_ticket
+        from inventory.selectors import ticket_issue_lines
 
-        cost.parts = parts_issued_to_ticket(ticket)
-    for line in (ExpenseLine.objects.filter(ticket=ticket).select_related("claim__claimant")
-                 .order_by("date", "pk")):
+        lists["parts"] = ticket_issue_lines(ticket)
+    if money:
+        lists["expenses"] = (
+            ExpenseLine.objects.filter(ticket=ticket)
+            .values("pk", "date", "amount", "category", "description", "claim_id",
+                    "claim__number", "claim__state").order_by("date", "pk"))
+        lists["charges"] = (
+            CustomerCharge.objects.filter(ticket=ticket)
+            .values("pk", "number", "title", "amount", "currency", "state", "created_at")
+            .order_by("created_at", "pk"))
+    rows = read_together(**lists)
+    if "parts" in rows:
+        from inventory.selectors import parts_issued, parts_used
+
+        cost.parts_used = parts_used(rows["parts"])
+        cost.parts = parts_issued(rows["parts"]) if money else []
+    cost.time = _time_rows(rows["time"], rated=money)
+    for line in rows.get("expenses", ()):
         cost.expenses.append({
-            "line": line, "claim": line.claim, "date": line.date, "amount": line.amount,
-            "category": line.get_category_display(), "description": line.description,
-            "state": line.claim.state, "state_label": line.claim.get_state_display(),
-            "counts": line.claim.state in COST_CLAIM_STATES})
-    cost.time = ticket_time(ticket)
+            "line_id": line["pk"], "claim_id": line["claim_id"],
+            "claim_number": line["claim__number"], "date": line["date"],
+            "amount": line["amount"],
+            "category": choice_label(ExpenseLine, "category", line["category"]),
+            "description": line["description"], "state": line["claim__state"],
+            "state_label": choice_label(ExpenseClaim, "state", line["claim__state"]),
+            "counts": line["claim__state"] in COST_CLAIM_STATES})
     home = currency()
-    for charge in CustomerCharge.objects.filter(ticket=ticket).order_by("created_at", "pk"):
+    for charge in rows.get("charges", ()):
         cost.charges.append({
-            "charge": charge, "amount": charge.amount, "currency": charge.currency,
-            "state_label": charge.get_state_display(),
-            "counts": charge.state in REVENUE_CHARGE_STATES and charge.currency == home})
+            "charge_id": charge["pk"], "number": charge["number"], "title": charge["title"],
+            "amount": charge["amount"], "currency": charge["currency"],
+            "state_label": choice_label(CustomerCharge, "state", charge["state"]),
+            "counts": charge["state"] in REVENUE_CHARGE_STATES and charge["currency"] == home})
     return cost
 
 

@@ -115,9 +115,13 @@ def page_queries(client, user, ticket):
 
 
 
-#: the most any role's ticket page reads today (the manager's, who sees every section);
-#: the issue's goal is 12 (see the report of issue 18 for what is left)
-PAGE_QUERIES = 28
+#: the most any role's ticket page reads (the manager's, who sees every section): the
+#: session and its user, the ticket, its journal, its messages (with their spot checks)
+#: and attachments, its confirmation links, the knowledge panel's lists, the suggested
+#: articles (open) or the service review (closed), its costs (parts, time, claims,
+#: quotes), its level clock's spans, its requisitions with their lines. Calendars, cost
+#: rates, canned replies and people's roles and permissions are the process's copies.
+PAGE_QUERIES = 12
 
 
 @pytest.mark.parametrize("make", [_open_ticket, _closed_ticket], ids=["open", "closed"])

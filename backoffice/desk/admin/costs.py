@@ -21,7 +21,6 @@ from backoffice.desk import services
 from backoffice.desk import workflows as wf
 from backoffice.desk.forms import TimeEntryAdminForm, TimeEntryForm
 from backoffice.desk.models import TimeEntry
-from backoffice.desk.selectors import ticket_hours
 from backoffice.platform.admin.base import BackofficeAdmin
 
 MONEY_PERMISSION = "billing.view_ticket_cost"
@@ -42,13 +41,24 @@ def may_see_money(user) -> bool:
     return user.has_perm(MONEY_PERMISSION)
 
 
-def cost_panel_context(ticket, user) -> dict:
-    """What the cost section shows this user, with the link of every row."""
-    from billing.selectors import TicketCost, ticket_cost
+def ticket_costs(ticket, user):
+    """The ticket's parts, hours and, for those who may see money, its claims, quotes and
+    the cost of its time (``billing.selectors.ticket_cost``, one query): read once for
+    the page, whose cost section and service record ("parts used") both show them."""
+    from billing.selectors import ticket_cost
 
     money = may_see_money(user)
-    # without the money: the hours alone (no parts, claims, quotes, rates to read)
-    cost = ticket_cost(ticket) if money else TicketCost(time=ticket_hours(ticket))
+    read = ticket.__dict__.setdefault("_page_costs", {})
+    if money not in read:
+        read[money] = ticket_cost(ticket, money=money)
+    return read[money]
+
+
+def cost_panel_context(ticket, user) -> dict:
+    """What the cost section shows this user, with the link of every row."""
+    money = may_see_money(user)
+    # without the money: the hours alone (no claims, quotes or rates read)
+    cost = ticket_costs(ticket, user)
     for row in cost.time:
         row["url"] = _url("admin:backoffice_timeentry_change", row["entry_id"])
     for row in cost.parts:
@@ -56,9 +66,9 @@ def cost_panel_context(ticket, user) -> dict:
         row["requisition_url"] = (_url("admin:inventory_requisition_change",
                                        row["requisition_id"]) if row["requisition_id"] else "")
     for row in cost.expenses:
-        row["url"] = _url("admin:billing_expenseclaim_change", row["claim"].pk)
+        row["url"] = _url("admin:billing_expenseclaim_change", row["claim_id"])
     for row in cost.charges:
-        row["url"] = _url("admin:billing_customercharge_change", row["charge"].pk)
+        row["url"] = _url("admin:billing_customercharge_change", row["charge_id"])
     of_ticket = f"?ticket__id__exact={ticket.pk}"
     return {
         "cost": cost, "money": money, "ticket": ticket,
@@ -89,6 +99,18 @@ class TicketCostMixin:
 
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "cost_panel"]
+
+    def parts_used_rows(self, obj) -> list[dict]:
+        """The parts used of the service record: from the page's read of the costs when
+        it shows them (``cost_fieldsets`` named the viewer), else one query."""
+        user = getattr(obj, "_cost_viewer", None)
+        if user is not None:
+            return ticket_costs(obj, user).parts_used
+        try:
+            from inventory.selectors import parts_used_on_ticket
+        except ImportError:  # the parts app is not installed
+            return []
+        return parts_used_on_ticket(obj)
 
     @display(description=_("what this ticket cost"))
     def cost_panel(self, obj):

@@ -16,7 +16,6 @@ from backoffice.desk.forms import TicketForm
 from backoffice.desk.models import Ticket
 from backoffice.desk.selectors import customer_choices
 from backoffice.platform.admin.autocomplete import forwarded_id
-from backoffice.platform.people import display_name
 
 #: the ticket form's pickers and the fields whose values they send with the term
 TICKET_FORWARDS = {"contact": ["customer"], "product": ["customer"],
@@ -41,8 +40,8 @@ class TicketPartsMixin:
 
     @display(description=_("requisitions"))
     def ticket_requisitions(self, obj):
-        """Number (link), state, parts, engineer and date of each requisition (two
-        queries, whatever their number)."""
+        """Number (link), state, parts, engineer and date of each requisition (one query,
+        whatever their number)."""
         try:
             from inventory.selectors import ticket_requisitions
             from inventory.workflows import STATE_COLOURS
@@ -54,19 +53,18 @@ class TicketPartsMixin:
 
         def state(requisition):
             return render_to_string("unfold/helpers/label.html", {
-                "text": requisition.get_state_display(),
-                "type": STATE_COLOURS.get(requisition.state, "default")})
+                "text": requisition["state_label"],
+                "type": STATE_COLOURS.get(requisition["state"], "default")})
 
         body = format_html_join("", (
             '<tr data-requisition="{}"><td class="pr-4"><a class="text-primary-600" href="{}">'
             '{}</a></td><td class="pr-4" data-state="{}">{}</td><td class="pr-4">{}</td>'
             '<td class="pr-4">{}</td><td>{}</td></tr>'), (
-            (r.number, reverse("admin:inventory_requisition_change", args=[r.pk]), r.number,
-             r.state, state(r),
-             ", ".join(f"{line.part.code} {line.part.name} × {line.quantity}"
-                       for line in r.lines.all()) or "-",
-             display_name(r.requester),
-             timezone.localtime(r.created_at).strftime("%Y-%m-%d"))
+            (r["number"], reverse("admin:inventory_requisition_change", args=[r["pk"]]),
+             r["number"], r["state"], state(r),
+             ", ".join(f"{line['code']} {line['name']} × {line['quantity']}"
+                       for line in r["lines"]) or "-",
+             r["requester"], timezone.localtime(r["created_at"]).strftime("%Y-%m-%d"))
             for r in rows))
         return format_html('<table class="text-sm" data-ticket-requisitions>{}</table>', body)
 

@@ -69,6 +69,7 @@ from backoffice.desk.selectors import (
     thread_counted,
     ticket_guessed_years,
     without_holidays,
+    working_calendar,
 )
 from backoffice.desk.selectors import conversation as desk_conversation
 from backoffice.incidents.admin import TicketIncidentMixin
@@ -544,8 +545,8 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketReviewMixin, TicketKnow
         the page has already loaded)."""
         years = []
         if obj is not None and request.method == "GET":
-            if obj.state in wf.OPEN_STATES:  # its level clock runs: one read for both
-                obj._working_calendar = obj._calendar()
+            if obj.state in wf.OPEN_STATES:  # its level clock runs: one calendar for both
+                obj._working_calendar = working_calendar(obj)
             years = ticket_guessed_years(obj, getattr(obj, "_working_calendar", None))
         if years:
             messages.warning(request, _(
@@ -616,11 +617,7 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketReviewMixin, TicketKnow
     @display(description=_("parts used"))
     def parts_used(self, obj):
         """Spare parts issued to this ticket net of returns (from the inventory app)."""
-        try:
-            from inventory.selectors import parts_used_on_ticket
-        except ImportError:
-            return "-"
-        rows = parts_used_on_ticket(obj)
+        rows = self.parts_used_rows(obj)
         return format_html_join(", ", "{} {} × {} {}", (
             (r["code"], r["name"], r["quantity"], r["unit"]) for r in rows)) or "-"
 
@@ -813,7 +810,8 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketReviewMixin, TicketKnow
         journal, complete = self.journal_entries(ticket)
         thread, message_count, earlier, other_files = desk_conversation(
             ticket, limit=None if whole else self.thread_shown, journal=journal,
-            journal_complete=complete)
+            journal_complete=complete,
+            spot_checks=request.user.has_perm("backoffice.view_callspotcheck"))
         mail_to = services.customer_address(ticket)
         self.spot_check_marks(request, thread)
         can_note, can_reply = (services.may_note(ticket, request.user),
@@ -836,10 +834,9 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketReviewMixin, TicketKnow
         }
 
     def spot_check_marks(self, request, thread) -> None:
-        """Marks each call note with its spot check (for whoever may see it) and whether
-        this user may check it now; one query, only for those who see spot checks."""
-        from backoffice.desk.models import CallSpotCheck
-
+        """Marks each call note with its spot check (for whoever may see it: every check
+        for those who check calls, else their own calls' ones) and whether this user may
+        check it now; the checks come with the messages (``conversation``)."""
         user = request.user
         if not user.has_perm("backoffice.view_callspotcheck"):
             return
@@ -848,16 +845,15 @@ class TicketAdmin(PrintableAdmin, TicketCostMixin, TicketReviewMixin, TicketKnow
         if not calls:
             return
         checker = user.has_perm("backoffice.add_callspotcheck")
-        checks = CallSpotCheck.objects.filter(message__in=calls)
-        if not checker:
-            checks = checks.filter(agent=user)
-        found = {c.message_id: c for c in checks}
         add_url = reverse("admin:backoffice_callspotcheck_add")
         for message in calls:
-            message.spot_check = found.get(message.pk)
-            if message.spot_check is not None:
+            check = message.spot_check_found
+            if check is not None and not checker and check["agent_id"] != user.pk:
+                check = None
+            message.spot_check = check
+            if check is not None:
                 message.spot_check_url = reverse("admin:backoffice_callspotcheck_change",
-                                                 args=[message.spot_check.pk])
+                                                 args=[check["pk"]])
             elif wf.can_spot_check(message, user):
                 message.spot_check_add_url = f"{add_url}?message={message.pk}"
 
