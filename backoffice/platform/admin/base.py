@@ -219,6 +219,8 @@ class BackofficeAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
     #: unfold's row sections, none: its result rows ask for them twice a row, and a
     #: missing attribute costs a ``dir()`` of the admin in the template engine (~0.1 ms)
     list_sections = ()
+    #: and its conditional fields, none: asked for once a field on the change form
+    conditional_fields = {}  # noqa: RUF012 (unfold's own name and type)
     warn_unsaved_form = True
     compressed_fields = True
 
