@@ -37,8 +37,10 @@ fail() { echo "production smoke test FAILED: $*" >&2; tail -20 var/smoke-gunicor
 H=(-H "Host: backoffice.example.cn" -H "X-Forwarded-Proto: https")
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/healthz/")" = 200 ] || fail healthz
 login=$(curl -s "${H[@]}" "http://127.0.0.1:$PORT/admin/login/")
-echo "$login" | grep -q 'name="csrfmiddlewaretoken"' || fail "login page"
-css=$(echo "$login" | grep -o '/static/[^"]*\.css' | head -1)
+# here-strings, not pipes: under pipefail, grep -q (or head) leaving early makes the writer
+# die of SIGPIPE, and the check fails at random on a busy machine
+grep -q 'name="csrfmiddlewaretoken"' <<<"$login" || fail "login page"
+css=$(grep -o -m1 '/static/[^"]*\.css' <<<"$login" | sed -n 1p)
 [ -n "$css" ] || fail "no stylesheet on the login page"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "${H[@]}" "http://127.0.0.1:$PORT$css")" = 200 ] || fail "static $css"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: backoffice.example.cn' "http://127.0.0.1:$PORT/admin/")" = 301 ] || fail "no HTTPS redirect"
